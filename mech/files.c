@@ -1,0 +1,189 @@
+/* Locations of the key and settings files, and reading them safely. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "files.h"
+#include "status.h"
+
+#define SYSTEM_DIR "/etc/gss/sodium"
+#define USER_SUBDIR "gss-sodium"
+#define FILE_SIZE_MAX (1024 * 1024)
+
+static const struct {
+	const char *variable, *system_file, *user_file, *what, *create_hint;
+	int is_private;
+} file_info[] = {
+	[SM_FILE_KEYTAB] = { "GSS_SODIUM_KEYTAB", SYSTEM_DIR "/keytab", NULL,
+		"keytab", "make a key with 'gss-sodium keygen service@host -f %s'", 1 },
+	[SM_FILE_IDENTITY] = { "GSS_SODIUM_IDENTITY", NULL, "identity",
+		"identity file", "make a key with 'gss-sodium keygen NAME -f %s'", 1 },
+	[SM_FILE_PEERS] = { "GSS_SODIUM_PEERS", SYSTEM_DIR "/peers", "peers",
+		"peers file", "add the peers lines that 'gss-sodium keygen' or 'gss-sodium pubkey' print to %s", 0 },
+	[SM_FILE_SETTINGS] = { "GSS_SODIUM_CONF", SYSTEM_DIR "/sodium.conf", NULL,
+		"settings file", "create %s or unset GSS_SODIUM_CONF", 0 },
+};
+
+const char *sm_file_variable(enum sm_file which)
+{
+	return file_info[which].variable;
+}
+
+int sm_file_is_private(enum sm_file which)
+{
+	return file_info[which].is_private;
+}
+
+/* Key files that cannot be used mean no credentials (RFC 2743's NO_CRED);
+ * a settings file that cannot be used is a failure of the mechanism. */
+static OM_uint32 file_major(enum sm_file which)
+{
+	return which == SM_FILE_SETTINGS ? GSS_S_FAILURE : GSS_S_NO_CRED;
+}
+
+static OM_uint32 too_long(OM_uint32 *minor, enum sm_file which)
+{
+	return sm_fail(minor, file_major(which), GSS_SODIUM_S_FILE_UNREADABLE,
+		       "the path of the %s is longer than %d bytes",
+		       file_info[which].what, PATH_MAX);
+}
+
+/* $XDG_CONFIG_HOME/gss-sodium/FILE, else ~/.config/gss-sodium/FILE. */
+static int user_path(const char *file, char *out)
+{
+	const char *config = secure_getenv("XDG_CONFIG_HOME");
+	const struct passwd *pw;
+	const char *home;
+	int n;
+
+	if (config != NULL && config[0] == '/')
+		n = snprintf(out, PATH_MAX, "%s/" USER_SUBDIR "/%s", config, file);
+	else {
+		home = secure_getenv("HOME");
+		if (home == NULL || home[0] != '/') {
+			pw = getpwuid(geteuid());
+			home = pw != NULL ? pw->pw_dir : "/";
+		}
+		n = snprintf(out, PATH_MAX, "%s/.config/" USER_SUBDIR "/%s", home, file);
+	}
+	return n > 0 && n < PATH_MAX;
+}
+
+OM_uint32 sm_locations(OM_uint32 *minor, enum sm_file which,
+		       struct sm_locations *out)
+{
+	const char *named = secure_getenv(file_info[which].variable);
+
+	memset(out, 0, sizeof(*out));
+	if (named != NULL && named[0] != '\0') {
+		if (strlen(named) >= PATH_MAX)
+			return too_long(minor, which);
+		strcpy(out->path[0], named);
+		out->count = 1;
+		out->from_environment = 1;
+		return sm_ok(minor);
+	}
+	if (file_info[which].system_file != NULL)
+		strcpy(out->path[out->count++], file_info[which].system_file);
+	if (file_info[which].user_file != NULL) {
+		if (!user_path(file_info[which].user_file, out->path[out->count]))
+			return too_long(minor, which);
+		out->count++;
+	}
+	return sm_ok(minor);
+}
+
+static OM_uint32 refuse_mode(OM_uint32 *minor, enum sm_file which,
+			     const char *path, mode_t mode)
+{
+	if (mode & S_IWOTH)
+		return sm_fail(minor, file_major(which), GSS_SODIUM_S_FILE_PERMISSIONS,
+			       "%s: the %s can be changed by any user, so it was refused; run 'chmod o-w %s'",
+			       path, file_info[which].what, path);
+	if (file_info[which].is_private && (mode & S_IROTH))
+		return sm_fail(minor, file_major(which), GSS_SODIUM_S_FILE_PERMISSIONS,
+			       "%s: the %s holds private keys and can be read by any user, so it was refused; run 'chmod 600 %s' and consider its keys exposed",
+			       path, file_info[which].what, path);
+	return sm_ok(minor);
+}
+
+OM_uint32 sm_file_read(OM_uint32 *minor, enum sm_file which, const char *path,
+		       int must_exist, char **text, size_t *len)
+{
+	char hint[PATH_MAX + 200];
+	struct stat st;
+	OM_uint32 major;
+	size_t got = 0;
+	ssize_t n;
+	char *buf;
+	int fd;
+
+	*text = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 && errno == ENOENT) {
+		if (!must_exist)
+			return sm_ok(minor);
+		snprintf(hint, sizeof(hint), file_info[which].create_hint, path);
+		return sm_fail(minor, file_major(which), GSS_SODIUM_S_FILE_MISSING,
+			       "%s: the %s does not exist; %s", path,
+			       file_info[which].what, hint);
+	}
+	if (fd < 0)
+		return sm_fail(minor, file_major(which), GSS_SODIUM_S_FILE_UNREADABLE,
+			       "%s: the %s cannot be opened (%s); check its permissions and those of its directory",
+			       path, file_info[which].what, strerror(errno));
+	/* Checked on the open file, so the file read is the file checked. */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return sm_fail(minor, file_major(which), GSS_SODIUM_S_FILE_UNREADABLE,
+			       "%s: the %s is not a regular file", path,
+			       file_info[which].what);
+	}
+	major = refuse_mode(minor, which, path, st.st_mode);
+	if (GSS_ERROR(major) || st.st_size > FILE_SIZE_MAX) {
+		close(fd);
+		if (GSS_ERROR(major))
+			return major;
+		return sm_fail(minor, file_major(which), GSS_SODIUM_S_FILE_UNREADABLE,
+			       "%s: the %s is larger than 1 MiB", path,
+			       file_info[which].what);
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL) {
+		close(fd);
+		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+	}
+	while (got < (size_t)st.st_size &&
+	       ((n = read(fd, buf + got, (size_t)st.st_size - got)) > 0 ||
+		(n < 0 && errno == EINTR)))
+		got += n > 0 ? (size_t)n : 0;
+	close(fd);
+	if (got != (size_t)st.st_size) {
+		sm_file_release(buf, (size_t)st.st_size);
+		return sm_fail(minor, file_major(which), GSS_SODIUM_S_FILE_UNREADABLE,
+			       "%s: the %s could not be read completely", path,
+			       file_info[which].what);
+	}
+	buf[got] = '\0';
+	*text = buf;
+	*len = got;
+	return sm_ok(minor);
+}
+
+void sm_file_release(char *text, size_t len)
+{
+	if (text == NULL)
+		return;
+	sodium_memzero(text, len);
+	free(text);
+}

@@ -1,0 +1,48 @@
+/*
+ * Where the mechanism's files are, and reading them safely.
+ *
+ * Each file has a default location that an environment variable (read with
+ * secure_getenv, so set-uid programs ignore it) replaces with one file.
+ */
+#ifndef SM_FILES_H
+#define SM_FILES_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <gssapi/gssapi.h>
+
+enum sm_file {
+	SM_FILE_KEYTAB,		/* acceptor private keys */
+	SM_FILE_IDENTITY,	/* initiator private keys */
+	SM_FILE_PEERS,		/* trusted public keys */
+	SM_FILE_SETTINGS	/* sodium.conf */
+};
+
+struct sm_locations {
+	size_t count;
+	int from_environment;	/* the file was named, so it must exist */
+	char path[2][PATH_MAX];
+};
+
+/* The file(s) to read for `which`: the one the environment names, or the
+ * default(s).  Fails only when a path does not fit PATH_MAX. */
+OM_uint32 sm_locations(OM_uint32 *minor, enum sm_file which,
+		       struct sm_locations *out);
+
+/* The environment variable that overrides `which`. */
+const char *sm_file_variable(enum sm_file which);
+
+/* True when the file holds private keys (keytab, identity). */
+int sm_file_is_private(enum sm_file which);
+
+/*
+ * Read a whole file for parsing.  Refuses a file any user may write, and a
+ * private-key file any user may read.  A missing file is an error only when
+ * `must_exist`; otherwise *text is NULL.  The text is NUL-terminated and
+ * must be released with sm_file_release(), which wipes it.
+ */
+OM_uint32 sm_file_read(OM_uint32 *minor, enum sm_file which, const char *path,
+		       int must_exist, char **text, size_t *len);
+void sm_file_release(char *text, size_t len);
+
+#endif

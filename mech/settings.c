@@ -1,0 +1,215 @@
+/* Reading sodium.conf. */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "files.h"
+#include "settings.h"
+#include "status.h"
+
+enum value_type { DURATION, BOOLEAN, ABSOLUTE_PATH };
+
+static const struct setting {
+	const char *key;
+	enum value_type type;
+	size_t offset;
+} settings_table[] = {
+	{ "context_lifetime", DURATION, offsetof(struct sm_settings, context_lifetime) },
+	{ "allow_anonymous", BOOLEAN, offsetof(struct sm_settings, allow_anonymous) },
+	{ "allow_unknown_initiators", BOOLEAN, offsetof(struct sm_settings, allow_unknown_initiators) },
+	{ "export_max_age", DURATION, offsetof(struct sm_settings, export_max_age) },
+	{ "import_once", BOOLEAN, offsetof(struct sm_settings, import_once) },
+	{ "rcache_dir", ABSOLUTE_PATH, offsetof(struct sm_settings, rcache_dir) },
+	{ "export_bind_uid", BOOLEAN, offsetof(struct sm_settings, export_bind_uid) },
+};
+#define SETTING_COUNT (sizeof(settings_table) / sizeof(settings_table[0]))
+#define SETTING_NAMES "context_lifetime, allow_anonymous, allow_unknown_initiators, export_max_age, import_once, rcache_dir, export_bind_uid"
+
+/* Longest duration accepted: a signed 32-bit count of seconds. */
+#define DURATION_MAX 2147483647UL
+
+void sm_settings_defaults(struct sm_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->context_lifetime = 10 * 3600;
+	s->import_once = 1;
+}
+
+/* "36000", "45s", "90m", "10h", "2d". */
+static int parse_duration(const char *v, unsigned long *out)
+{
+	unsigned long n = 0, unit = 1;
+	const char *p = v;
+
+	if (!isdigit((unsigned char)*p))
+		return 0;
+	for (; isdigit((unsigned char)*p); p++) {
+		n = n * 10 + (unsigned long)(*p - '0');
+		if (n > DURATION_MAX)
+			return 0;
+	}
+	switch (*p) {
+	case '\0': case 's': unit = 1; break;
+	case 'm': unit = 60; break;
+	case 'h': unit = 3600; break;
+	case 'd': unit = 86400; break;
+	default: return 0;
+	}
+	if (*p != '\0' && p[1] != '\0')
+		return 0;
+	if (n > DURATION_MAX / unit)
+		return 0;
+	*out = n * unit;
+	return 1;
+}
+
+static int parse_boolean(const char *v, int *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return *out = 1, 1;
+		if (strcasecmp(v, no[i]) == 0)
+			return *out = 0, 1;
+	}
+	return 0;
+}
+
+static OM_uint32 line_error(OM_uint32 *minor, OM_uint32 code, const char *path,
+			    unsigned line, const char *fmt, const char *a,
+			    const char *b)
+{
+	char what[600];
+
+	snprintf(what, sizeof(what), fmt, a, b);
+	return sm_fail(minor, GSS_S_FAILURE, code, "%s line %u: %s", path, line, what);
+}
+
+static OM_uint32 apply(OM_uint32 *minor, const char *path, unsigned line,
+		       const char *key, const char *value, struct sm_settings *s,
+		       unsigned *seen)
+{
+	char qk[SM_QUOTE_MAX], qv[SM_QUOTE_MAX];
+	const struct setting *st = NULL;
+	void *field;
+	size_t i;
+
+	for (i = 0; i < SETTING_COUNT; i++)
+		if (strcmp(key, settings_table[i].key) == 0)
+			st = &settings_table[i];
+	sm_quote(key, strlen(key), qk, sizeof(qk));
+	sm_quote(value, strlen(value), qv, sizeof(qv));
+	if (st == NULL)
+		return line_error(minor, GSS_SODIUM_S_SETTINGS_UNKNOWN_KEY, path, line,
+				  "unknown setting '%s'; the settings are %s", qk,
+				  SETTING_NAMES);
+	if (*seen & (1u << (st - settings_table)))
+		return line_error(minor, GSS_SODIUM_S_SETTINGS_SYNTAX, path, line,
+				  "'%s' is set a second time%s; keep one line", qk, "");
+	*seen |= 1u << (st - settings_table);
+	field = (char *)s + st->offset;
+	switch (st->type) {
+	case DURATION:
+		if (!parse_duration(value, field))
+			return line_error(minor, GSS_SODIUM_S_SETTINGS_BAD_VALUE, path, line,
+					  "%s = '%s' is not a duration such as 3600, 90m, 10h or 2d (at most 68 years)",
+					  qk, qv);
+		break;
+	case BOOLEAN:
+		if (!parse_boolean(value, field))
+			return line_error(minor, GSS_SODIUM_S_SETTINGS_BAD_VALUE, path, line,
+					  "%s = '%s' is not yes or no", qk, qv);
+		break;
+	case ABSOLUTE_PATH:
+		if (value[0] != '/' || strlen(value) >= PATH_MAX)
+			return line_error(minor, GSS_SODIUM_S_SETTINGS_BAD_VALUE, path, line,
+					  "%s = '%s' is not an absolute path", qk, qv);
+		strcpy(field, value);
+		break;
+	}
+	return sm_ok(minor);
+}
+
+static char *trim(char *p)
+{
+	char *end = p + strlen(p);
+
+	while (*p == ' ' || *p == '\t' || *p == '\r')
+		p++;
+	while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+		*--end = '\0';
+	return p;
+}
+
+OM_uint32 sm_settings_parse(OM_uint32 *minor, const char *path, const char *text,
+			    size_t len, struct sm_settings *s)
+{
+	const char *p = text, *end = text + len, *nl;
+	unsigned line = 0, seen = 0;
+	char buf[PATH_MAX + 128], *key, *value, *eq, *hash;
+	size_t line_len;
+	OM_uint32 major;
+
+	for (; p < end; p += line_len + 1) {
+		line++;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		line_len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (line_len >= sizeof(buf))
+			return line_error(minor, GSS_SODIUM_S_SETTINGS_SYNTAX, path, line,
+					  "the line is too long%s%s", "", "");
+		if (memchr(p, '\0', line_len) != NULL)
+			return line_error(minor, GSS_SODIUM_S_SETTINGS_SYNTAX, path, line,
+					  "the line contains a NUL byte%s%s", "", "");
+		memcpy(buf, p, line_len);
+		buf[line_len] = '\0';
+		if ((hash = strchr(buf, '#')) != NULL)
+			*hash = '\0';
+		key = trim(buf);
+		if (*key == '\0')
+			continue;
+		eq = strchr(key, '=');
+		if (eq == NULL)
+			return line_error(minor, GSS_SODIUM_S_SETTINGS_SYNTAX, path, line,
+					  "expected 'key = value'%s%s", "", "");
+		*eq = '\0';
+		value = trim(eq + 1);
+		key = trim(key);
+		if (*key == '\0' || *value == '\0')
+			return line_error(minor, GSS_SODIUM_S_SETTINGS_SYNTAX, path, line,
+					  "expected 'key = value', with both present%s%s", "", "");
+		major = apply(minor, path, line, key, value, s, &seen);
+		if (GSS_ERROR(major))
+			return major;
+	}
+	return sm_ok(minor);
+}
+
+OM_uint32 sm_settings_load(OM_uint32 *minor, struct sm_settings *s, char *path_out)
+{
+	struct sm_locations loc;
+	OM_uint32 major;
+	size_t len;
+	char *text;
+
+	sm_settings_defaults(s);
+	path_out[0] = '\0';
+	major = sm_locations(minor, SM_FILE_SETTINGS, &loc);
+	if (GSS_ERROR(major))
+		return major;
+	major = sm_file_read(minor, SM_FILE_SETTINGS, loc.path[0],
+			     loc.from_environment, &text, &len);
+	if (GSS_ERROR(major) || text == NULL)
+		return major;
+	major = sm_settings_parse(minor, loc.path[0], text, len, s);
+	sm_file_release(text, len);
+	if (!GSS_ERROR(major))
+		strcpy(path_out, loc.path[0]);
+	return major;
+}

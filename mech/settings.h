@@ -1,0 +1,32 @@
+/* The settings file, sodium.conf: 'key = value' lines. */
+#ifndef SM_SETTINGS_H
+#define SM_SETTINGS_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <gssapi/gssapi.h>
+
+struct sm_settings {
+	unsigned long context_lifetime;	/* seconds; capped by time_req */
+	int allow_anonymous;		/* accept Noise NK (anonymous) initiators */
+	int allow_unknown_initiators;	/* name untrusted initiators by key */
+	unsigned long export_max_age;	/* seconds; 0: until the context expires */
+	int import_once;		/* exported tokens import once */
+	char rcache_dir[PATH_MAX];	/* "": a per-uid directory in /var/tmp */
+	int export_bind_uid;		/* tokens import only under the same euid */
+};
+
+void sm_settings_defaults(struct sm_settings *s);
+
+/* Parse `text` read from `path` over the values already in `s`.  Unknown
+ * keys, repeated keys, malformed lines and bad values are errors naming
+ * the file and line; on error `s` is unspecified. */
+OM_uint32 sm_settings_parse(OM_uint32 *minor, const char *path, const char *text,
+			    size_t len, struct sm_settings *s);
+
+/* Defaults, then the settings file if there is one (GSS_SODIUM_CONF names
+ * one that must exist); `path_out` (PATH_MAX) receives the path read, or
+ * an empty string when none was. */
+OM_uint32 sm_settings_load(OM_uint32 *minor, struct sm_settings *s, char *path_out);
+
+#endif

@@ -1,0 +1,493 @@
+/*
+ * The exported GSS-API entry points the mechglue calls.  Each is a thin
+ * layer over the internal functions of the module: it converts handles,
+ * makes sure the mechanism is initialised, and fills optional outputs.
+ * Nothing in the module calls these names: inside a process that has a
+ * GSS library loaded they may bind to the mechglue's functions instead.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
+
+#include "creds.h"
+#include "init.h"
+#include "names.h"
+#include "oids.h"
+#include "status.h"
+
+#define NAME(h) ((struct sm_name *)(h))
+#define CRED(h) ((struct sm_cred *)(h))
+
+/* MIT's mechglue asks each mechanism whether it owns an OID before
+ * freeing it; no header declares this entry point. */
+OM_uint32 gss_internal_release_oid(OM_uint32 *minor, gss_OID *oid);
+
+static void clear_buffer(gss_buffer_t b)
+{
+	if (b != GSS_C_NO_BUFFER) {
+		b->length = 0;
+		b->value = NULL;
+	}
+}
+
+static OM_uint32 mech_set(OM_uint32 *minor, gss_OID_set *out)
+{
+	gss_OID mech = &sm_mech_oid;
+
+	if (out == NULL)
+		return sm_ok(minor);
+	return sm_oid_set_from(minor, &mech, 1, out);
+}
+
+/* ---- names ---------------------------------------------------------- */
+
+OM_uint32 gss_import_name(OM_uint32 *minor, gss_buffer_t input, gss_OID type,
+			  gss_name_t *output)
+{
+	struct sm_name *name = NULL;
+	OM_uint32 major;
+
+	if (output == NULL)
+		return sm_fail(minor, GSS_S_CALL_INACCESSIBLE_WRITE,
+			       GSS_SODIUM_S_BAD_NAME_SYNTAX, "no place to store the name");
+	major = sm_name_import(minor, input, type, &name);
+	*output = (gss_name_t)name;
+	return major;
+}
+
+OM_uint32 gss_display_name(OM_uint32 *minor, gss_name_t name, gss_buffer_t output,
+			   gss_OID *type)
+{
+	if (name == GSS_C_NO_NAME)
+		return sm_fail(minor, GSS_S_BAD_NAME, GSS_SODIUM_S_BAD_NAME_SYNTAX,
+			       "no name was given to display");
+	return sm_name_display(minor, NAME(name), output, type);
+}
+
+OM_uint32 gss_compare_name(OM_uint32 *minor, gss_name_t a, gss_name_t b,
+			   int *equal)
+{
+	if (a == GSS_C_NO_NAME || b == GSS_C_NO_NAME)
+		return sm_fail(minor, GSS_S_BAD_NAME, GSS_SODIUM_S_BAD_NAME_SYNTAX,
+			       "no name was given to compare");
+	*equal = sm_name_equal(NAME(a), NAME(b));
+	return sm_ok(minor);
+}
+
+/* Names are canonical from the moment they are imported, so both
+ * canonicalizing and duplicating make a copy. */
+static OM_uint32 copy_name(OM_uint32 *minor, const gss_name_t input,
+			   gss_name_t *output)
+{
+	struct sm_name *name = NULL;
+	OM_uint32 major;
+
+	if (input == GSS_C_NO_NAME)
+		return sm_fail(minor, GSS_S_BAD_NAME, GSS_SODIUM_S_BAD_NAME_SYNTAX,
+			       "no name was given to copy or canonicalize");
+	major = sm_name_duplicate(minor, NAME(input), &name);
+	*output = (gss_name_t)name;
+	return major;
+}
+
+OM_uint32 gss_canonicalize_name(OM_uint32 *minor, const gss_name_t input,
+				const gss_OID mech, gss_name_t *output)
+{
+	if (mech != GSS_C_NO_OID && !sm_oid_equal(mech, &sm_mech_oid))
+		return sm_fail(minor, GSS_S_BAD_MECH, GSS_SODIUM_S_WRONG_MECH, NULL);
+	return copy_name(minor, input, output);
+}
+
+OM_uint32 gss_duplicate_name(OM_uint32 *minor, const gss_name_t input,
+			     gss_name_t *output)
+{
+	return copy_name(minor, input, output);
+}
+
+OM_uint32 gss_export_name(OM_uint32 *minor, const gss_name_t name,
+			  gss_buffer_t output)
+{
+	clear_buffer(output);
+	if (name == GSS_C_NO_NAME)
+		return sm_fail(minor, GSS_S_BAD_NAME, GSS_SODIUM_S_BAD_NAME_SYNTAX,
+			       "no name was given to export");
+	return sm_name_export(minor, NAME(name), output);
+}
+
+OM_uint32 gss_release_name(OM_uint32 *minor, gss_name_t *name)
+{
+	struct sm_name *n;
+
+	if (name == NULL)
+		return sm_ok(minor);
+	n = NAME(*name);
+	sm_name_free(&n);
+	*name = GSS_C_NO_NAME;
+	return sm_ok(minor);
+}
+
+OM_uint32 gss_localname(OM_uint32 *minor, const gss_name_t name,
+			gss_const_OID mech, gss_buffer_t output)
+{
+	clear_buffer(output);
+	if (name == GSS_C_NO_NAME)
+		return sm_fail(minor, GSS_S_BAD_NAME, GSS_SODIUM_S_BAD_NAME_SYNTAX,
+			       "no name was given to map to a local account");
+	return sm_name_localname(minor, NAME(name), output);
+}
+
+OM_uint32 gss_inquire_names_for_mech(OM_uint32 *minor, gss_OID mech,
+				     gss_OID_set *name_types)
+{
+	if (mech != GSS_C_NO_OID && !sm_oid_equal(mech, &sm_mech_oid))
+		return sm_fail(minor, GSS_S_BAD_MECH, GSS_SODIUM_S_WRONG_MECH, NULL);
+	return sm_oid_set_name_types(minor, name_types);
+}
+
+OM_uint32 gss_inquire_mechs_for_name(OM_uint32 *minor, const gss_name_t name,
+				     gss_OID_set *mech_types)
+{
+	return mech_set(minor, mech_types);
+}
+
+/* ---- credentials ---------------------------------------------------- */
+
+static OM_uint32 acquire(OM_uint32 *minor, gss_name_t desired,
+			 gss_OID_set desired_mechs, gss_cred_usage_t usage,
+			 gss_const_key_value_set_t store, gss_cred_id_t *output,
+			 gss_OID_set *actual_mechs, OM_uint32 *time_rec)
+{
+	struct sm_cred_files files;
+	struct sm_cred *cred = NULL;
+	OM_uint32 major;
+
+	if (output != NULL)
+		*output = GSS_C_NO_CREDENTIAL;
+	if (actual_mechs != NULL)
+		*actual_mechs = GSS_C_NO_OID_SET;
+	if (time_rec != NULL)
+		*time_rec = 0;
+	if (output == NULL)
+		return sm_fail(minor, GSS_S_CALL_INACCESSIBLE_WRITE, GSS_SODIUM_S_BAD_USAGE,
+			       "no place to store the credential");
+	if (!sm_oid_set_allows_mech(desired_mechs))
+		return sm_fail(minor, GSS_S_BAD_MECH, GSS_SODIUM_S_WRONG_MECH, NULL);
+	major = sm_init(minor);
+	if (!GSS_ERROR(major))
+		major = sm_cred_files_from_store(minor, store, &files);
+	if (!GSS_ERROR(major))
+		major = sm_cred_acquire(minor, NAME(desired), usage, &files, &cred);
+	if (!GSS_ERROR(major))
+		major = mech_set(minor, actual_mechs);
+	if (GSS_ERROR(major)) {
+		sm_cred_free(&cred);
+		return major;
+	}
+	if (time_rec != NULL)
+		*time_rec = GSS_C_INDEFINITE;
+	*output = (gss_cred_id_t)cred;
+	return major;
+}
+
+OM_uint32 gss_acquire_cred(OM_uint32 *minor, gss_name_t desired, OM_uint32 time_req,
+			   gss_OID_set desired_mechs, gss_cred_usage_t usage,
+			   gss_cred_id_t *output, gss_OID_set *actual_mechs,
+			   OM_uint32 *time_rec)
+{
+	return acquire(minor, desired, desired_mechs, usage, GSS_C_NO_CRED_STORE,
+		       output, actual_mechs, time_rec);
+}
+
+OM_uint32 gss_acquire_cred_from(OM_uint32 *minor, gss_name_t desired,
+				OM_uint32 time_req, gss_OID_set desired_mechs,
+				gss_cred_usage_t usage,
+				gss_const_key_value_set_t store,
+				gss_cred_id_t *output, gss_OID_set *actual_mechs,
+				OM_uint32 *time_rec)
+{
+	return acquire(minor, desired, desired_mechs, usage, store, output,
+		       actual_mechs, time_rec);
+}
+
+OM_uint32 gss_release_cred(OM_uint32 *minor, gss_cred_id_t *cred)
+{
+	struct sm_cred *c;
+
+	if (cred == NULL)
+		return sm_ok(minor);
+	c = CRED(*cred);
+	sm_cred_free(&c);
+	*cred = GSS_C_NO_CREDENTIAL;
+	return sm_ok(minor);
+}
+
+/* Inquire `cred`, or the default initiator credential when there is none
+ * (RFC 2743 section 2.1.3). */
+static OM_uint32 inquire(OM_uint32 *minor, gss_cred_id_t cred,
+			 gss_name_t *name, OM_uint32 *lifetime,
+			 gss_cred_usage_t *usage)
+{
+	struct sm_cred *deflt = NULL;
+	struct sm_name *n = NULL;
+	OM_uint32 major;
+
+	if (cred == GSS_C_NO_CREDENTIAL) {
+		major = sm_init(minor);
+		if (!GSS_ERROR(major))
+			major = sm_cred_acquire(minor, NULL, GSS_C_INITIATE, NULL, &deflt);
+		if (GSS_ERROR(major))
+			return major;
+	}
+	major = sm_cred_inquire(minor, deflt ? deflt : CRED(cred),
+				name ? &n : NULL, lifetime, usage);
+	sm_cred_free(&deflt);
+	if (name != NULL)
+		*name = (gss_name_t)n;
+	return major;
+}
+
+OM_uint32 gss_inquire_cred(OM_uint32 *minor, gss_cred_id_t cred, gss_name_t *name,
+			   OM_uint32 *lifetime, gss_cred_usage_t *usage,
+			   gss_OID_set *mechanisms)
+{
+	OM_uint32 major;
+
+	if (mechanisms != NULL)
+		*mechanisms = GSS_C_NO_OID_SET;
+	major = inquire(minor, cred, name, lifetime, usage);
+	if (!GSS_ERROR(major) && mechanisms != NULL) {
+		major = mech_set(minor, mechanisms);
+		if (GSS_ERROR(major) && name != NULL) {
+			struct sm_name *n = NAME(*name);
+
+			sm_name_free(&n);
+			*name = GSS_C_NO_NAME;
+		}
+	}
+	return major;
+}
+
+OM_uint32 gss_inquire_cred_by_mech(OM_uint32 *minor, gss_cred_id_t cred,
+				   gss_OID mech, gss_name_t *name,
+				   OM_uint32 *initiator_lifetime,
+				   OM_uint32 *acceptor_lifetime,
+				   gss_cred_usage_t *usage)
+{
+	gss_cred_usage_t u;
+	OM_uint32 lifetime, major;
+
+	if (mech != GSS_C_NO_OID && !sm_oid_equal(mech, &sm_mech_oid))
+		return sm_fail(minor, GSS_S_BAD_MECH, GSS_SODIUM_S_WRONG_MECH, NULL);
+	major = inquire(minor, cred, name, &lifetime, &u);
+	if (GSS_ERROR(major))
+		return major;
+	if (initiator_lifetime != NULL)
+		*initiator_lifetime = u != GSS_C_ACCEPT ? lifetime : 0;
+	if (acceptor_lifetime != NULL)
+		*acceptor_lifetime = u != GSS_C_INITIATE ? lifetime : 0;
+	if (usage != NULL)
+		*usage = u;
+	return major;
+}
+
+OM_uint32 gss_add_cred(OM_uint32 *minor, const gss_cred_id_t input,
+		       const gss_name_t desired, const gss_OID desired_mech,
+		       gss_cred_usage_t usage, OM_uint32 initiator_time_req,
+		       OM_uint32 acceptor_time_req, gss_cred_id_t *output,
+		       gss_OID_set *actual_mechs, OM_uint32 *initiator_time_rec,
+		       OM_uint32 *acceptor_time_rec)
+{
+	struct sm_cred *cred = NULL;
+	OM_uint32 major;
+
+	if (output != NULL)
+		*output = GSS_C_NO_CREDENTIAL;
+	if (actual_mechs != NULL)
+		*actual_mechs = GSS_C_NO_OID_SET;
+	if (desired_mech != GSS_C_NO_OID && !sm_oid_equal(desired_mech, &sm_mech_oid))
+		return sm_fail(minor, GSS_S_BAD_MECH, GSS_SODIUM_S_WRONG_MECH, NULL);
+	/* RFC 2743 section 2.1.4: adding our element to a credential that has
+	 * it already, in place, is a duplicate. */
+	if (output == NULL)
+		return sm_fail(minor, GSS_S_DUPLICATE_ELEMENT, GSS_SODIUM_S_CRED_HAS_MECH, NULL);
+	major = sm_init(minor);
+	if (!GSS_ERROR(major))
+		major = sm_cred_add(minor, CRED(input), NAME(desired), usage, &cred);
+	if (!GSS_ERROR(major))
+		major = mech_set(minor, actual_mechs);
+	if (GSS_ERROR(major)) {
+		sm_cred_free(&cred);
+		return major;
+	}
+	if (initiator_time_rec != NULL)
+		*initiator_time_rec = cred->usage != GSS_C_ACCEPT ? GSS_C_INDEFINITE : 0;
+	if (acceptor_time_rec != NULL)
+		*acceptor_time_rec = cred->usage != GSS_C_INITIATE ? GSS_C_INDEFINITE : 0;
+	*output = (gss_cred_id_t)cred;
+	return major;
+}
+
+/* ---- the mechanism -------------------------------------------------- */
+
+OM_uint32 gss_indicate_mechs(OM_uint32 *minor, gss_OID_set *mech_set_out)
+{
+	return mech_set(minor, mech_set_out);
+}
+
+OM_uint32 gss_inquire_attrs_for_mech(OM_uint32 *minor, gss_const_OID mech,
+				     gss_OID_set *mech_attrs,
+				     gss_OID_set *known_mech_attrs)
+{
+	if (mech_attrs != NULL)
+		*mech_attrs = GSS_C_NO_OID_SET;
+	if (known_mech_attrs != NULL)
+		*known_mech_attrs = GSS_C_NO_OID_SET;
+	if (mech != GSS_C_NO_OID && !sm_oid_equal(mech, &sm_mech_oid))
+		return sm_fail(minor, GSS_S_BAD_MECH, GSS_SODIUM_S_WRONG_MECH, NULL);
+	return sm_oid_set_mech_attrs(minor, mech_attrs, known_mech_attrs);
+}
+
+OM_uint32 gss_display_status(OM_uint32 *minor, OM_uint32 status_value,
+			     int status_type, gss_OID mech,
+			     OM_uint32 *message_context, gss_buffer_t output)
+{
+	char unknown[80];
+	const char *sentence;
+
+	clear_buffer(output);
+	if (message_context != NULL)
+		*message_context = 0;
+	if (status_type != GSS_C_MECH_CODE)
+		return sm_fail(minor, GSS_S_BAD_STATUS, GSS_SODIUM_S_BAD_STATUS_TYPE, NULL);
+	sentence = sm_status_sentence(status_value);
+	if (sentence == NULL) {
+		snprintf(unknown, sizeof(unknown),
+			 "gss-sodium: unknown minor status code %u", status_value);
+		sentence = unknown;
+	}
+	output->value = strdup(sentence);
+	if (output->value == NULL)
+		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+	output->length = strlen(sentence);
+	return sm_ok(minor);
+}
+
+OM_uint32 gss_internal_release_oid(OM_uint32 *minor, gss_OID *oid)
+{
+	*minor = 0;
+	if (oid == NULL || !sm_oid_is_static(*oid))
+		return GSS_S_CONTINUE_NEEDED;
+	*oid = GSS_C_NO_OID;
+	return GSS_S_COMPLETE;
+}
+
+/* ---- contexts and messages: not in this version ---------------------- */
+
+static OM_uint32 no_contexts(OM_uint32 *minor, const char *call)
+{
+	return sm_fail(minor, GSS_S_UNAVAILABLE, GSS_SODIUM_S_NOT_YET_IMPLEMENTED,
+		       "%s: security contexts are not available in this version of the mechanism",
+		       call);
+}
+
+OM_uint32 gss_init_sec_context(OM_uint32 *minor, gss_cred_id_t cred,
+			       gss_ctx_id_t *context, gss_name_t target,
+			       gss_OID mech, OM_uint32 req_flags, OM_uint32 time_req,
+			       gss_channel_bindings_t bindings, gss_buffer_t input,
+			       gss_OID *actual_mech, gss_buffer_t output,
+			       OM_uint32 *ret_flags, OM_uint32 *time_rec)
+{
+	clear_buffer(output);
+	return no_contexts(minor, "gss_init_sec_context");
+}
+
+OM_uint32 gss_accept_sec_context(OM_uint32 *minor, gss_ctx_id_t *context,
+				 gss_cred_id_t cred, gss_buffer_t input,
+				 gss_channel_bindings_t bindings, gss_name_t *src_name,
+				 gss_OID *mech, gss_buffer_t output,
+				 OM_uint32 *ret_flags, OM_uint32 *time_rec,
+				 gss_cred_id_t *delegated)
+{
+	clear_buffer(output);
+	return no_contexts(minor, "gss_accept_sec_context");
+}
+
+OM_uint32 gss_process_context_token(OM_uint32 *minor, gss_ctx_id_t context,
+				    gss_buffer_t token)
+{
+	return no_contexts(minor, "gss_process_context_token");
+}
+
+OM_uint32 gss_delete_sec_context(OM_uint32 *minor, gss_ctx_id_t *context,
+				 gss_buffer_t output)
+{
+	clear_buffer(output);
+	return no_contexts(minor, "gss_delete_sec_context");
+}
+
+OM_uint32 gss_context_time(OM_uint32 *minor, gss_ctx_id_t context,
+			   OM_uint32 *time_rec)
+{
+	return no_contexts(minor, "gss_context_time");
+}
+
+OM_uint32 gss_inquire_context(OM_uint32 *minor, gss_ctx_id_t context,
+			      gss_name_t *src_name, gss_name_t *targ_name,
+			      OM_uint32 *lifetime, gss_OID *mech, OM_uint32 *flags,
+			      int *locally_initiated, int *open)
+{
+	return no_contexts(minor, "gss_inquire_context");
+}
+
+OM_uint32 gss_get_mic(OM_uint32 *minor, gss_ctx_id_t context, gss_qop_t qop,
+		      gss_buffer_t message, gss_buffer_t token)
+{
+	clear_buffer(token);
+	return no_contexts(minor, "gss_get_mic");
+}
+
+OM_uint32 gss_verify_mic(OM_uint32 *minor, gss_ctx_id_t context,
+			 gss_buffer_t message, gss_buffer_t token, gss_qop_t *qop)
+{
+	return no_contexts(minor, "gss_verify_mic");
+}
+
+OM_uint32 gss_wrap(OM_uint32 *minor, gss_ctx_id_t context, int conf_req,
+		   gss_qop_t qop, gss_buffer_t input, int *conf_state,
+		   gss_buffer_t output)
+{
+	clear_buffer(output);
+	return no_contexts(minor, "gss_wrap");
+}
+
+OM_uint32 gss_unwrap(OM_uint32 *minor, gss_ctx_id_t context, gss_buffer_t input,
+		     gss_buffer_t output, int *conf_state, gss_qop_t *qop)
+{
+	clear_buffer(output);
+	return no_contexts(minor, "gss_unwrap");
+}
+
+OM_uint32 gss_wrap_size_limit(OM_uint32 *minor, gss_ctx_id_t context,
+			      int conf_req, gss_qop_t qop, OM_uint32 output_size,
+			      OM_uint32 *max_input)
+{
+	return no_contexts(minor, "gss_wrap_size_limit");
+}
+
+OM_uint32 gss_export_sec_context(OM_uint32 *minor, gss_ctx_id_t *context,
+				 gss_buffer_t token)
+{
+	clear_buffer(token);
+	return no_contexts(minor, "gss_export_sec_context");
+}
+
+OM_uint32 gss_import_sec_context(OM_uint32 *minor, gss_buffer_t token,
+				 gss_ctx_id_t *context)
+{
+	return no_contexts(minor, "gss_import_sec_context");
+}
