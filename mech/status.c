@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "status.h"
+#include "trace.h"
 
 #define SENTENCE_MAX 1024
 
@@ -88,6 +89,9 @@ OM_uint32 sm_fail(OM_uint32 *minor, OM_uint32 major, OM_uint32 code,
 		snprintf(last_failure.sentence, SENTENCE_MAX, "%s",
 			 generic ? generic : "gss-sodium: error");
 	}
+	/* Mechglues may drop the minor status (Heimdal's gss_acquire_cred
+	 * does), so the trace keeps every failure's sentence. */
+	sm_trace("failure: %s", last_failure.sentence);
 	if (minor != NULL)
 		*minor = code;
 	return major;

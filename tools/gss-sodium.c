@@ -1,1 +1,349 @@
-int main(void) { return 0; }
+/*
+ * gss-sodium: make and inspect the keys of the gss-sodium mechanism, and
+ * check its files.  Exit status: 0 ok, 1 a problem was found, 2 usage.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "files.h"
+#include "keyfile.h"
+#include "names.h"
+#include "secmem.h"
+#include "settings.h"
+#include "status.h"
+
+#define EXIT_PROBLEM 1
+#define EXIT_USAGE 2
+
+static const char main_usage[] =
+	"usage: gss-sodium COMMAND [ARGUMENTS]\n"
+	"\n"
+	"Commands:\n"
+	"  keygen NAME [-f FILE]    make a key for NAME, append it to FILE and print\n"
+	"                           the line that peers add to their peers file\n"
+	"  pubkey [-f FILE] [NAME]  print the peers lines of the keys in FILE\n"
+	"  check                    check every key and settings file\n"
+	"\n"
+	"'gss-sodium COMMAND --help' describes a command.\n";
+
+static const char keygen_usage[] =
+	"usage: gss-sodium keygen NAME [-f FILE]\n"
+	"\n"
+	"Make a new X25519 key for NAME ('service@host' or a user name such as\n"
+	"'alice') and append it to FILE, which is created with mode 0600 if needed.\n"
+	"FILE defaults to the keytab for a 'service@host' name and to the identity\n"
+	"file for a user name ($GSS_SODIUM_KEYTAB, $GSS_SODIUM_IDENTITY or their\n"
+	"default locations).\n"
+	"\n"
+	"Standard output receives exactly the peers line 'NAME PUBLIC-KEY', so\n"
+	"  gss-sodium keygen alice -f alice.key >> peers\n"
+	"works; everything else goes to standard error.\n";
+
+static const char pubkey_usage[] =
+	"usage: gss-sodium pubkey [-f FILE] [NAME]\n"
+	"\n"
+	"Print the peers line 'NAME PUBLIC-KEY' of every key in FILE, or of NAME's\n"
+	"keys only.  FILE defaults as for keygen (the identity file when no NAME\n"
+	"is given).\n";
+
+static const char check_usage[] =
+	"usage: gss-sodium check\n"
+	"\n"
+	"Read the settings file, the keytab, the identity file and the peers files\n"
+	"from the locations the environment and the defaults give, and report each.\n"
+	"Exits 1 when any of them has a problem.\n";
+
+static int usage_error(const char *usage, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "gss-sodium: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n\n%s", usage);
+	return EXIT_USAGE;
+}
+
+static int report(OM_uint32 minor)
+{
+	const char *sentence = sm_status_sentence(minor);
+
+	fprintf(stderr, "%s\n", sentence ? sentence : "gss-sodium: unknown error");
+	return EXIT_PROBLEM;
+}
+
+/* Arguments of keygen and pubkey: at most one NAME and one '-f FILE'. */
+struct arguments {
+	const char *name, *file;
+	int help;
+};
+
+static int parse_arguments(int argc, char **argv, const char *usage,
+			   struct arguments *a)
+{
+	int i;
+
+	memset(a, 0, sizeof(*a));
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			a->help = 1;
+		} else if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--file") == 0) {
+			if (++i == argc)
+				return usage_error(usage, "%s needs a file name", argv[i - 1]);
+			if (a->file != NULL)
+				return usage_error(usage, "%s", "-f may be given once");
+			a->file = argv[i];
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			return usage_error(usage, "unknown option '%s'", argv[i]);
+		} else if (a->name == NULL) {
+			a->name = argv[i];
+		} else {
+			return usage_error(usage, "unexpected argument '%s'", argv[i]);
+		}
+	}
+	return 0;
+}
+
+/* The file a NAME's key belongs in: the keytab for services, the identity
+ * file for users. */
+static int default_file(const struct sm_name *name, enum sm_file *which,
+			char *path)
+{
+	struct sm_locations loc;
+	OM_uint32 minor;
+
+	*which = name != NULL && name->kind == SM_NAME_HOSTBASED ? SM_FILE_KEYTAB
+								  : SM_FILE_IDENTITY;
+	if (GSS_ERROR(sm_locations(&minor, *which, &loc)))
+		return report(minor);
+	strcpy(path, loc.path[0]);
+	return 0;
+}
+
+/* mkdir -p for the directory that will hold `path`. */
+static int make_parent_directories(const char *path)
+{
+	char dir[PATH_MAX], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	for (slash = dir + 1; (slash = strchr(slash, '/')) != NULL; slash++) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+			return -1;
+		*slash = '/';
+	}
+	return mkdir(dir, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int append_key(const char *path, const char *line, size_t len)
+{
+	struct stat st;
+	char last = '\n';
+	int fd, ok;
+
+	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -1;
+	ok = fstat(fd, &st) == 0;
+	/* Keep the new key on a line of its own. */
+	if (ok && st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) != 1)
+		ok = 0;
+	if (ok && last != '\n')
+		ok = write(fd, "\n", 1) == 1;
+	if (ok)
+		ok = write(fd, line, len) == (ssize_t)len;
+	return close(fd) == 0 && ok ? 0 : -1;
+}
+
+static int cmd_keygen(int argc, char **argv)
+{
+	char path[PATH_MAX], b64[SM_KEY_BASE64_CHARS + 1], line[SM_NAME_MAX + 64];
+	struct sm_keys existing = { 0, NULL };
+	unsigned char *private_key, public_key[SM_KEY_BYTES];
+	struct sm_name *name = NULL;
+	struct arguments a;
+	enum sm_file which;
+	OM_uint32 minor;
+	int rc, len;
+
+	rc = parse_arguments(argc, argv, keygen_usage, &a);
+	if (rc != 0 || a.help)
+		return a.help ? (fputs(keygen_usage, stdout), 0) : rc;
+	if (a.name == NULL)
+		return usage_error(keygen_usage, "%s", "keygen needs a NAME");
+	if (GSS_ERROR(sm_name_from_canonical(&minor, a.name, strlen(a.name), &name)))
+		return report(minor);
+	rc = default_file(name, &which, path);
+	if (rc == 0 && a.file != NULL)
+		snprintf(path, sizeof(path), "%s", a.file);
+	/* Refuse to add to a file the mechanism would refuse to read. */
+	if (rc == 0 && GSS_ERROR(sm_keys_load(&minor, which, path, 0, &existing)))
+		rc = report(minor);
+	sm_keys_clear(&existing);
+	if (rc == 0 && make_parent_directories(path) != 0) {
+		fprintf(stderr, "gss-sodium: %s: cannot create its directory: %s\n",
+			path, strerror(errno));
+		rc = EXIT_PROBLEM;
+	}
+	if (rc == 0 && sm_key_generate(&private_key, public_key) != 0) {
+		fprintf(stderr, "gss-sodium: out of memory\n");
+		rc = EXIT_PROBLEM;
+	}
+	if (rc != 0) {
+		sm_name_free(&name);
+		return rc;
+	}
+	sm_key_to_base64(private_key, b64);
+	sm_secmem_free(private_key);
+	len = snprintf(line, sizeof(line), "%s %s\n", name->text, b64);
+	sodium_memzero(b64, sizeof(b64));
+	if (append_key(path, line, (size_t)len) != 0) {
+		fprintf(stderr, "gss-sodium: %s: cannot add the key: %s\n", path,
+			strerror(errno));
+		rc = EXIT_PROBLEM;
+	} else {
+		sm_key_to_base64(public_key, b64);
+		printf("%s %s\n", name->text, b64);
+		fprintf(stderr, "gss-sodium: added a key for %s to %s\n", name->text, path);
+	}
+	sodium_memzero(line, sizeof(line));
+	sm_name_free(&name);
+	return rc;
+}
+
+static int cmd_pubkey(int argc, char **argv)
+{
+	struct sm_keys keys = { 0, NULL };
+	char path[PATH_MAX], b64[SM_KEY_BASE64_CHARS + 1];
+	struct sm_name *name = NULL;
+	struct arguments a;
+	enum sm_file which;
+	OM_uint32 minor;
+	size_t i, shown = 0;
+	int rc;
+
+	rc = parse_arguments(argc, argv, pubkey_usage, &a);
+	if (rc != 0 || a.help)
+		return a.help ? (fputs(pubkey_usage, stdout), 0) : rc;
+	if (a.name != NULL &&
+	    GSS_ERROR(sm_name_from_canonical(&minor, a.name, strlen(a.name), &name)))
+		return report(minor);
+	rc = default_file(name, &which, path);
+	if (rc == 0 && a.file != NULL)
+		snprintf(path, sizeof(path), "%s", a.file);
+	if (rc == 0 && GSS_ERROR(sm_keys_load(&minor, which, path, 1, &keys)))
+		rc = report(minor);
+	for (i = 0; rc == 0 && i < keys.count; i++) {
+		if (name != NULL && !sm_name_equal(name, keys.entries[i].name))
+			continue;
+		sm_key_to_base64(keys.entries[i].public_key, b64);
+		printf("%s %s\n", keys.entries[i].name->text, b64);
+		shown++;
+	}
+	if (rc == 0 && shown == 0) {
+		fprintf(stderr, "gss-sodium: %s holds no key%s%s\n", path,
+			name ? " for " : "", name ? name->text : "");
+		rc = EXIT_PROBLEM;
+	}
+	sm_keys_clear(&keys);
+	sm_name_free(&name);
+	return rc;
+}
+
+/* Check the files of one kind; returns the number of problems. */
+static int check_keys(enum sm_file which, const char *what)
+{
+	struct sm_locations loc;
+	struct sm_keys keys;
+	OM_uint32 minor;
+	struct stat st;
+	int problems = 0;
+	size_t i;
+
+	if (GSS_ERROR(sm_locations(&minor, which, &loc)))
+		return report(minor);
+	for (i = 0; i < loc.count; i++) {
+		keys.count = 0;
+		keys.entries = NULL;
+		if (!loc.from_environment && stat(loc.path[i], &st) != 0 && errno == ENOENT) {
+			printf("absent: %s %s\n", what, loc.path[i]);
+			continue;
+		}
+		if (GSS_ERROR(sm_keys_load(&minor, which, loc.path[i], 1, &keys))) {
+			report(minor);
+			problems++;
+		} else {
+			printf("ok: %s %s (%zu key%s)\n", what, loc.path[i], keys.count,
+			       keys.count == 1 ? "" : "s");
+		}
+		sm_keys_clear(&keys);
+	}
+	return problems;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	struct sm_settings settings;
+	char path[PATH_MAX];
+	OM_uint32 minor;
+	int problems = 0;
+
+	if (argc > 1) {
+		if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
+			return fputs(check_usage, stdout), 0;
+		return usage_error(check_usage, "unexpected argument '%s'", argv[1]);
+	}
+	if (GSS_ERROR(sm_settings_load(&minor, &settings, path))) {
+		report(minor);
+		problems++;
+	} else if (path[0] != '\0') {
+		printf("ok: settings %s\n", path);
+	} else {
+		printf("absent: settings file (defaults apply)\n");
+	}
+	problems += check_keys(SM_FILE_KEYTAB, "keytab");
+	problems += check_keys(SM_FILE_IDENTITY, "identity");
+	problems += check_keys(SM_FILE_PEERS, "peers");
+	if (problems > 0)
+		fprintf(stderr, "gss-sodium: %d problem%s found\n", problems,
+			problems == 1 ? "" : "s");
+	return problems > 0 ? EXIT_PROBLEM : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*run)(int, char **);
+	} commands[] = {
+		{ "keygen", cmd_keygen },
+		{ "pubkey", cmd_pubkey },
+		{ "check", cmd_check },
+	};
+	size_t i;
+
+	if (argc < 2)
+		return usage_error(main_usage, "%s", "no command given");
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0)
+		return fputs(main_usage, stdout), 0;
+	if (sodium_init() < 0) {
+		fprintf(stderr, "gss-sodium: libsodium could not be initialised\n");
+		return EXIT_PROBLEM;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	return usage_error(main_usage, "unknown command '%s'", argv[1]);
+}

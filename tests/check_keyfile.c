@@ -1,0 +1,269 @@
+/* Key files: good files, every kind of bad file, permissions. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "keyfile.h"
+#include "secmem.h"
+#include "status.h"
+#include "unit.h"
+
+/* RFC 7748 section 6.1: Alice's X25519 private and public keys. */
+#define ALICE_PRIVATE "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo="
+#define ALICE_PUBLIC "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo="
+#define BOB_PUBLIC "3p7bfXt9wbTTW2HC7OQ1Nz+DQ8hbeGdNrfx+FG+IK08="
+
+static OM_uint32 load(enum sm_file which, const char *text, mode_t mode,
+		      struct sm_keys *keys, OM_uint32 *minor, const char **path)
+{
+	*path = unit_write_file(which == SM_FILE_PEERS ? "peers" : "keytab", text, mode);
+	return sm_keys_load(minor, which, *path, 1, keys);
+}
+
+START_TEST(good_keytab_with_comments_blanks_and_crlf)
+{
+	struct sm_keys keys = { 0, NULL };
+	char b64[SM_KEY_BASE64_CHARS + 1];
+	const char *path;
+	OM_uint32 minor;
+
+	ck_assert_int_eq(load(SM_FILE_KEYTAB,
+			      "# acceptor keys\n"
+			      "\n"
+			      "HTTP@Web.Example " ALICE_PRIVATE "   # the web server\r\n"
+			      "\t  ldap@db\t" ALICE_PRIVATE "\n"
+			      "HTTP@web.example " ALICE_PRIVATE,	/* no final newline */
+			      0600, &keys, &minor, &path), GSS_S_COMPLETE);
+	ck_assert_int_eq(keys.count, 3);
+	ck_assert_str_eq(keys.entries[0].name->text, "HTTP@web.example");
+	ck_assert_str_eq(keys.entries[1].name->text, "ldap@db");
+	ck_assert_ptr_nonnull(keys.entries[0].private_key);
+	/* The public key is derived from the private one. */
+	sm_key_to_base64(keys.entries[0].public_key, b64);
+	ck_assert_str_eq(b64, ALICE_PUBLIC);
+	ck_assert_int_eq(sm_secmem_in_use(), 3);
+	sm_keys_clear(&keys);
+	ck_assert_int_eq(sm_secmem_in_use(), 0);
+	ck_assert_int_eq(keys.count, 0);
+}
+END_TEST
+
+START_TEST(good_peers_file)
+{
+	struct sm_keys keys = { 0, NULL };
+	char b64[SM_KEY_BASE64_CHARS + 1];
+	const char *path;
+	OM_uint32 minor;
+
+	ck_assert_int_eq(load(SM_FILE_PEERS, "alice " ALICE_PUBLIC "\nbob " BOB_PUBLIC "\n",
+			      0644, &keys, &minor, &path), GSS_S_COMPLETE);
+	ck_assert_int_eq(keys.count, 2);
+	ck_assert_ptr_null(keys.entries[1].private_key);
+	sm_key_to_base64(keys.entries[1].public_key, b64);
+	ck_assert_str_eq(b64, BOB_PUBLIC);
+	sm_keys_clear(&keys);
+}
+END_TEST
+
+static const struct {
+	const char *line;
+	const char *says;
+} bad_lines[] = {
+	{ "alice", "two fields" },
+	{ "alice " ALICE_PRIVATE " extra", "two fields" },
+	{ "alice not-base64-at-all", "base64 form of 32 bytes" },
+	/* 31 and 33 bytes */
+	{ "alice dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LA==", "32 bytes" },
+	{ "alice dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCoA", "32 bytes" },
+	/* unpadded */
+	{ "alice dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo", "32 bytes" },
+	{ "alice@REALM@x " ALICE_PRIVATE, "more than one '@'" },
+	{ "@host " ALICE_PRIVATE, "no service" },
+	{ "al\x01ice " ALICE_PRIVATE, "control character" },
+};
+
+START_TEST(every_bad_line_names_file_and_line)
+{
+	struct sm_keys keys = { 0, NULL };
+	char text[512], where[600];
+	const char *path;
+	OM_uint32 minor;
+
+	snprintf(text, sizeof(text), "# ok\nbob %s\n%s\n", ALICE_PRIVATE,
+		 bad_lines[_i].line);
+	ck_assert_int_eq(load(SM_FILE_IDENTITY, text, 0600, &keys, &minor, &path),
+			 GSS_S_NO_CRED);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_FILE_SYNTAX);
+	snprintf(where, sizeof(where), "%s line 3: ", path);
+	ck_assert_msg(unit_contains(sm_status_sentence(minor), where),
+		      "'%s' lacks '%s'", sm_status_sentence(minor), where);
+	ck_assert_msg(unit_contains(sm_status_sentence(minor), bad_lines[_i].says),
+		      "'%s' lacks '%s'", sm_status_sentence(minor), bad_lines[_i].says);
+	/* Nothing of a bad file is kept, and no key memory leaks. */
+	ck_assert_int_eq(keys.count, 0);
+	ck_assert_int_eq(sm_secmem_in_use(), 0);
+}
+END_TEST
+
+START_TEST(nul_byte_is_a_line_error)
+{
+	struct sm_keys keys = { 0, NULL };
+	const char *path = unit_write_file("nul", "x", 0600);
+	OM_uint32 minor;
+	FILE *f = fopen(path, "w");
+
+	fwrite("bob " ALICE_PUBLIC "\nal\0ice " ALICE_PUBLIC "\n", 1, 4 + 44 + 1 + 7 + 44 + 1, f);
+	fclose(f);
+	ck_assert_int_eq(sm_keys_load(&minor, SM_FILE_PEERS, path, 1, &keys), GSS_S_NO_CRED);
+	ck_assert(unit_contains(sm_status_sentence(minor), "line 2: contains a NUL byte"));
+}
+END_TEST
+
+START_TEST(failed_parse_leaves_earlier_entries)
+{
+	struct sm_keys keys = { 0, NULL };
+	const char *path;
+	OM_uint32 minor;
+
+	ck_assert_int_eq(load(SM_FILE_PEERS, "alice " ALICE_PUBLIC "\n", 0644, &keys,
+			      &minor, &path), GSS_S_COMPLETE);
+	ck_assert_int_eq(load(SM_FILE_PEERS, "bob " BOB_PUBLIC "\nbroken\n", 0644,
+			      &keys, &minor, &path), GSS_S_NO_CRED);
+	ck_assert_int_eq(keys.count, 1);
+	ck_assert_str_eq(keys.entries[0].name->text, "alice");
+	sm_keys_clear(&keys);
+}
+END_TEST
+
+START_TEST(private_file_readable_by_all_is_refused)
+{
+	struct sm_keys keys = { 0, NULL };
+	const char *path;
+	OM_uint32 minor;
+
+	ck_assert_int_eq(load(SM_FILE_KEYTAB, "svc@h " ALICE_PRIVATE "\n", 0644, &keys,
+			      &minor, &path), GSS_S_NO_CRED);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_FILE_PERMISSIONS);
+	ck_assert(unit_contains(sm_status_sentence(minor), path));
+	ck_assert(unit_contains(sm_status_sentence(minor), "chmod 600"));
+	ck_assert_int_eq(keys.count, 0);
+	/* Group-readable is the administrator's choice. */
+	ck_assert_int_eq(load(SM_FILE_KEYTAB, "svc@h " ALICE_PRIVATE "\n", 0640, &keys,
+			      &minor, &path), GSS_S_COMPLETE);
+	sm_keys_clear(&keys);
+}
+END_TEST
+
+START_TEST(any_file_writable_by_all_is_refused)
+{
+	struct sm_keys keys = { 0, NULL };
+	const char *path;
+	OM_uint32 minor;
+
+	ck_assert_int_eq(load(SM_FILE_PEERS, "alice " ALICE_PUBLIC "\n", 0666, &keys,
+			      &minor, &path), GSS_S_NO_CRED);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_FILE_PERMISSIONS);
+	ck_assert(unit_contains(sm_status_sentence(minor), "chmod o-w"));
+	ck_assert_int_eq(load(SM_FILE_KEYTAB, "svc@h " ALICE_PRIVATE "\n", 0602, &keys,
+			      &minor, &path), GSS_S_NO_CRED);
+	ck_assert(unit_contains(sm_status_sentence(minor), "changed by any user"));
+}
+END_TEST
+
+START_TEST(missing_file)
+{
+	struct sm_keys keys = { 0, NULL };
+	char path[256];
+	OM_uint32 minor;
+
+	snprintf(path, sizeof(path), "%s/absent", unit_tmpdir());
+	ck_assert_int_eq(sm_keys_load(&minor, SM_FILE_PEERS, path, 0, &keys), GSS_S_COMPLETE);
+	ck_assert_int_eq(keys.count, 0);
+	ck_assert_int_eq(sm_keys_load(&minor, SM_FILE_IDENTITY, path, 1, &keys), GSS_S_NO_CRED);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_FILE_MISSING);
+	ck_assert(unit_contains(sm_status_sentence(minor), path));
+	ck_assert(unit_contains(sm_status_sentence(minor), "gss-sodium keygen"));
+}
+END_TEST
+
+START_TEST(directory_and_huge_file_are_refused)
+{
+	struct sm_keys keys = { 0, NULL };
+	char *big = malloc(1024 * 1024 + 2);
+	const char *path;
+	OM_uint32 minor;
+
+	ck_assert_int_eq(sm_keys_load(&minor, SM_FILE_PEERS, unit_tmpdir(), 1, &keys),
+			 GSS_S_NO_CRED);
+	ck_assert(unit_contains(sm_status_sentence(minor), "not a regular file"));
+	memset(big, '#', 1024 * 1024 + 1);
+	big[1024 * 1024 + 1] = '\0';
+	ck_assert_int_eq(load(SM_FILE_PEERS, big, 0644, &keys, &minor, &path), GSS_S_NO_CRED);
+	ck_assert(unit_contains(sm_status_sentence(minor), "larger than 1 MiB"));
+	free(big);
+}
+END_TEST
+
+START_TEST(generated_keys_round_trip_through_a_file)
+{
+	struct sm_keys keys = { 0, NULL };
+	unsigned char *private_key, public_key[SM_KEY_BYTES];
+	char priv64[SM_KEY_BASE64_CHARS + 1], text[128];
+	const char *path;
+	OM_uint32 minor;
+
+	ck_assert_int_eq(sm_key_generate(&private_key, public_key), 0);
+	sm_key_to_base64(private_key, priv64);
+	snprintf(text, sizeof(text), "carol %s\n", priv64);
+	ck_assert_int_eq(load(SM_FILE_IDENTITY, text, 0600, &keys, &minor, &path),
+			 GSS_S_COMPLETE);
+	ck_assert_mem_eq(keys.entries[0].public_key, public_key, SM_KEY_BYTES);
+	ck_assert_mem_eq(keys.entries[0].private_key, private_key, SM_KEY_BYTES);
+	sm_secmem_free(private_key);
+	sm_keys_clear(&keys);
+}
+END_TEST
+
+START_TEST(find_by_name)
+{
+	struct sm_keys keys = { 0, NULL };
+	struct sm_name *svc;
+	const char *path;
+	OM_uint32 minor;
+	size_t from = 0;
+
+	ck_assert_int_eq(load(SM_FILE_KEYTAB, "a@h " ALICE_PRIVATE "\nb@h " ALICE_PRIVATE
+			      "\na@h " ALICE_PRIVATE "\n", 0600, &keys, &minor, &path),
+			 GSS_S_COMPLETE);
+	ck_assert_int_eq(sm_name_from_canonical(&minor, "a@H", 3, &svc), GSS_S_COMPLETE);
+	ck_assert_ptr_eq(sm_keys_find(&keys, svc, &from), &keys.entries[0]);
+	ck_assert_ptr_eq(sm_keys_find(&keys, svc, &from), &keys.entries[2]);
+	ck_assert_ptr_null(sm_keys_find(&keys, svc, &from));
+	sm_name_free(&svc);
+	sm_keys_clear(&keys);
+}
+END_TEST
+
+Suite *unit_suite(void)
+{
+	Suite *s = suite_create("keyfile");
+	TCase *t = tcase_create("keyfile");
+
+	tcase_add_test(t, good_keytab_with_comments_blanks_and_crlf);
+	tcase_add_test(t, good_peers_file);
+	tcase_add_loop_test(t, every_bad_line_names_file_and_line, 0,
+			    sizeof(bad_lines) / sizeof(bad_lines[0]));
+	tcase_add_test(t, nul_byte_is_a_line_error);
+	tcase_add_test(t, failed_parse_leaves_earlier_entries);
+	tcase_add_test(t, private_file_readable_by_all_is_refused);
+	tcase_add_test(t, any_file_writable_by_all_is_refused);
+	tcase_add_test(t, missing_file);
+	tcase_add_test(t, directory_and_huge_file_are_refused);
+	tcase_add_test(t, generated_keys_round_trip_through_a_file);
+	tcase_add_test(t, find_by_name);
+	suite_add_tcase(s, t);
+	return s;
+}

@@ -1,0 +1,55 @@
+# TAP helpers for the shell tests.  Each test sources this file, calls
+# `check DESCRIPTION COMMAND...` or `ok`/`not_ok`, and ends with `finish`.
+set -u
+tap_count=0
+tap_failed=0
+tap_log=$(mktemp)
+trap 'rm -f "$tap_log"' EXIT
+
+ok() {
+	tap_count=$((tap_count + 1))
+	echo "ok $tap_count - $*"
+}
+
+not_ok() {
+	tap_count=$((tap_count + 1))
+	tap_failed=$((tap_failed + 1))
+	echo "not ok $tap_count - $*"
+}
+
+# check DESCRIPTION COMMAND...: passes when COMMAND exits 0; its output is
+# shown as TAP diagnostics when it fails.
+check() {
+	description=$1
+	shift
+	if "$@" >"$tap_log" 2>&1; then
+		ok "$description"
+	else
+		not_ok "$description"
+		sed 's/^/# /' "$tap_log"
+	fi
+}
+
+skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+bail_out() {
+	echo "Bail out! $*"
+	exit 1
+}
+
+finish() {
+	echo "1..$tap_count"
+	[ "$tap_failed" -eq 0 ]
+}
+
+# make_scratch: $scratch becomes a directory removed when the test ends.
+make_scratch() {
+	scratch=$(mktemp -d /tmp/gss-sodium-test.XXXXXX) || bail_out "no scratch directory"
+	trap 'rm -f "$tap_log"; rm -rf "$scratch"' EXIT
+}
+
+tool="$abs_top_builddir/tools/gss-sodium"
+module="$abs_top_builddir/mech/.libs/mech_sodium.so"

@@ -1,0 +1,317 @@
+/*
+ * Drives the mechanism through a real GSS-API mechglue and prints TAP.
+ * Built twice: linked with MIT krb5's libgssapi_krb5, and (PROBE_HEIMDAL)
+ * with Heimdal's libgssapi.  It uses only the RFC 2744 C bindings, with its
+ * own OID constants, since the two libraries export different symbols for
+ * the standard name types.
+ *
+ * Environment: PROBE_DIR holds keytab, identity and peers made with the
+ * gss-sodium tool (HTTP@web.example and alice); GSS_SODIUM_* point at them.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
+
+#include "gssapi/gssapi_sodium.h"
+
+#ifdef PROBE_HEIMDAL
+#define GLUE "Heimdal"
+#else
+#define GLUE "MIT"
+#endif
+
+static gss_OID_desc mech = { GSS_SODIUM_MECH_OID_DER_LENGTH,
+			     (void *)GSS_SODIUM_MECH_OID_DER };
+static gss_OID_desc nt_hostbased = { 10, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x01\x04" };
+static gss_OID_desc nt_user = { 10, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x01\x01" };
+static gss_OID_desc nt_export = { 6, (void *)"\x2b\x06\x01\x05\x06\x04" };
+static gss_OID_desc ma_ctx_trans = { 7, (void *)"\x2b\x06\x01\x05\x05\x0d\x1b" };
+static gss_OID_set_desc mech_only = { 1, &mech };
+
+static int tests_run, tests_failed;
+
+static void check(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	tests_run++;
+	if (!ok)
+		tests_failed++;
+	printf("%s %d - " GLUE " mechglue: ", ok ? "ok" : "not ok", tests_run);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+static int oid_eq(gss_const_OID a, gss_const_OID b)
+{
+	return a != NULL && b != NULL && a->length == b->length &&
+	       memcmp(a->elements, b->elements, a->length) == 0;
+}
+
+static int set_has(gss_OID_set set, gss_const_OID oid)
+{
+	size_t i;
+
+	for (i = 0; set != GSS_C_NO_OID_SET && i < set->count; i++)
+		if (oid_eq(&set->elements[i], oid))
+			return 1;
+	return 0;
+}
+
+/* The mechanism's sentence for a minor status, as applications see it;
+ * empty after success, so test descriptions show only real failures. */
+static const char *minor_text(OM_uint32 minor)
+{
+	static char text[1024];
+	gss_buffer_desc buf = GSS_C_EMPTY_BUFFER;
+	OM_uint32 m, ctx = 0;
+
+	text[0] = '\0';
+	if (minor != 0 && gss_display_status(&m, minor, GSS_C_MECH_CODE, &mech, &ctx, &buf) ==
+	    GSS_S_COMPLETE) {
+		snprintf(text, sizeof(text), "%.*s", (int)buf.length, (char *)buf.value);
+		gss_release_buffer(&m, &buf);
+	}
+	return text;
+}
+
+static gss_name_t import(const char *text, gss_OID type)
+{
+	gss_buffer_desc buf = { strlen(text), (void *)text };
+	gss_name_t name = GSS_C_NO_NAME;
+	OM_uint32 minor;
+
+	gss_import_name(&minor, &buf, type, &name);
+	return name;
+}
+
+static int displays_as(gss_name_t name, const char *expected, gss_const_OID type)
+{
+	gss_buffer_desc buf = GSS_C_EMPTY_BUFFER;
+	gss_OID shown_type = GSS_C_NO_OID;
+	OM_uint32 minor;
+	int ok;
+
+	if (gss_display_name(&minor, name, &buf, &shown_type) != GSS_S_COMPLETE)
+		return 0;
+	ok = buf.length == strlen(expected) && memcmp(buf.value, expected, buf.length) == 0 &&
+	     (type == GSS_C_NO_OID || oid_eq(shown_type, type));
+	if (!ok)
+		printf("# displayed '%.*s'\n", (int)buf.length, (char *)buf.value);
+	gss_release_buffer(&minor, &buf);
+	return ok;
+}
+
+static void mechanism_is_listed(void)
+{
+	gss_OID_set mechs = GSS_C_NO_OID_SET, types = GSS_C_NO_OID_SET;
+	OM_uint32 major, minor;
+
+	major = gss_indicate_mechs(&minor, &mechs);
+	check(major == GSS_S_COMPLETE && set_has(mechs, &mech),
+	      "gss_indicate_mechs lists %s", GSS_SODIUM_MECH_OID_STRING);
+	gss_release_oid_set(&minor, &mechs);
+	major = gss_inquire_names_for_mech(&minor, &mech, &types);
+	check(major == GSS_S_COMPLETE && set_has(types, &nt_hostbased) &&
+	      set_has(types, &nt_user) && set_has(types, &nt_export),
+	      "gss_inquire_names_for_mech reports host-based, user and export names");
+	gss_release_oid_set(&minor, &types);
+}
+
+static void hostbased_name_round_trips(void)
+{
+	gss_name_t name = import("HTTP@Web.Example", &nt_hostbased), mn = GSS_C_NO_NAME;
+	gss_name_t back = GSS_C_NO_NAME;
+	gss_buffer_desc token = GSS_C_EMPTY_BUFFER;
+	OM_uint32 major, minor;
+	int equal = 0;
+
+	major = gss_canonicalize_name(&minor, name, &mech, &mn);
+	check(major == GSS_S_COMPLETE && displays_as(mn, "HTTP@web.example", &nt_hostbased),
+	      "canonicalize_name lower-cases the host: HTTP@web.example");
+	major = gss_export_name(&minor, mn, &token);
+	check(major == GSS_S_COMPLETE && token.length == 6 + mech.length + 4 + 16 &&
+	      memcmp(token.value, "\x04\x01\x00\x0c\x06\x0a", 6) == 0 &&
+	      memcmp((char *)token.value + 6, mech.elements, mech.length) == 0 &&
+	      memcmp((char *)token.value + token.length - 16, "HTTP@web.example", 16) == 0,
+	      "export_name gives the RFC 2743 token with the mechanism OID");
+	major = gss_import_name(&minor, &token, &nt_export, &back);
+	check(major == GSS_S_COMPLETE, "import_name takes the exported name back");
+	major = gss_compare_name(&minor, back, mn, &equal);
+	check(major == GSS_S_COMPLETE && equal && displays_as(back, "HTTP@web.example", NULL),
+	      "the re-imported name equals the canonical one");
+	gss_release_buffer(&minor, &token);
+	gss_release_name(&minor, &name);
+	gss_release_name(&minor, &mn);
+	gss_release_name(&minor, &back);
+}
+
+static void credentials_from_tool_made_files(void)
+{
+	gss_name_t svc = import("HTTP@web.example", &nt_hostbased), name = GSS_C_NO_NAME;
+	gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
+	gss_cred_usage_t usage = -1;
+	OM_uint32 major, minor, lifetime = 0;
+
+	major = gss_acquire_cred(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &mech_only,
+				 GSS_C_INITIATE, &cred, NULL, NULL);
+	check(major == GSS_S_COMPLETE, "acquire_cred (default initiator) %s", minor_text(minor));
+	major = gss_inquire_cred(&minor, cred, &name, &lifetime, &usage, NULL);
+	check(major == GSS_S_COMPLETE && displays_as(name, "alice", &nt_user) &&
+	      usage == GSS_C_INITIATE && lifetime == GSS_C_INDEFINITE,
+	      "inquire_cred names the identity file's first key: alice");
+	gss_release_name(&minor, &name);
+	gss_release_cred(&minor, &cred);
+
+	major = gss_acquire_cred(&minor, svc, GSS_C_INDEFINITE, &mech_only,
+				 GSS_C_ACCEPT, &cred, NULL, NULL);
+	check(major == GSS_S_COMPLETE, "acquire_cred (acceptor HTTP@web.example) %s",
+	      minor_text(minor));
+	major = gss_inquire_cred_by_mech(&minor, cred, &mech, &name, NULL, NULL, &usage);
+	check(major == GSS_S_COMPLETE && displays_as(name, "HTTP@web.example", NULL) &&
+	      usage == GSS_C_ACCEPT, "inquire_cred_by_mech names the acceptor");
+	gss_release_name(&minor, &name);
+	gss_release_cred(&minor, &cred);
+	gss_release_name(&minor, &svc);
+}
+
+#ifndef PROBE_HEIMDAL
+/* Heimdal 7.8 has no gss_acquire_cred_from(). */
+static void credentials_from_a_store(void)
+{
+	char keytab[4096];
+	gss_key_value_element_desc element = { GSS_SODIUM_CRED_STORE_KEYTAB, keytab };
+	gss_key_value_set_desc store = { 1, &element };
+	gss_name_t svc = import("imap@mail.example", &nt_hostbased);
+	gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
+	OM_uint32 major, minor;
+
+	snprintf(keytab, sizeof(keytab), "%s/store-keytab", getenv("PROBE_DIR"));
+	major = gss_acquire_cred_from(&minor, svc, GSS_C_INDEFINITE, &mech_only,
+				      GSS_C_ACCEPT, &store, &cred, NULL, NULL);
+	check(major == GSS_S_COMPLETE, "acquire_cred_from with sodium_keytab %s",
+	      minor_text(minor));
+	gss_release_cred(&minor, &cred);
+	gss_release_name(&minor, &svc);
+}
+
+static void attributes_and_localname(void)
+{
+	gss_OID_set attrs = GSS_C_NO_OID_SET;
+	gss_name_t alice = import("alice", &nt_user);
+	gss_buffer_desc local = GSS_C_EMPTY_BUFFER;
+	OM_uint32 major, minor;
+
+	major = gss_inquire_attrs_for_mech(&minor, &mech, &attrs, NULL);
+	check(major == GSS_S_COMPLETE && set_has(attrs, &ma_ctx_trans),
+	      "inquire_attrs_for_mech reports GSS_C_MA_CTX_TRANS");
+	gss_release_oid_set(&minor, &attrs);
+	major = gss_localname(&minor, alice, &mech, &local);
+	check(major == GSS_S_COMPLETE && local.length == 5 &&
+	      memcmp(local.value, "alice", 5) == 0, "localname maps alice to alice");
+	gss_release_buffer(&minor, &local);
+	gss_release_name(&minor, &alice);
+}
+#endif
+
+#ifdef PROBE_HEIMDAL
+/* Does the trace file (GSS_SODIUM_TRACE) contain `text`? */
+static int trace_has(const char *text)
+{
+	char line[2048];
+	int found = 0;
+	FILE *f = fopen(getenv("GSS_SODIUM_TRACE"), "r");
+
+	while (f != NULL && !found && fgets(line, sizeof(line), f) != NULL)
+		found = strstr(line, text) != NULL;
+	if (f != NULL)
+		fclose(f);
+	return found;
+}
+#endif
+
+static void bad_file_gives_a_sentence(void)
+{
+	char path[4096], expected[4200];
+	gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
+	OM_uint32 major, minor;
+
+	snprintf(path, sizeof(path), "%s/readable-identity", getenv("PROBE_DIR"));
+	setenv("GSS_SODIUM_IDENTITY", path, 1);
+	major = gss_acquire_cred(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &mech_only,
+				 GSS_C_INITIATE, &cred, NULL, NULL);
+	snprintf(expected, sizeof(expected), "%s: the identity file holds private keys", path);
+#ifdef PROBE_HEIMDAL
+	/* Heimdal 7.8's gss_acquire_cred() replaces the mechanism's minor
+	 * status with 0 when no mechanism gave a credential; the sentence
+	 * reaches the administrator through the trace file. */
+	check(major == GSS_S_NO_CRED && trace_has(expected) && trace_has("chmod 600"),
+	      "a world-readable identity file is refused (GSS_S_NO_CRED), the trace says why");
+#else
+	check(major == GSS_S_NO_CRED && strstr(minor_text(minor), expected) != NULL &&
+	      strstr(minor_text(minor), "chmod 600") != NULL,
+	      "a world-readable identity file is refused: %s", minor_text(minor));
+#endif
+	unsetenv("GSS_SODIUM_IDENTITY");
+}
+
+static void contexts_are_unavailable(void)
+{
+	gss_name_t target = import("HTTP@web.example", &nt_hostbased);
+	gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
+	gss_buffer_desc out = GSS_C_EMPTY_BUFFER, in;
+	unsigned char token[64];
+	OM_uint32 major, minor;
+	size_t n = 0;
+
+	major = gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &ctx, target, &mech,
+				     0, 0, GSS_C_NO_CHANNEL_BINDINGS, GSS_C_NO_BUFFER,
+				     NULL, &out, NULL, NULL);
+	check(major == GSS_S_UNAVAILABLE && ctx == GSS_C_NO_CONTEXT && out.length == 0 &&
+	      strstr(minor_text(minor), "not available") != NULL,
+	      "init_sec_context answers GSS_S_UNAVAILABLE (got 0x%x)", major);
+	/* An initial token framed with our OID reaches our acceptor. */
+	token[n++] = 0x60;
+	token[n++] = (unsigned char)(2 + mech.length + 1);
+	token[n++] = 0x06;
+	token[n++] = (unsigned char)mech.length;
+	memcpy(token + n, mech.elements, mech.length);
+	n += mech.length;
+	token[n++] = 0x00;
+	in.length = n;
+	in.value = token;
+	major = gss_accept_sec_context(&minor, &ctx, GSS_C_NO_CREDENTIAL, &in,
+				       GSS_C_NO_CHANNEL_BINDINGS, NULL, NULL, &out,
+				       NULL, NULL, NULL);
+	check(major == GSS_S_UNAVAILABLE && ctx == GSS_C_NO_CONTEXT && out.length == 0,
+	      "accept_sec_context answers GSS_S_UNAVAILABLE (got 0x%x)", major);
+	gss_release_name(&minor, &target);
+}
+
+int main(void)
+{
+	if (getenv("PROBE_DIR") == NULL) {
+		printf("Bail out! PROBE_DIR is not set\n");
+		return 1;
+	}
+	mechanism_is_listed();
+	hostbased_name_round_trips();
+	credentials_from_tool_made_files();
+#ifndef PROBE_HEIMDAL
+	credentials_from_a_store();
+	attributes_and_localname();
+#endif
+	bad_file_gives_a_sentence();
+	contexts_are_unavailable();
+	printf("1..%d\n", tests_run);
+	return tests_failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,81 @@
+#!/bin/sh
+# The gss-sodium tool: keygen, pubkey, check, help and exit codes.
+. "$abs_top_srcdir/tests/lib.sh"
+make_scratch
+cd "$scratch" || bail_out "cannot enter $scratch"
+unset GSS_SODIUM_KEYTAB GSS_SODIUM_IDENTITY GSS_SODIUM_PEERS GSS_SODIUM_CONF
+
+"$tool" keygen HTTP@Web.Example -f keytab >out 2>err
+rc=$?
+check "keygen exits 0" test $rc -eq 0
+check "keygen prints exactly one peers line on stdout" \
+	sh -c 'test $(wc -l <out) -eq 1 && grep -Eq "^HTTP@web\.example [A-Za-z0-9+/]{43}=$" out'
+check "keygen reports on stderr" grep -q "added a key for HTTP@web.example to keytab" err
+check "keygen creates the file with mode 0600" sh -c 'test "$(stat -c %a keytab)" = 600'
+check "the key file holds the canonical name and a private key" \
+	sh -c 'grep -Eq "^HTTP@web\.example [A-Za-z0-9+/]{43}=$" keytab && ! grep -qF "$(cut -d" " -f2 out)" keytab'
+check "pubkey prints the same peers line" sh -c "\"$tool\" pubkey -f keytab | cmp - out"
+
+"$tool" keygen HTTP@web.example -f keytab >>out 2>/dev/null
+check "a second keygen appends a different key" \
+	sh -c 'test $(wc -l <keytab) -eq 2 && test $(sort -u out | wc -l) -eq 2'
+check "pubkey NAME prints every key of that name" \
+	sh -c "\"$tool\" pubkey -f keytab HTTP@web.example | cmp - out"
+
+printf 'alice dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=' >nonl && chmod 600 nonl
+"$tool" keygen bob -f nonl >/dev/null 2>&1
+check "keygen starts a new line when the file lacks a final newline" \
+	sh -c 'test $(wc -l <nonl) -eq 2 && tail -n1 nonl | grep -q "^bob "'
+
+"$tool" keygen alice -f id >>peers 2>/dev/null
+check "keygen output appends to a peers file" grep -q '^alice ' peers
+echo "broken" >>nonl
+check "keygen refuses to append to a broken file" \
+	sh -c "! \"$tool\" keygen carol -f nonl 2>err && grep -q 'nonl line 3' err"
+
+mkdir -p cfg
+GSS_SODIUM_IDENTITY="$scratch/cfg/sub/identity" "$tool" keygen dave >/dev/null 2>&1
+check "keygen without -f uses GSS_SODIUM_IDENTITY for a user and creates directories" \
+	test -s cfg/sub/identity
+GSS_SODIUM_KEYTAB="$scratch/cfg/keytab" "$tool" keygen smtp@mx >/dev/null 2>&1
+check "keygen without -f uses GSS_SODIUM_KEYTAB for a service" grep -q '^smtp@mx ' cfg/keytab
+
+export GSS_SODIUM_KEYTAB="$scratch/keytab" GSS_SODIUM_IDENTITY="$scratch/id" \
+	GSS_SODIUM_PEERS="$scratch/peers" GSS_SODIUM_CONF="$scratch/sodium.conf"
+echo "context_lifetime = 1h" >sodium.conf
+check "check passes on good files" "$tool" check
+chmod 644 id
+"$tool" check >out 2>err
+rc=$?
+check "check exits 1 on a world-readable identity file" test $rc -eq 1
+check "check names the file and the fix" grep -q "$scratch/id: .*chmod 600 $scratch/id" err
+chmod 600 id
+echo "colour = blue" >>sodium.conf
+"$tool" check >out 2>err
+rc=$?
+check "check exits 1 on an unknown setting, naming file and line" \
+	sh -c "test $rc -eq 1 && grep -q 'sodium.conf line 2: unknown setting' err"
+echo "context_lifetime = 1h" >sodium.conf
+echo "eve" >>peers
+"$tool" check >/dev/null 2>err
+rc=$?
+check "check exits 1 on a malformed peers line" \
+	sh -c "test $rc -eq 1 && grep -q 'peers line 2' err"
+
+for cmd in keygen pubkey check; do
+	check "$cmd --help exits 0 and shows usage" \
+		sh -c "\"$tool\" $cmd --help | grep -q '^usage: gss-sodium $cmd'"
+done
+check "--help exits 0" sh -c "\"$tool\" --help | grep -q '^usage'"
+for args in "" "frobnicate" "keygen" "keygen a b" "keygen a -f" "pubkey -x" "check extra"; do
+	# shellcheck disable=SC2086
+	"$tool" $args >/dev/null 2>&1
+	rc=$?
+	check "'gss-sodium $args' is a usage error (exit 2)" test $rc -eq 2
+done
+"$tool" keygen "bad name" -f x >/dev/null 2>err
+rc=$?
+check "keygen refuses an invalid name with exit 1" \
+	sh -c "test $rc -eq 1 && grep -q 'space' err"
+
+finish

@@ -1,0 +1,23 @@
+/* Shared by the Check unit test programs. */
+#ifndef UNIT_H
+#define UNIT_H
+
+#include <check.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Each test program defines its suite. */
+Suite *unit_suite(void);
+
+/* A fresh temporary directory for this test (removed by the OS's tmp
+ * cleaning; tests run in forked children, so names never collide). */
+const char *unit_tmpdir(void);
+
+/* Write `text` to DIR/NAME with `mode`; returns the path (static storage
+ * rotated among 8 buffers). */
+const char *unit_write_file(const char *name, const char *text, mode_t mode);
+
+/* Does `haystack` contain `needle`? (For asserting on sentences.) */
+int unit_contains(const char *haystack, const char *needle);
+
+#endif

@@ -1,0 +1,62 @@
+/* main() and helpers for the Check unit tests; results are printed as TAP
+ * when CK_TAP_LOG_FILE_NAME=- (as make check sets it). */
+#include "config.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "unit.h"
+
+const char *unit_tmpdir(void)
+{
+	static char dir[64];
+
+	if (dir[0] == '\0') {
+		strcpy(dir, "/tmp/gss-sodium-unit-XXXXXX");
+		ck_assert_ptr_nonnull(mkdtemp(dir));
+	}
+	return dir;
+}
+
+const char *unit_write_file(const char *name, const char *text, mode_t mode)
+{
+	static char paths[8][PATH_MAX];
+	static int next;
+	char *path = paths[next++ % 8];
+	size_t len = strlen(text);
+	int fd;
+
+	snprintf(path, PATH_MAX, "%s/%s", unit_tmpdir(), name);
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	close(fd);
+	return path;
+}
+
+int unit_contains(const char *haystack, const char *needle)
+{
+	return haystack != NULL && strstr(haystack, needle) != NULL;
+}
+
+int main(void)
+{
+	SRunner *runner = srunner_create(unit_suite());
+	int failed;
+
+	if (sodium_init() < 0)
+		return EXIT_FAILURE;
+	srunner_run_all(runner, CK_ENV);
+	failed = srunner_ntests_failed(runner);
+	srunner_free(runner);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
