@@ -71,6 +71,14 @@ void sm_writer_init(struct sm_writer *w)
 	memset(w, 0, sizeof(*w));
 }
 
+void sm_writer_init_fixed(struct sm_writer *w, void *buf, size_t capacity)
+{
+	memset(w, 0, sizeof(*w));
+	w->data = buf;
+	w->capacity = capacity;
+	w->fixed = 1;
+}
+
 static int reserve(struct sm_writer *w, size_t more)
 {
 	unsigned char *bigger;
@@ -80,6 +88,10 @@ static int reserve(struct sm_writer *w, size_t more)
 		return 0;
 	if (more <= w->capacity - w->len)
 		return 1;
+	if (w->fixed) {
+		w->failed = 1;
+		return 0;
+	}
 	capacity = w->capacity ? w->capacity : 64;
 	while (capacity - w->len < more) {
 		if (capacity > SIZE_MAX / 2) {
@@ -147,7 +159,8 @@ void sm_writer_discard(struct sm_writer *w)
 {
 	if (w->data != NULL) {
 		sodium_memzero(w->data, w->capacity);
-		free(w->data);
+		if (!w->fixed)
+			free(w->data);
 	}
 	sm_writer_init(w);
 }

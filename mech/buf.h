@@ -29,18 +29,22 @@ const unsigned char *sm_read_bytes(struct sm_reader *r, size_t len);
 int sm_reader_done(const struct sm_reader *r);
 
 struct sm_writer {
-	unsigned char *data;	/* malloc()ed: callers hand it to the mechglue */
+	unsigned char *data;	/* malloc()ed (callers hand it to the
+				 * mechglue), or the caller's fixed buffer */
 	size_t len, capacity;
 	int failed;
+	int fixed;
 };
 
 void sm_writer_init(struct sm_writer *w);
+/* A writer into buf[capacity] that fails rather than grow. */
+void sm_writer_init_fixed(struct sm_writer *w, void *buf, size_t capacity);
 void sm_write_u8(struct sm_writer *w, uint8_t v);
 void sm_write_u16be(struct sm_writer *w, uint16_t v);
 void sm_write_u32be(struct sm_writer *w, uint32_t v);
 void sm_write_u64be(struct sm_writer *w, uint64_t v);
 void sm_write_bytes(struct sm_writer *w, const void *data, size_t len);
-/* Free the buffer (after wiping it) and reset the writer. */
+/* Wipe the buffer, free it unless fixed, and reset the writer. */
 void sm_writer_discard(struct sm_writer *w);
 
 #endif

@@ -161,8 +161,13 @@ static OM_uint32 import_export_name(OM_uint32 *minor, const gss_buffer_desc *buf
 	if (!sm_reader_done(&r))
 		return bad_export(minor, "has bytes after the name");
 	if (text_len == 0)
-		return new_name(minor, SM_NAME_ANONYMOUS, "", 0, out);
+		return sm_name_anonymous(minor, out);
 	return sm_name_from_canonical(minor, (const char *)text, text_len, out);
+}
+
+OM_uint32 sm_name_anonymous(OM_uint32 *minor, struct sm_name **out)
+{
+	return new_name(minor, SM_NAME_ANONYMOUS, "", 0, out);
 }
 
 OM_uint32 sm_name_import(OM_uint32 *minor, const gss_buffer_desc *buf,
@@ -173,11 +178,15 @@ OM_uint32 sm_name_import(OM_uint32 *minor, const gss_buffer_desc *buf,
 
 	*out = NULL;
 	if (sm_oid_equal(type, &sm_nt_anonymous))
-		return new_name(minor, SM_NAME_ANONYMOUS, "", 0, out);
+		return sm_name_anonymous(minor, out);
 	if (text == NULL && len != 0)
 		return bad_syntax(minor, "", 0, "is missing");
 	if (sm_oid_equal(type, &sm_nt_export_name))
 		return import_export_name(minor, buf, out);
+	/* Programs such as gss-sample's gss-server count the string's NUL in
+	 * the buffer length, and MIT krb5 accepts that; so do we. */
+	if (len > 0 && text[len - 1] == '\0')
+		len--;
 	if (sm_oid_equal(type, &sm_nt_hostbased_service) ||
 	    sm_oid_equal(type, &sm_nt_hostbased_service_x))
 		return hostbased_name(minor, text, len, 1, out);

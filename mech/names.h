@@ -44,4 +44,7 @@ OM_uint32 sm_name_localname(OM_uint32 *minor, const struct sm_name *name,
 			    gss_buffer_t out);
 void sm_name_free(struct sm_name **name);
 
+/* A new anonymous name. */
+OM_uint32 sm_name_anonymous(OM_uint32 *minor, struct sm_name **out);
+
 #endif

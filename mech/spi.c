@@ -14,14 +14,17 @@
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_ext.h>
 
+#include "context.h"
 #include "creds.h"
 #include "init.h"
+#include "message.h"
 #include "names.h"
 #include "oids.h"
 #include "status.h"
 
 #define NAME(h) ((struct sm_name *)(h))
 #define CRED(h) ((struct sm_cred *)(h))
+#define CONTEXT(h) ((struct sm_context *)(h))
 
 /* MIT's mechglue asks each mechanism whether it owns an OID before
  * freeing it; no header declares this entry point. */
@@ -386,14 +389,7 @@ OM_uint32 gss_internal_release_oid(OM_uint32 *minor, gss_OID *oid)
 	return GSS_S_COMPLETE;
 }
 
-/* ---- contexts and messages: not in this version ---------------------- */
-
-static OM_uint32 no_contexts(OM_uint32 *minor, const char *call)
-{
-	return sm_fail(minor, GSS_S_UNAVAILABLE, GSS_SODIUM_S_NOT_YET_IMPLEMENTED,
-		       "%s: security contexts are not available in this version of the mechanism",
-		       call);
-}
+/* ---- security contexts ---------------------------------------------- */
 
 OM_uint32 gss_init_sec_context(OM_uint32 *minor, gss_cred_id_t cred,
 			       gss_ctx_id_t *context, gss_name_t target,
@@ -402,8 +398,21 @@ OM_uint32 gss_init_sec_context(OM_uint32 *minor, gss_cred_id_t cred,
 			       gss_OID *actual_mech, gss_buffer_t output,
 			       OM_uint32 *ret_flags, OM_uint32 *time_rec)
 {
-	clear_buffer(output);
-	return no_contexts(minor, "gss_init_sec_context");
+	struct sm_context *ctx;
+	OM_uint32 major;
+
+	if (actual_mech != NULL)
+		*actual_mech = &sm_mech_oid;
+	if (context == NULL || output == GSS_C_NO_BUFFER)
+		return sm_fail(minor, GSS_S_CALL_INACCESSIBLE_WRITE, GSS_SODIUM_S_NO_CONTEXT,
+			       "gss_init_sec_context: no place for the context or the token");
+	if (mech != GSS_C_NO_OID && !sm_oid_equal(mech, &sm_mech_oid))
+		return sm_fail(minor, GSS_S_BAD_MECH, GSS_SODIUM_S_WRONG_MECH, NULL);
+	ctx = CONTEXT(*context);
+	major = sm_context_initiate(minor, CRED(cred), &ctx, NAME(target), req_flags,
+				    time_req, bindings, input, output, ret_flags, time_rec);
+	*context = (gss_ctx_id_t)ctx;
+	return major;
 }
 
 OM_uint32 gss_accept_sec_context(OM_uint32 *minor, gss_ctx_id_t *context,
@@ -413,27 +422,57 @@ OM_uint32 gss_accept_sec_context(OM_uint32 *minor, gss_ctx_id_t *context,
 				 OM_uint32 *ret_flags, OM_uint32 *time_rec,
 				 gss_cred_id_t *delegated)
 {
-	clear_buffer(output);
-	return no_contexts(minor, "gss_accept_sec_context");
+	struct sm_context *ctx;
+	struct sm_name *src = NULL;
+	OM_uint32 major;
+
+	if (mech != NULL)
+		*mech = &sm_mech_oid;
+	if (delegated != NULL)
+		*delegated = GSS_C_NO_CREDENTIAL;
+	if (context == NULL || output == GSS_C_NO_BUFFER)
+		return sm_fail(minor, GSS_S_CALL_INACCESSIBLE_WRITE, GSS_SODIUM_S_NO_CONTEXT,
+			       "gss_accept_sec_context: no place for the context or the token");
+	ctx = CONTEXT(*context);
+	major = sm_context_accept(minor, CRED(cred), &ctx, input, bindings,
+				  src_name != NULL ? &src : NULL, output, ret_flags,
+				  time_rec);
+	if (src_name != NULL)
+		*src_name = (gss_name_t)src;
+	*context = (gss_ctx_id_t)ctx;
+	return major;
 }
 
 OM_uint32 gss_process_context_token(OM_uint32 *minor, gss_ctx_id_t context,
 				    gss_buffer_t token)
 {
-	return no_contexts(minor, "gss_process_context_token");
+	if (context == GSS_C_NO_CONTEXT)
+		return sm_fail(minor, GSS_S_NO_CONTEXT, GSS_SODIUM_S_NO_CONTEXT, NULL);
+	/* The mechanism sends no context-level tokens after establishment. */
+	return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_BAD_TOKEN,
+		       "gss_process_context_token: this mechanism sends no context tokens after establishment");
 }
 
 OM_uint32 gss_delete_sec_context(OM_uint32 *minor, gss_ctx_id_t *context,
 				 gss_buffer_t output)
 {
+	struct sm_context *ctx;
+
 	clear_buffer(output);
-	return no_contexts(minor, "gss_delete_sec_context");
+	if (context == NULL || *context == GSS_C_NO_CONTEXT)
+		return sm_fail(minor, GSS_S_NO_CONTEXT, GSS_SODIUM_S_NO_CONTEXT, NULL);
+	ctx = CONTEXT(*context);
+	sm_context_free(&ctx);
+	*context = GSS_C_NO_CONTEXT;
+	return sm_ok(minor);
 }
 
 OM_uint32 gss_context_time(OM_uint32 *minor, gss_ctx_id_t context,
 			   OM_uint32 *time_rec)
 {
-	return no_contexts(minor, "gss_context_time");
+	if (context == GSS_C_NO_CONTEXT)
+		return sm_fail(minor, GSS_S_NO_CONTEXT, GSS_SODIUM_S_NO_CONTEXT, NULL);
+	return sm_context_time(minor, CONTEXT(context), time_rec);
 }
 
 OM_uint32 gss_inquire_context(OM_uint32 *minor, gss_ctx_id_t context,
@@ -441,53 +480,104 @@ OM_uint32 gss_inquire_context(OM_uint32 *minor, gss_ctx_id_t context,
 			      OM_uint32 *lifetime, gss_OID *mech, OM_uint32 *flags,
 			      int *locally_initiated, int *open)
 {
-	return no_contexts(minor, "gss_inquire_context");
+	struct sm_name *src = NULL, *targ = NULL;
+	OM_uint32 major;
+
+	if (context == GSS_C_NO_CONTEXT)
+		return sm_fail(minor, GSS_S_NO_CONTEXT, GSS_SODIUM_S_NO_CONTEXT, NULL);
+	if (mech != NULL)
+		*mech = &sm_mech_oid;
+	major = sm_context_inquire(minor, CONTEXT(context), src_name ? &src : NULL,
+				   targ_name ? &targ : NULL, lifetime, flags,
+				   locally_initiated, open);
+	if (src_name != NULL)
+		*src_name = (gss_name_t)src;
+	if (targ_name != NULL)
+		*targ_name = (gss_name_t)targ;
+	return major;
+}
+
+/* ---- per-message ---------------------------------------------------- */
+
+static const gss_buffer_desc empty_buffer = { 0, NULL };
+
+/* A NULL buffer is an empty message. */
+static const gss_buffer_desc *message_or_empty(const gss_buffer_t b)
+{
+	return b != GSS_C_NO_BUFFER ? b : &empty_buffer;
 }
 
 OM_uint32 gss_get_mic(OM_uint32 *minor, gss_ctx_id_t context, gss_qop_t qop,
 		      gss_buffer_t message, gss_buffer_t token)
 {
-	clear_buffer(token);
-	return no_contexts(minor, "gss_get_mic");
+	if (token == GSS_C_NO_BUFFER)
+		return sm_fail(minor, GSS_S_CALL_INACCESSIBLE_WRITE, GSS_SODIUM_S_BAD_TOKEN,
+			       "gss_get_mic: no place for the token");
+	return sm_get_mic(minor, CONTEXT(context), qop, message_or_empty(message), token);
 }
 
 OM_uint32 gss_verify_mic(OM_uint32 *minor, gss_ctx_id_t context,
 			 gss_buffer_t message, gss_buffer_t token, gss_qop_t *qop)
 {
-	return no_contexts(minor, "gss_verify_mic");
+	return sm_verify_mic(minor, CONTEXT(context), message_or_empty(message),
+			     message_or_empty(token), qop);
 }
 
 OM_uint32 gss_wrap(OM_uint32 *minor, gss_ctx_id_t context, int conf_req,
 		   gss_qop_t qop, gss_buffer_t input, int *conf_state,
 		   gss_buffer_t output)
 {
-	clear_buffer(output);
-	return no_contexts(minor, "gss_wrap");
+	if (output == GSS_C_NO_BUFFER)
+		return sm_fail(minor, GSS_S_CALL_INACCESSIBLE_WRITE, GSS_SODIUM_S_BAD_TOKEN,
+			       "gss_wrap: no place for the token");
+	return sm_wrap(minor, CONTEXT(context), conf_req, qop, message_or_empty(input),
+		       conf_state, output);
 }
 
 OM_uint32 gss_unwrap(OM_uint32 *minor, gss_ctx_id_t context, gss_buffer_t input,
 		     gss_buffer_t output, int *conf_state, gss_qop_t *qop)
 {
-	clear_buffer(output);
-	return no_contexts(minor, "gss_unwrap");
+	if (output == GSS_C_NO_BUFFER)
+		return sm_fail(minor, GSS_S_CALL_INACCESSIBLE_WRITE, GSS_SODIUM_S_BAD_TOKEN,
+			       "gss_unwrap: no place for the message");
+	return sm_unwrap(minor, CONTEXT(context), message_or_empty(input), output,
+			 conf_state, qop);
 }
 
 OM_uint32 gss_wrap_size_limit(OM_uint32 *minor, gss_ctx_id_t context,
 			      int conf_req, gss_qop_t qop, OM_uint32 output_size,
 			      OM_uint32 *max_input)
 {
-	return no_contexts(minor, "gss_wrap_size_limit");
+	return sm_wrap_size_limit(minor, CONTEXT(context), conf_req, qop, output_size,
+				  max_input);
+}
+
+OM_uint32 gss_pseudo_random(OM_uint32 *minor, gss_ctx_id_t context, int prf_key,
+			    const gss_buffer_t prf_in, ssize_t desired_output_len,
+			    gss_buffer_t prf_out)
+{
+	return sm_pseudo_random(minor, CONTEXT(context), prf_key, message_or_empty(prf_in),
+				desired_output_len, prf_out);
+}
+
+/* ---- context transfer: the next milestone ---------------------------- */
+
+static OM_uint32 not_yet(OM_uint32 *minor, const char *call)
+{
+	return sm_fail(minor, GSS_S_UNAVAILABLE, GSS_SODIUM_S_NOT_YET_IMPLEMENTED,
+		       "%s: sealed context transfer is not available in this version of the mechanism",
+		       call);
 }
 
 OM_uint32 gss_export_sec_context(OM_uint32 *minor, gss_ctx_id_t *context,
 				 gss_buffer_t token)
 {
 	clear_buffer(token);
-	return no_contexts(minor, "gss_export_sec_context");
+	return not_yet(minor, "gss_export_sec_context");
 }
 
 OM_uint32 gss_import_sec_context(OM_uint32 *minor, gss_buffer_t token,
 				 gss_ctx_id_t *context)
 {
-	return no_contexts(minor, "gss_import_sec_context");
+	return not_yet(minor, "gss_import_sec_context");
 }

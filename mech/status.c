@@ -22,7 +22,7 @@ static const char *const generic_sentences[] = {
 	[GSS_SODIUM_S_LIBRARY_INIT - GSS_SODIUM_MINOR_BASE] =
 		"gss-sodium: the mechanism could not be initialised",
 	[GSS_SODIUM_S_NOT_YET_IMPLEMENTED - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: security contexts are not available in this version of the mechanism",
+		"gss-sodium: this operation is not available in this version of the mechanism",
 	[GSS_SODIUM_S_WRONG_MECH - GSS_SODIUM_MINOR_BASE] =
 		"gss-sodium: the requested mechanism is not gss-sodium",
 	[GSS_SODIUM_S_BAD_NAME_SYNTAX - GSS_SODIUM_MINOR_BASE] =
@@ -63,6 +63,40 @@ static const char *const generic_sentences[] = {
 		"gss-sodium: only mechanism status codes can be displayed by the mechanism",
 	[GSS_SODIUM_S_UNKNOWN_CODE - GSS_SODIUM_MINOR_BASE] =
 		"gss-sodium: unknown minor status code",
+	[GSS_SODIUM_S_BAD_TOKEN - GSS_SODIUM_MINOR_BASE] =
+		"gss-sodium: the token is malformed or truncated",
+	[GSS_SODIUM_S_BAD_VERSION - GSS_SODIUM_MINOR_BASE] =
+		"gss-sodium: the token has a protocol version this mechanism does not speak",
+	[GSS_SODIUM_S_HANDSHAKE_FAILED - GSS_SODIUM_MINOR_BASE] =
+		"gss-sodium: the handshake token failed authentication; it was altered or is not for this key",
+	[GSS_SODIUM_S_NO_ACCEPTOR_KEY - GSS_SODIUM_MINOR_BASE] =
+		"gss-sodium: the initiator addressed an acceptor key this credential does not hold",
+	[GSS_SODIUM_S_NO_PEER_KEY - GSS_SODIUM_MINOR_BASE] =
+		"gss-sodium: the target has no entry in the peers file",
+	[GSS_SODIUM_S_UNTRUSTED_INITIATOR - GSS_SODIUM_MINOR_BASE] =
+		"gss-sodium: the initiator's key is not in the peers file",
+	[GSS_SODIUM_S_ANONYMOUS_REFUSED - GSS_SODIUM_MINOR_BASE] =
+		"gss-sodium: anonymous initiators are not allowed (allow_anonymous = no)",
+	[GSS_SODIUM_S_BINDINGS_MISMATCH - GSS_SODIUM_MINOR_BASE] =
+		"gss-sodium: the channel bindings of initiator and acceptor differ",
+	[GSS_SODIUM_S_CONTEXT_EXPIRED - GSS_SODIUM_MINOR_BASE] =
+		"gss-sodium: the security context has expired",
+	[GSS_SODIUM_S_CONTEXT_NOT_OPEN - GSS_SODIUM_MINOR_BASE] =
+		"gss-sodium: the security context is not established",
+	[GSS_SODIUM_S_BAD_SIGNATURE - GSS_SODIUM_MINOR_BASE] =
+		"gss-sodium: the message token failed authentication; it was altered or belongs to another context",
+	[GSS_SODIUM_S_REFLECTED - GSS_SODIUM_MINOR_BASE] =
+		"gss-sodium: the message token was sent by this side of the context (reflected)",
+	[GSS_SODIUM_S_BAD_QOP - GSS_SODIUM_MINOR_BASE] =
+		"gss-sodium: only the default quality of protection (0) is supported",
+	[GSS_SODIUM_S_MESSAGE_TOO_LONG - GSS_SODIUM_MINOR_BASE] =
+		"gss-sodium: the message is too long for one token",
+	[GSS_SODIUM_S_CRED_USAGE - GSS_SODIUM_MINOR_BASE] =
+		"gss-sodium: the credential cannot be used in this direction",
+	[GSS_SODIUM_S_BAD_IOV - GSS_SODIUM_MINOR_BASE] =
+		"gss-sodium: the IOV buffers do not describe a token of this mechanism",
+	[GSS_SODIUM_S_PRF_LENGTH - GSS_SODIUM_MINOR_BASE] =
+		"gss-sodium: the requested pseudo-random output is too long",
 };
 
 const char *sm_status_generic(OM_uint32 code)

@@ -20,5 +20,5 @@ install_packages() {
 
 # What building and testing need.
 BUILD_PACKAGES="gcc make autoconf automake libtool pkg-config libc6-dev
-libsodium-dev check libkrb5-dev libgssapi-krb5-2 libgssapi3-heimdal
+libsodium-dev check libjson-c-dev libkrb5-dev libgssapi-krb5-2 libgssapi3-heimdal
 binutils util-linux mount"

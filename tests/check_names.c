@@ -80,6 +80,19 @@ START_TEST(user_names)
 }
 END_TEST
 
+START_TEST(a_trailing_nul_is_ignored)
+{
+	gss_buffer_desc buf = { sizeof("HTTP@Web"), (void *)"HTTP@Web" };
+	struct sm_name *n = NULL;
+	OM_uint32 minor;
+
+	ck_assert_int_eq(sm_name_import(&minor, &buf, &sm_nt_hostbased_service, &n),
+			 GSS_S_COMPLETE);
+	ck_assert_str_eq(n->text, "HTTP@web");
+	sm_name_free(&n);
+}
+END_TEST
+
 START_TEST(no_oid_means_canonical_form)
 {
 	struct sm_name *n = import_ok("imap@Mail", GSS_C_NO_OID);
@@ -276,6 +289,7 @@ Suite *unit_suite(void)
 	tcase_add_test(t, hostbased_host_is_lowercased);
 	tcase_add_test(t, bare_service_gets_local_host);
 	tcase_add_test(t, user_names);
+	tcase_add_test(t, a_trailing_nul_is_ignored);
 	tcase_add_test(t, no_oid_means_canonical_form);
 	tcase_add_test(t, bad_names_are_refused_with_a_sentence);
 	tcase_add_test(t, unknown_name_type);

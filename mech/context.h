@@ -1,0 +1,74 @@
+/*
+ * Security contexts: establishment (one round trip of a Noise IK or NK
+ * handshake), inquiry, lifetime and deletion.
+ */
+#ifndef SM_CONTEXT_H
+#define SM_CONTEXT_H
+
+#include <stdint.h>
+#include <time.h>
+#include <gssapi/gssapi.h>
+
+#include "creds.h"
+#include "names.h"
+#include "noise.h"
+#include "seqstate.h"
+
+/* Layout of the locked key slot of an open context. */
+#define SM_KEY_SEND 0
+#define SM_KEY_RECV 32
+#define SM_KEY_PRF 64
+#define SM_CONTEXT_KEYS 96
+
+enum sm_context_state {
+	SM_CTX_AWAITING_REPLY,	/* initiator: token 1 sent, token 2 awaited */
+	SM_CTX_OPEN,		/* established */
+	SM_CTX_FAILED		/* establishment failed; only deletion remains */
+};
+
+struct sm_context {
+	enum sm_context_state state;
+	int initiator;			/* locally initiated */
+	OM_uint32 flags;		/* granted (requested while establishing) */
+	OM_uint32 time_req;		/* initiator's request, while establishing */
+	time_t expires;			/* absolute, wall clock */
+	struct sm_name *initiator_name;	/* anonymous for NK */
+	struct sm_name *acceptor_name;
+	struct sm_noise_handshake handshake;	/* while establishing */
+	unsigned char *keys;		/* locked; send, receive, PRF keys */
+	uint64_t send_seq;		/* next sequence number to send */
+	struct sm_seqstate recv;	/* window of received numbers */
+};
+
+OM_uint32 sm_context_initiate(OM_uint32 *minor, struct sm_cred *cred,
+			      struct sm_context **context,
+			      const struct sm_name *target, OM_uint32 req_flags,
+			      OM_uint32 time_req, gss_channel_bindings_t bindings,
+			      const gss_buffer_desc *input, gss_buffer_t output,
+			      OM_uint32 *ret_flags, OM_uint32 *time_rec);
+
+OM_uint32 sm_context_accept(OM_uint32 *minor, struct sm_cred *cred,
+			    struct sm_context **context,
+			    const gss_buffer_desc *input,
+			    gss_channel_bindings_t bindings,
+			    struct sm_name **src_name, gss_buffer_t output,
+			    OM_uint32 *ret_flags, OM_uint32 *time_rec);
+
+/* Seconds left (0 once expired), and GSS_S_CONTEXT_EXPIRED then. */
+OM_uint32 sm_context_time(OM_uint32 *minor, const struct sm_context *ctx,
+			  OM_uint32 *time_rec);
+
+/* GSS_S_COMPLETE when the context is open and not expired; else the
+ * status a per-message call must return. */
+OM_uint32 sm_context_usable(OM_uint32 *minor, const struct sm_context *ctx,
+			    const char *call);
+
+OM_uint32 sm_context_inquire(OM_uint32 *minor, const struct sm_context *ctx,
+			     struct sm_name **src_name, struct sm_name **targ_name,
+			     OM_uint32 *lifetime, OM_uint32 *flags,
+			     int *locally_initiated, int *open);
+
+/* Wipe all keys and free the context; NULL is ignored. */
+void sm_context_free(struct sm_context **context);
+
+#endif

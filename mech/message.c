@@ -1,0 +1,374 @@
+/*
+ * Per-message tokens: MIC, wrap (sealed or integrity only), their IOV
+ * forms, and the RFC 4401 pseudo-random function.
+ *
+ * Every token starts with a 12-byte header:
+ *   u16 token id (0x0404 MIC, 0x0504 wrap) | u8 flags | u8 0xff |
+ *   u64 sequence number
+ * flags: 0x01 sent by the acceptor, 0x02 sealed.  The sender's direction key
+ * and the sequence number (as the Noise nonce) drive ChaCha20-Poly1305 with
+ * the header as associated data; integrity-only tokens authenticate the
+ * message as associated data too.  One counter per direction serves MIC and
+ * wrap, so no nonce repeats under a key.
+ *   MIC:                 header | tag
+ *   wrap, sealed:        header | ciphertext | tag
+ *   wrap, integrity:     header | message | tag
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "buf.h"
+#include "context.h"
+#include "message.h"
+#include "status.h"
+
+#define TOKEN_ID_MIC 0x0404
+#define TOKEN_ID_WRAP 0x0504
+#define FLAG_SENT_BY_ACCEPTOR 0x01
+#define FLAG_SEALED 0x02
+#define FILLER 0xff
+#define HEADER_BYTES 12
+#define TAG_BYTES SM_NOISE_TAGLEN
+/* Tokens stay below 4 GiB, as the buffer lengths of 32-bit peers allow. */
+#define MESSAGE_MAX (0xffffffffu - HEADER_BYTES - TAG_BYTES)
+#define PRF_OUTPUT_MAX (1u << 20)
+
+struct header {
+	uint16_t id;
+	uint8_t flags;
+	uint64_t seq;
+	unsigned char bytes[HEADER_BYTES];
+};
+
+static const unsigned char *send_key(const struct sm_context *ctx)
+{
+	return ctx->keys + SM_KEY_SEND;
+}
+
+static const unsigned char *recv_key(const struct sm_context *ctx)
+{
+	return ctx->keys + SM_KEY_RECV;
+}
+
+/* Take the next sequence number and make the header of an outgoing token. */
+static void new_header(struct sm_context *ctx, uint16_t id, int sealed,
+		       struct header *h)
+{
+	struct sm_writer w;
+
+	h->id = id;
+	h->flags = (ctx->initiator ? 0 : FLAG_SENT_BY_ACCEPTOR) | (sealed ? FLAG_SEALED : 0);
+	h->seq = ctx->send_seq++;
+	/* Exactly HEADER_BYTES go into the fixed buffer. */
+	sm_writer_init_fixed(&w, h->bytes, HEADER_BYTES);
+	sm_write_u16be(&w, h->id);
+	sm_write_u8(&w, h->flags);
+	sm_write_u8(&w, FILLER);
+	sm_write_u64be(&w, h->seq);
+}
+
+/* Parse and check an incoming header: our token id, the peer's direction,
+ * no unknown flag.  Returns the GSS status. */
+static OM_uint32 read_header(OM_uint32 *minor, const struct sm_context *ctx,
+			     struct sm_reader *r, uint16_t want_id, struct header *h,
+			     const char *what)
+{
+	const unsigned char *start = r->ptr;
+	uint8_t filler, peer_flag = ctx->initiator ? FLAG_SENT_BY_ACCEPTOR : 0;
+
+	h->id = sm_read_u16be(r);
+	h->flags = sm_read_u8(r);
+	filler = sm_read_u8(r);
+	h->seq = sm_read_u64be(r);
+	if (r->failed)
+		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_BAD_TOKEN,
+			       "the %s token is shorter than its header", what);
+	if (h->id != want_id || filler != FILLER ||
+	    (h->flags & ~(FLAG_SENT_BY_ACCEPTOR | FLAG_SEALED)) != 0 ||
+	    (want_id == TOKEN_ID_MIC && (h->flags & FLAG_SEALED)))
+		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_BAD_TOKEN,
+			       "the %s token has a malformed header", what);
+	if ((h->flags & FLAG_SENT_BY_ACCEPTOR) != peer_flag)
+		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_REFLECTED, NULL);
+	memcpy(h->bytes, start, HEADER_BYTES);
+	return sm_ok(minor);
+}
+
+static OM_uint32 bad_signature(OM_uint32 *minor, const char *what)
+{
+	return sm_fail(minor, GSS_S_BAD_SIG, GSS_SODIUM_S_BAD_SIGNATURE,
+		       "the %s token failed authentication; it was altered or belongs to another context",
+		       what);
+}
+
+static OM_uint32 check_qop(OM_uint32 *minor, gss_qop_t qop)
+{
+	if (qop != GSS_C_QOP_DEFAULT)
+		return sm_fail(minor, GSS_S_BAD_QOP, GSS_SODIUM_S_BAD_QOP, NULL);
+	return sm_ok(minor);
+}
+
+/* The tag over header || message, for MICs and integrity-only wraps. */
+static OM_uint32 integrity_tag(OM_uint32 *minor, const unsigned char *key,
+			       const struct header *h, const void *msg, size_t len,
+			       unsigned char tag[TAG_BYTES])
+{
+	unsigned char *ad = malloc(HEADER_BYTES + len);
+
+	if (ad == NULL)
+		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+	memcpy(ad, h->bytes, HEADER_BYTES);
+	if (len > 0)
+		memcpy(ad + HEADER_BYTES, msg, len);
+	sm_noise_encrypt(key, h->seq, ad, HEADER_BYTES + len, NULL, 0, tag);
+	free(ad);
+	return sm_ok(minor);
+}
+
+static OM_uint32 too_long(OM_uint32 *minor, size_t len)
+{
+	if (len > MESSAGE_MAX)
+		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_MESSAGE_TOO_LONG, NULL);
+	return sm_ok(minor);
+}
+
+OM_uint32 sm_get_mic(OM_uint32 *minor, struct sm_context *ctx, gss_qop_t qop,
+		     const gss_buffer_desc *message, gss_buffer_t token)
+{
+	unsigned char tag[TAG_BYTES];
+	struct header h;
+	OM_uint32 major;
+
+	token->length = 0;
+	token->value = NULL;
+	major = sm_context_usable(minor, ctx, "gss_get_mic");
+	if (!GSS_ERROR(major))
+		major = check_qop(minor, qop);
+	if (!GSS_ERROR(major))
+		major = too_long(minor, message->length);
+	if (GSS_ERROR(major))
+		return major;
+	token->value = malloc(HEADER_BYTES + TAG_BYTES);
+	if (token->value == NULL)
+		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+	new_header(ctx, TOKEN_ID_MIC, 0, &h);
+	major = integrity_tag(minor, send_key(ctx), &h, message->value, message->length, tag);
+	if (GSS_ERROR(major)) {
+		free(token->value);
+		token->value = NULL;
+		return major;
+	}
+	memcpy(token->value, h.bytes, HEADER_BYTES);
+	memcpy((unsigned char *)token->value + HEADER_BYTES, tag, TAG_BYTES);
+	token->length = HEADER_BYTES + TAG_BYTES;
+	return sm_ok(minor);
+}
+
+/* After authentication: the sequence window's verdict, and the QOP. */
+static OM_uint32 accept_sequence(OM_uint32 *minor, struct sm_context *ctx,
+				 const struct header *h, gss_qop_t *qop)
+{
+	if (qop != NULL)
+		*qop = GSS_C_QOP_DEFAULT;
+	sm_ok(minor);
+	return sm_seqstate_check(&ctx->recv, h->seq);
+}
+
+OM_uint32 sm_verify_mic(OM_uint32 *minor, struct sm_context *ctx,
+			const gss_buffer_desc *message, const gss_buffer_desc *token,
+			gss_qop_t *qop)
+{
+	unsigned char expected[TAG_BYTES];
+	const unsigned char *tag;
+	struct sm_reader r;
+	struct header h;
+	OM_uint32 major;
+
+	major = sm_context_usable(minor, ctx, "gss_verify_mic");
+	if (GSS_ERROR(major))
+		return major;
+	sm_reader_init(&r, token->value, token->length);
+	major = read_header(minor, ctx, &r, TOKEN_ID_MIC, &h, "MIC");
+	if (GSS_ERROR(major))
+		return major;
+	tag = sm_read_bytes(&r, TAG_BYTES);
+	if (tag == NULL || !sm_reader_done(&r))
+		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_BAD_TOKEN,
+			       "the MIC token is not %d bytes long", HEADER_BYTES + TAG_BYTES);
+	major = integrity_tag(minor, recv_key(ctx), &h, message->value, message->length,
+			      expected);
+	if (GSS_ERROR(major))
+		return major;
+	if (sodium_memcmp(expected, tag, TAG_BYTES) != 0)
+		return bad_signature(minor, "MIC");
+	return accept_sequence(minor, ctx, &h, qop);
+}
+
+OM_uint32 sm_wrap(OM_uint32 *minor, struct sm_context *ctx, int conf_req,
+		  gss_qop_t qop, const gss_buffer_desc *input, int *conf_state,
+		  gss_buffer_t output)
+{
+	unsigned char *out, *body;
+	struct header h;
+	OM_uint32 major;
+
+	output->length = 0;
+	output->value = NULL;
+	major = sm_context_usable(minor, ctx, "gss_wrap");
+	if (!GSS_ERROR(major))
+		major = check_qop(minor, qop);
+	if (!GSS_ERROR(major))
+		major = too_long(minor, input->length);
+	if (GSS_ERROR(major))
+		return major;
+	out = malloc(HEADER_BYTES + input->length + TAG_BYTES);
+	if (out == NULL)
+		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+	new_header(ctx, TOKEN_ID_WRAP, conf_req, &h);
+	memcpy(out, h.bytes, HEADER_BYTES);
+	body = out + HEADER_BYTES;
+	if (conf_req) {
+		sm_noise_encrypt(send_key(ctx), h.seq, h.bytes, HEADER_BYTES,
+				 input->value, input->length, body);
+	} else {
+		if (input->length > 0)
+			memcpy(body, input->value, input->length);
+		major = integrity_tag(minor, send_key(ctx), &h, input->value,
+				      input->length, body + input->length);
+		if (GSS_ERROR(major)) {
+			free(out);
+			return major;
+		}
+	}
+	if (conf_state != NULL)
+		*conf_state = !!conf_req;
+	output->value = out;
+	output->length = HEADER_BYTES + input->length + TAG_BYTES;
+	return sm_ok(minor);
+}
+
+OM_uint32 sm_unwrap(OM_uint32 *minor, struct sm_context *ctx,
+		    const gss_buffer_desc *input, gss_buffer_t output,
+		    int *conf_state, gss_qop_t *qop)
+{
+	unsigned char expected[TAG_BYTES], *plain;
+	const unsigned char *body, *tag;
+	struct sm_reader r;
+	struct header h;
+	size_t len;
+	OM_uint32 major;
+
+	output->length = 0;
+	output->value = NULL;
+	major = sm_context_usable(minor, ctx, "gss_unwrap");
+	if (GSS_ERROR(major))
+		return major;
+	sm_reader_init(&r, input->value, input->length);
+	major = read_header(minor, ctx, &r, TOKEN_ID_WRAP, &h, "wrap");
+	if (GSS_ERROR(major))
+		return major;
+	if (r.left < TAG_BYTES)
+		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_BAD_TOKEN,
+			       "the wrap token is too short to hold its tag");
+	len = r.left - TAG_BYTES;
+	body = sm_read_bytes(&r, len);
+	tag = sm_read_bytes(&r, TAG_BYTES);
+	/* One spare byte: an empty message still gets a buffer. */
+	plain = malloc(len + 1);
+	if (plain == NULL)
+		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+	if (h.flags & FLAG_SEALED) {
+		if (sm_noise_decrypt(recv_key(ctx), h.seq, h.bytes, HEADER_BYTES, body,
+				     len + TAG_BYTES, plain) != 0) {
+			free(plain);
+			return bad_signature(minor, "wrap");
+		}
+	} else {
+		major = integrity_tag(minor, recv_key(ctx), &h, body, len, expected);
+		if (!GSS_ERROR(major) && sodium_memcmp(expected, tag, TAG_BYTES) != 0)
+			major = bad_signature(minor, "wrap");
+		if (GSS_ERROR(major)) {
+			free(plain);
+			return major;
+		}
+		if (len > 0)
+			memcpy(plain, body, len);
+	}
+	if (conf_state != NULL)
+		*conf_state = !!(h.flags & FLAG_SEALED);
+	output->value = plain;
+	output->length = len;
+	return accept_sequence(minor, ctx, &h, qop);
+}
+
+OM_uint32 sm_wrap_size_limit(OM_uint32 *minor, struct sm_context *ctx,
+			     int conf_req, gss_qop_t qop, OM_uint32 output_size,
+			     OM_uint32 *max_input)
+{
+	OM_uint32 major = sm_context_usable(minor, ctx, "gss_wrap_size_limit");
+
+	if (!GSS_ERROR(major))
+		major = check_qop(minor, qop);
+	if (GSS_ERROR(major))
+		return major;
+	*max_input = output_size > HEADER_BYTES + TAG_BYTES
+		? output_size - HEADER_BYTES - TAG_BYTES : 0;
+	return sm_ok(minor);
+}
+
+/* ---- pseudo-random function ---------------------------------------- */
+
+OM_uint32 sm_pseudo_random(OM_uint32 *minor, struct sm_context *ctx, int key_type,
+			   const gss_buffer_desc *input, ssize_t desired,
+			   gss_buffer_t output)
+{
+	crypto_generichash_state state;
+	unsigned char block[crypto_generichash_BYTES_MAX], prefix[5];
+	unsigned char *out;
+	size_t done, n;
+	uint32_t counter;
+	OM_uint32 major;
+
+	output->length = 0;
+	output->value = NULL;
+	major = sm_context_usable(minor, ctx, "gss_pseudo_random");
+	if (GSS_ERROR(major))
+		return major;
+	if (key_type != GSS_C_PRF_KEY_FULL && key_type != GSS_C_PRF_KEY_PARTIAL)
+		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_PRF_LENGTH,
+			       "gss_pseudo_random: unknown key type %d", key_type);
+	if (desired < 0 || (size_t)desired > PRF_OUTPUT_MAX)
+		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_PRF_LENGTH,
+			       "gss_pseudo_random: %zd bytes were asked for; at most %u can be had",
+			       desired, PRF_OUTPUT_MAX);
+	out = malloc((size_t)desired + 1);
+	if (out == NULL)
+		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+	/* Counter mode over keyed BLAKE2b-512: block i is
+	 * BLAKE2b(key = PRF key, u32 i || u8 key type || input).  Both key
+	 * types use the one PRF key: the mechanism has a single session key
+	 * shared by both sides (RFC 4401 section 2). */
+	for (done = 0, counter = 1; done < (size_t)desired; done += n, counter++) {
+		prefix[0] = (unsigned char)(counter >> 24);
+		prefix[1] = (unsigned char)(counter >> 16);
+		prefix[2] = (unsigned char)(counter >> 8);
+		prefix[3] = (unsigned char)counter;
+		prefix[4] = (unsigned char)key_type;
+		crypto_generichash_init(&state, ctx->keys + SM_KEY_PRF, SM_NOISE_KEYLEN,
+					sizeof(block));
+		crypto_generichash_update(&state, prefix, sizeof(prefix));
+		crypto_generichash_update(&state, input->value, input->length);
+		crypto_generichash_final(&state, block, sizeof(block));
+		n = (size_t)desired - done < sizeof(block) ? (size_t)desired - done : sizeof(block);
+		memcpy(out + done, block, n);
+	}
+	sodium_memzero(block, sizeof(block));
+	sodium_memzero(&state, sizeof(state));
+	output->value = out;
+	output->length = (size_t)desired;
+	return sm_ok(minor);
+}

@@ -1,0 +1,714 @@
+/*
+ * Contexts, in process: the handshake between an initiator and an acceptor
+ * made from key files, every truncation and single-byte change of its
+ * tokens, policy, channel bindings, lifetime, and per-message tokens.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "context.h"
+#include "init.h"
+#include "keyfile.h"
+#include "message.h"
+#include "oids.h"
+#include "secmem.h"
+#include "status.h"
+#include "unit.h"
+
+/* Key files for alice (initiator) and HTTP@web (acceptor), and the given
+ * settings; peers hold both unless `trust_alice` is 0. */
+static void make_files(const char *settings, int trust_alice)
+{
+	unsigned char *priv, pub[SM_KEY_BYTES];
+	char b64[SM_KEY_BASE64_CHARS + 1], pub64[SM_KEY_BASE64_CHARS + 1];
+	char identity[128], keytab[128], peers[256];
+
+	ck_assert_int_eq(sm_key_generate(&priv, pub), 0);
+	sm_key_to_base64(priv, b64);
+	sm_key_to_base64(pub, pub64);
+	sm_secmem_free(priv);
+	snprintf(identity, sizeof(identity), "alice %s\n", b64);
+	snprintf(peers, sizeof(peers), "%s%s%s", trust_alice ? "alice " : "",
+		 trust_alice ? pub64 : "", trust_alice ? "\n" : "");
+	ck_assert_int_eq(sm_key_generate(&priv, pub), 0);
+	sm_key_to_base64(priv, b64);
+	sm_key_to_base64(pub, pub64);
+	sm_secmem_free(priv);
+	snprintf(keytab, sizeof(keytab), "HTTP@web %s\n", b64);
+	snprintf(peers + strlen(peers), sizeof(peers) - strlen(peers), "HTTP@web %s\n", pub64);
+	setenv("GSS_SODIUM_IDENTITY", unit_write_file("identity", identity, 0600), 1);
+	setenv("GSS_SODIUM_KEYTAB", unit_write_file("keytab", keytab, 0600), 1);
+	setenv("GSS_SODIUM_PEERS", unit_write_file("peers", peers, 0644), 1);
+	setenv("GSS_SODIUM_CONF", unit_write_file("sodium.conf", settings, 0644), 1);
+}
+
+static struct sm_name *target(const char *text)
+{
+	struct sm_name *n;
+	OM_uint32 minor;
+
+	ck_assert_int_eq(sm_name_from_canonical(&minor, text, strlen(text), &n), GSS_S_COMPLETE);
+	return n;
+}
+
+struct pair {
+	struct sm_context *init, *acc;
+	gss_buffer_desc token1, token2;
+	struct sm_name *src;
+	OM_uint32 init_flags, acc_flags;
+};
+
+static OM_uint32 start(struct pair *p, OM_uint32 req_flags, OM_uint32 time_req,
+		       gss_channel_bindings_t cb)
+{
+	struct sm_name *t = target("HTTP@web");
+	OM_uint32 minor, major;
+
+	memset(p, 0, sizeof(*p));
+	major = sm_context_initiate(&minor, NULL, &p->init, t, req_flags, time_req, cb,
+				    GSS_C_NO_BUFFER, &p->token1, &p->init_flags, NULL);
+	sm_name_free(&t);
+	return major;
+}
+
+static OM_uint32 accept_it(struct pair *p, gss_channel_bindings_t cb, OM_uint32 *minor)
+{
+	return sm_context_accept(minor, NULL, &p->acc, &p->token1, cb, &p->src,
+				 &p->token2, &p->acc_flags, NULL);
+}
+
+static OM_uint32 finish(struct pair *p, OM_uint32 *minor)
+{
+	gss_buffer_desc none = GSS_C_EMPTY_BUFFER;
+
+	return sm_context_initiate(minor, NULL, &p->init, NULL, 0, 0,
+				   GSS_C_NO_CHANNEL_BINDINGS, &p->token2, &none,
+				   &p->init_flags, NULL);
+}
+
+/* A full handshake that must succeed. */
+static void establish(struct pair *p, OM_uint32 req_flags, OM_uint32 time_req)
+{
+	OM_uint32 minor;
+
+	ck_assert_int_eq(start(p, req_flags, time_req, GSS_C_NO_CHANNEL_BINDINGS),
+			 GSS_S_CONTINUE_NEEDED);
+	ck_assert_msg(accept_it(p, GSS_C_NO_CHANNEL_BINDINGS, &minor) == GSS_S_COMPLETE,
+		      "accept: %s", sm_status_sentence(minor));
+	ck_assert_msg(finish(p, &minor) == GSS_S_COMPLETE, "init: %s",
+		      sm_status_sentence(minor));
+}
+
+static void release(struct pair *p)
+{
+	sm_context_free(&p->init);
+	sm_context_free(&p->acc);
+	free(p->token1.value);
+	free(p->token2.value);
+	sm_name_free(&p->src);
+}
+
+START_TEST(handshake_names_and_flags)
+{
+	struct sm_name *src = NULL, *targ = NULL;
+	OM_uint32 lifetime, flags;
+	struct pair p;
+	int local, open;
+	OM_uint32 minor;
+
+	make_files("", 1);
+	establish(&p, GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG | GSS_C_MUTUAL_FLAG, 0);
+	/* The initial token is framed with the mechanism OID. */
+	ck_assert_int_eq(((unsigned char *)p.token1.value)[0], 0x60);
+	ck_assert_str_eq(p.src->text, "alice");
+	ck_assert_uint_eq(p.init_flags, p.acc_flags);
+	ck_assert(p.acc_flags & GSS_C_MUTUAL_FLAG);
+	ck_assert(p.acc_flags & GSS_C_REPLAY_FLAG);
+	ck_assert(p.acc_flags & GSS_C_SEQUENCE_FLAG);
+	ck_assert(p.acc_flags & GSS_C_CONF_FLAG);
+	ck_assert(p.acc_flags & GSS_C_INTEG_FLAG);
+	ck_assert(p.acc_flags & GSS_C_TRANS_FLAG);
+	ck_assert(p.acc_flags & GSS_C_PROT_READY_FLAG);
+	ck_assert(!(p.acc_flags & GSS_C_ANON_FLAG));
+	ck_assert(!(p.acc_flags & GSS_C_DELEG_FLAG));
+	ck_assert_int_eq(sm_context_inquire(&minor, p.init, &src, &targ, &lifetime, &flags,
+					    &local, &open), GSS_S_COMPLETE);
+	ck_assert_str_eq(src->text, "alice");
+	ck_assert_str_eq(targ->text, "HTTP@web");
+	ck_assert(local && open);
+	/* The default context lifetime is 10 hours. */
+	ck_assert_uint_le(lifetime, 36000);
+	ck_assert_uint_ge(lifetime, 35990);
+	sm_name_free(&src);
+	sm_name_free(&targ);
+	ck_assert_int_eq(sm_context_inquire(&minor, p.acc, &src, &targ, NULL, NULL, &local,
+					    &open), GSS_S_COMPLETE);
+	ck_assert_str_eq(src->text, "alice");
+	ck_assert_str_eq(targ->text, "HTTP@web");
+	ck_assert(!local && open);
+	sm_name_free(&src);
+	sm_name_free(&targ);
+	release(&p);
+	ck_assert_int_eq(sm_secmem_in_use(), 0);
+}
+END_TEST
+
+START_TEST(detection_flags_follow_the_request)
+{
+	struct pair p;
+
+	make_files("", 1);
+	establish(&p, 0, 0);
+	ck_assert(!(p.acc_flags & (GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG)));
+	ck_assert(p.acc_flags & GSS_C_MUTUAL_FLAG);
+	release(&p);
+}
+END_TEST
+
+START_TEST(every_truncation_of_token_1_is_refused)
+{
+	struct pair p;
+	gss_buffer_desc cut;
+	OM_uint32 minor, major;
+	size_t i;
+
+	make_files("", 1);
+	ck_assert_int_eq(start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	for (i = 0; i < p.token1.length; i++) {
+		struct sm_context *acc = NULL;
+		gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
+
+		cut.length = i;
+		cut.value = p.token1.value;
+		major = sm_context_accept(&minor, NULL, &acc, &cut, GSS_C_NO_CHANNEL_BINDINGS,
+					  NULL, &out, NULL, NULL);
+		ck_assert_msg(major == GSS_S_DEFECTIVE_TOKEN, "length %zu: 0x%x", i, major);
+		ck_assert_ptr_null(acc);
+		ck_assert_uint_eq(out.length, 0);
+	}
+	release(&p);
+	ck_assert_int_eq(sm_secmem_in_use(), 0);
+}
+END_TEST
+
+START_TEST(every_byte_change_of_token_1_is_refused)
+{
+	struct pair p;
+	unsigned char *copy;
+	gss_buffer_desc changed;
+	OM_uint32 minor, major;
+	size_t i;
+
+	make_files("allow_anonymous = yes\n", 1);
+	ck_assert_int_eq(start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	copy = malloc(p.token1.length);
+	for (i = 0; i < p.token1.length; i++) {
+		struct sm_context *acc = NULL;
+		gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
+
+		memcpy(copy, p.token1.value, p.token1.length);
+		copy[i] ^= 0x20;
+		changed.length = p.token1.length;
+		changed.value = copy;
+		major = sm_context_accept(&minor, NULL, &acc, &changed,
+					  GSS_C_NO_CHANNEL_BINDINGS, NULL, &out, NULL, NULL);
+		ck_assert_msg(major == GSS_S_DEFECTIVE_TOKEN, "byte %zu: 0x%x (%s)", i, major,
+			      sm_status_sentence(minor));
+		ck_assert_ptr_null(acc);
+		ck_assert_uint_eq(out.length, 0);
+	}
+	free(copy);
+	release(&p);
+}
+END_TEST
+
+START_TEST(every_truncation_and_byte_change_of_token_2_is_refused)
+{
+	struct pair p, q;
+	unsigned char *copy;
+	OM_uint32 minor, major;
+	size_t i, len;
+
+	make_files("", 1);
+	ck_assert_int_eq(start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(accept_it(&p, GSS_C_NO_CHANNEL_BINDINGS, &minor), GSS_S_COMPLETE);
+	len = p.token2.length;
+	copy = malloc(len);
+	for (i = 0; i < 2 * len; i++) {
+		/* A fresh initiator each time: a failed one stays failed. */
+		ck_assert_int_eq(start(&q, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+		memcpy(copy, p.token2.value, len);
+		q.token2.value = copy;
+		if (i < len) {
+			q.token2.length = i;
+		} else {
+			q.token2.length = len;
+			copy[i - len] ^= 0x01;
+		}
+		major = finish(&q, &minor);
+		ck_assert_msg(major == GSS_S_DEFECTIVE_TOKEN, "case %zu: 0x%x", i, major);
+		ck_assert_int_eq(q.init->state, SM_CTX_FAILED);
+		/* No per-message use of a failed context. */
+		ck_assert_int_eq(sm_context_usable(&minor, q.init, "test"), GSS_S_NO_CONTEXT);
+		q.token2.value = NULL;
+		release(&q);
+	}
+	/* Even the genuine token does not fit another initiator's handshake. */
+	ck_assert_int_eq(start(&q, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	q.token2 = p.token2;
+	ck_assert_int_eq(finish(&q, &minor), GSS_S_DEFECTIVE_TOKEN);
+	q.token2.value = NULL;
+	release(&q);
+	free(copy);
+	release(&p);
+}
+END_TEST
+
+START_TEST(reordered_tokens_are_refused)
+{
+	struct pair p;
+	struct sm_context *acc = NULL;
+	gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
+	OM_uint32 minor;
+
+	make_files("", 1);
+	establish(&p, 0, 0);
+	/* Token 2 offered to an acceptor, token 1 to an initiator. */
+	ck_assert_int_eq(sm_context_accept(&minor, NULL, &acc, &p.token2,
+					   GSS_C_NO_CHANNEL_BINDINGS, NULL, &out, NULL, NULL),
+			 GSS_S_DEFECTIVE_TOKEN);
+	free(p.token2.value);
+	p.token2 = p.token1;
+	p.token1.value = NULL;
+	sm_context_free(&p.init);
+	ck_assert_int_eq(start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(finish(&p, &minor), GSS_S_DEFECTIVE_TOKEN);
+	release(&p);
+}
+END_TEST
+
+START_TEST(untrusted_initiator)
+{
+	struct pair p;
+	OM_uint32 minor;
+
+	make_files("", 0);
+	ck_assert_int_eq(start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(accept_it(&p, GSS_C_NO_CHANNEL_BINDINGS, &minor),
+			 GSS_S_DEFECTIVE_CREDENTIAL);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_UNTRUSTED_INITIATOR);
+	ck_assert(unit_contains(sm_status_sentence(minor), "allow_unknown_initiators"));
+	ck_assert_ptr_null(p.acc);
+	release(&p);
+}
+END_TEST
+
+START_TEST(unknown_initiator_named_by_key)
+{
+	struct pair p;
+
+	make_files("allow_unknown_initiators = yes\n", 0);
+	establish(&p, 0, 0);
+	ck_assert_int_eq(p.src->kind, SM_NAME_USER);
+	ck_assert_int_eq(strncmp(p.src->text, "key:", 4), 0);
+	ck_assert_uint_eq(strlen(p.src->text), 4 + SM_KEY_BASE64_CHARS);
+	release(&p);
+}
+END_TEST
+
+START_TEST(unknown_target)
+{
+	struct sm_context *ctx = NULL;
+	struct sm_name *t;
+	gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
+	OM_uint32 minor;
+
+	make_files("", 1);
+	t = target("imap@mail");
+	ck_assert_int_eq(sm_context_initiate(&minor, NULL, &ctx, t, 0, 0,
+					     GSS_C_NO_CHANNEL_BINDINGS, GSS_C_NO_BUFFER, &out,
+					     NULL, NULL), GSS_S_BAD_NAME);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_NO_PEER_KEY);
+	ck_assert(unit_contains(sm_status_sentence(minor), "'imap@mail'"));
+	ck_assert_ptr_null(ctx);
+	sm_name_free(&t);
+}
+END_TEST
+
+static struct gss_channel_bindings_struct bindings(const char *data)
+{
+	struct gss_channel_bindings_struct cb;
+
+	memset(&cb, 0, sizeof(cb));
+	cb.application_data.value = (void *)data;
+	cb.application_data.length = strlen(data);
+	return cb;
+}
+
+START_TEST(channel_bindings)
+{
+	struct gss_channel_bindings_struct a = bindings("tls-server-end-point:abc");
+	struct gss_channel_bindings_struct b = bindings("tls-server-end-point:abd");
+	struct pair p;
+	OM_uint32 minor;
+
+	make_files("", 1);
+	/* Equal: the context opens. */
+	ck_assert_int_eq(start(&p, 0, 0, &a), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(accept_it(&p, &a, &minor), GSS_S_COMPLETE);
+	release(&p);
+	/* Different. */
+	ck_assert_int_eq(start(&p, 0, 0, &a), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(accept_it(&p, &b, &minor), GSS_S_BAD_BINDINGS);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_BINDINGS_MISMATCH);
+	ck_assert_ptr_null(p.acc);
+	release(&p);
+	/* The acceptor requires bindings the initiator did not give. */
+	ck_assert_int_eq(start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(accept_it(&p, &a, &minor), GSS_S_BAD_BINDINGS);
+	release(&p);
+	/* An acceptor without bindings does not check them. */
+	ck_assert_int_eq(start(&p, 0, 0, &a), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(accept_it(&p, GSS_C_NO_CHANNEL_BINDINGS, &minor), GSS_S_COMPLETE);
+	release(&p);
+}
+END_TEST
+
+START_TEST(anonymous_refused_by_default)
+{
+	struct pair p;
+	OM_uint32 minor;
+
+	make_files("", 1);
+	ck_assert_int_eq(start(&p, GSS_C_ANON_FLAG, 0, GSS_C_NO_CHANNEL_BINDINGS),
+			 GSS_S_CONTINUE_NEEDED);
+	ck_assert(p.init_flags & GSS_C_ANON_FLAG);
+	ck_assert_int_eq(accept_it(&p, GSS_C_NO_CHANNEL_BINDINGS, &minor), GSS_S_UNAUTHORIZED);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_ANONYMOUS_REFUSED);
+	ck_assert(unit_contains(sm_status_sentence(minor), "allow_anonymous = yes"));
+	release(&p);
+}
+END_TEST
+
+START_TEST(anonymous_allowed)
+{
+	struct pair p;
+
+	make_files("allow_anonymous = yes\n", 1);
+	/* An anonymous initiator needs no identity file. */
+	setenv("GSS_SODIUM_IDENTITY", "/nonexistent", 1);
+	establish(&p, GSS_C_ANON_FLAG, 0);
+	ck_assert_int_eq(p.src->kind, SM_NAME_ANONYMOUS);
+	ck_assert(p.acc_flags & GSS_C_ANON_FLAG);
+	ck_assert(p.init_flags & GSS_C_ANON_FLAG);
+	ck_assert_int_eq(p.init->initiator_name->kind, SM_NAME_ANONYMOUS);
+	release(&p);
+}
+END_TEST
+
+START_TEST(lifetime_setting_and_time_req)
+{
+	struct pair p;
+	OM_uint32 minor, left = 0;
+
+	make_files("context_lifetime = 1h\n", 1);
+	establish(&p, 0, 0);
+	ck_assert_int_eq(sm_context_time(&minor, p.acc, &left), GSS_S_COMPLETE);
+	ck_assert_uint_le(left, 3600);
+	ck_assert_uint_ge(left, 3590);
+	release(&p);
+	/* The initiator's time_req shortens it; the acceptor's cap wins over
+	 * a longer request. */
+	establish(&p, 0, 60);
+	ck_assert_int_eq(sm_context_time(&minor, p.init, &left), GSS_S_COMPLETE);
+	ck_assert_uint_le(left, 60);
+	release(&p);
+	establish(&p, 0, 7200);
+	ck_assert_int_eq(sm_context_time(&minor, p.init, &left), GSS_S_COMPLETE);
+	ck_assert_uint_le(left, 3600);
+	release(&p);
+}
+END_TEST
+
+START_TEST(expiry_with_a_short_time_req)
+{
+	gss_buffer_desc msg = { 5, (void *)"hello" }, token, out;
+	struct pair p;
+	OM_uint32 minor, left;
+
+	make_files("", 1);
+	establish(&p, 0, 1);
+	ck_assert_int_eq(sm_wrap(&minor, p.init, 1, 0, &msg, NULL, &token), GSS_S_COMPLETE);
+	sleep(2);
+	ck_assert_int_eq(sm_context_time(&minor, p.init, &left), GSS_S_CONTEXT_EXPIRED);
+	ck_assert_uint_eq(left, 0);
+	ck_assert_int_eq(sm_unwrap(&minor, p.acc, &token, &out, NULL, NULL),
+			 GSS_S_CONTEXT_EXPIRED);
+	free(token.value);
+	ck_assert_int_eq(sm_wrap(&minor, p.init, 1, 0, &msg, NULL, &token),
+			 GSS_S_CONTEXT_EXPIRED);
+	ck_assert_int_eq(sm_get_mic(&minor, p.acc, 0, &msg, &token), GSS_S_CONTEXT_EXPIRED);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_CONTEXT_EXPIRED);
+	release(&p);
+}
+END_TEST
+
+/* ---- per-message -------------------------------------------------------- */
+
+START_TEST(wrap_and_mic_both_ways)
+{
+	gss_buffer_desc msg = { 11, (void *)"hello world" }, empty = { 0, NULL };
+	gss_buffer_desc token, out;
+	struct pair p;
+	OM_uint32 minor;
+	int conf, sealed, side;
+	gss_qop_t qop;
+
+	make_files("", 1);
+	establish(&p, GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG, 0);
+	for (side = 0; side < 2; side++) {
+		struct sm_context *from = side ? p.acc : p.init, *to = side ? p.init : p.acc;
+
+		for (sealed = 0; sealed < 2; sealed++) {
+			ck_assert_int_eq(sm_wrap(&minor, from, sealed, 0, &msg, &conf, &token),
+					 GSS_S_COMPLETE);
+			ck_assert_int_eq(conf, sealed);
+			ck_assert_uint_eq(token.length, 12 + msg.length + 16);
+			/* Sealed tokens do not show the message; integrity-only do. */
+			ck_assert_int_eq(memmem(token.value, token.length, "hello world", 11) != NULL,
+					 !sealed);
+			ck_assert_int_eq(sm_unwrap(&minor, to, &token, &out, &conf, &qop),
+					 GSS_S_COMPLETE);
+			ck_assert_int_eq(conf, sealed);
+			ck_assert_uint_eq(out.length, msg.length);
+			ck_assert_mem_eq(out.value, msg.value, msg.length);
+			free(out.value);
+			free(token.value);
+		}
+		ck_assert_int_eq(sm_get_mic(&minor, from, 0, &msg, &token), GSS_S_COMPLETE);
+		ck_assert_uint_eq(token.length, 28);
+		ck_assert_int_eq(sm_verify_mic(&minor, to, &msg, &token, &qop), GSS_S_COMPLETE);
+		free(token.value);
+		/* Empty messages work too. */
+		ck_assert_int_eq(sm_wrap(&minor, from, 1, 0, &empty, NULL, &token), GSS_S_COMPLETE);
+		ck_assert_int_eq(sm_unwrap(&minor, to, &token, &out, NULL, NULL), GSS_S_COMPLETE);
+		ck_assert_uint_eq(out.length, 0);
+		free(out.value);
+		free(token.value);
+	}
+	ck_assert_int_eq(sm_get_mic(&minor, p.init, 1, &msg, &token), GSS_S_BAD_QOP);
+	release(&p);
+}
+END_TEST
+
+START_TEST(every_change_of_message_tokens_is_refused)
+{
+	gss_buffer_desc msg = { 5, (void *)"hello" }, token, changed, out;
+	unsigned char *copy;
+	struct pair p;
+	OM_uint32 minor, major;
+	size_t i, kind;
+
+	make_files("", 1);
+	establish(&p, 0, 0);
+	for (kind = 0; kind < 3; kind++) {
+		if (kind == 2)
+			ck_assert_int_eq(sm_get_mic(&minor, p.init, 0, &msg, &token), GSS_S_COMPLETE);
+		else
+			ck_assert_int_eq(sm_wrap(&minor, p.init, (int)kind, 0, &msg, NULL, &token),
+					 GSS_S_COMPLETE);
+		copy = malloc(token.length);
+		for (i = 0; i < 2 * token.length; i++) {
+			memcpy(copy, token.value, token.length);
+			changed.value = copy;
+			changed.length = i < token.length ? i : token.length;
+			if (i >= token.length)
+				copy[i - token.length] ^= 0x80;
+			if (kind == 2)
+				major = sm_verify_mic(&minor, p.acc, &msg, &changed, NULL);
+			else
+				major = sm_unwrap(&minor, p.acc, &changed, &out, NULL, NULL);
+			ck_assert_msg(major == GSS_S_DEFECTIVE_TOKEN || major == GSS_S_BAD_SIG,
+				      "kind %zu case %zu: 0x%x", kind, i, major);
+		}
+		/* The genuine token still verifies: failures changed no state. */
+		if (kind == 2) {
+			ck_assert_int_eq(sm_verify_mic(&minor, p.acc, &msg, &token, NULL),
+					 GSS_S_COMPLETE);
+		} else {
+			ck_assert_int_eq(sm_unwrap(&minor, p.acc, &token, &out, NULL, NULL),
+					 GSS_S_COMPLETE);
+			free(out.value);
+		}
+		/* A MIC over another message fails. */
+		if (kind == 2) {
+			gss_buffer_desc other = { 5, (void *)"jello" };
+
+			ck_assert_int_eq(sm_verify_mic(&minor, p.acc, &other, &token, NULL),
+					 GSS_S_BAD_SIG);
+		}
+		free(copy);
+		free(token.value);
+	}
+	release(&p);
+}
+END_TEST
+
+START_TEST(reflected_tokens_are_refused)
+{
+	gss_buffer_desc msg = { 5, (void *)"hello" }, token, out;
+	struct pair p;
+	OM_uint32 minor;
+
+	make_files("", 1);
+	establish(&p, 0, 0);
+	ck_assert_int_eq(sm_wrap(&minor, p.init, 1, 0, &msg, NULL, &token), GSS_S_COMPLETE);
+	ck_assert_int_eq(sm_unwrap(&minor, p.init, &token, &out, NULL, NULL),
+			 GSS_S_DEFECTIVE_TOKEN);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_REFLECTED);
+	free(token.value);
+	ck_assert_int_eq(sm_get_mic(&minor, p.acc, 0, &msg, &token), GSS_S_COMPLETE);
+	ck_assert_int_eq(sm_verify_mic(&minor, p.acc, &msg, &token, NULL),
+			 GSS_S_DEFECTIVE_TOKEN);
+	free(token.value);
+	release(&p);
+}
+END_TEST
+
+START_TEST(replay_and_order_detection)
+{
+	gss_buffer_desc msg = { 5, (void *)"hello" }, t[3], out;
+	struct pair p;
+	OM_uint32 minor;
+	int i;
+
+	make_files("", 1);
+	establish(&p, GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG, 0);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(sm_get_mic(&minor, p.init, 0, &msg, &t[i]), GSS_S_COMPLETE);
+	ck_assert_int_eq(sm_verify_mic(&minor, p.acc, &msg, &t[0], NULL), GSS_S_COMPLETE);
+	ck_assert_int_eq(sm_verify_mic(&minor, p.acc, &msg, &t[0], NULL), GSS_S_DUPLICATE_TOKEN);
+	ck_assert_int_eq(sm_verify_mic(&minor, p.acc, &msg, &t[2], NULL), GSS_S_GAP_TOKEN);
+	ck_assert_int_eq(sm_verify_mic(&minor, p.acc, &msg, &t[1], NULL), GSS_S_UNSEQ_TOKEN);
+	/* MIC and wrap share one counter per direction. */
+	ck_assert_int_eq(sm_wrap(&minor, p.init, 1, 0, &msg, NULL, &t[0]), GSS_S_COMPLETE);
+	ck_assert_int_eq(sm_unwrap(&minor, p.acc, &t[0], &out, NULL, NULL), GSS_S_COMPLETE);
+	free(out.value);
+	ck_assert_int_eq(sm_unwrap(&minor, p.acc, &t[0], &out, NULL, NULL), GSS_S_DUPLICATE_TOKEN);
+	free(out.value);
+	for (i = 0; i < 3; i++)
+		free(t[i].value);
+	release(&p);
+	/* Without the flags, a replay is not reported. */
+	establish(&p, 0, 0);
+	ck_assert_int_eq(sm_get_mic(&minor, p.init, 0, &msg, &t[0]), GSS_S_COMPLETE);
+	ck_assert_int_eq(sm_verify_mic(&minor, p.acc, &msg, &t[0], NULL), GSS_S_COMPLETE);
+	ck_assert_int_eq(sm_verify_mic(&minor, p.acc, &msg, &t[0], NULL), GSS_S_COMPLETE);
+	free(t[0].value);
+	release(&p);
+}
+END_TEST
+
+START_TEST(wrap_size_limit)
+{
+	struct pair p;
+	OM_uint32 minor, max = 0;
+
+	make_files("", 1);
+	establish(&p, 0, 0);
+	ck_assert_int_eq(sm_wrap_size_limit(&minor, p.init, 1, 0, 1028, &max), GSS_S_COMPLETE);
+	ck_assert_uint_eq(max, 1000);
+	ck_assert_int_eq(sm_wrap_size_limit(&minor, p.init, 0, 0, 20, &max), GSS_S_COMPLETE);
+	ck_assert_uint_eq(max, 0);
+	release(&p);
+}
+END_TEST
+
+START_TEST(pseudo_random_agrees_on_both_sides)
+{
+	static const ssize_t lengths[] = { 0, 1, 56, 64, 65, 200 };
+	gss_buffer_desc in = { 4, (void *)"salt" }, other = { 4, (void *)"salz" };
+	gss_buffer_desc a, b, c;
+	struct pair p;
+	OM_uint32 minor;
+	size_t i;
+	int type;
+
+	make_files("", 1);
+	establish(&p, 0, 0);
+	for (type = GSS_C_PRF_KEY_FULL; type <= GSS_C_PRF_KEY_PARTIAL; type++) {
+		for (i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
+			ck_assert_int_eq(sm_pseudo_random(&minor, p.init, type, &in, lengths[i], &a),
+					 GSS_S_COMPLETE);
+			ck_assert_int_eq(sm_pseudo_random(&minor, p.acc, type, &in, lengths[i], &b),
+					 GSS_S_COMPLETE);
+			ck_assert_int_eq(sm_pseudo_random(&minor, p.acc, type, &other, lengths[i], &c),
+					 GSS_S_COMPLETE);
+			ck_assert_uint_eq(a.length, (size_t)lengths[i]);
+			ck_assert_mem_eq(a.value, b.value, a.length);
+			ck_assert(a.length == 0 || memcmp(a.value, c.value, a.length) != 0);
+			free(a.value);
+			free(b.value);
+			free(c.value);
+		}
+	}
+	ck_assert_int_eq(sm_pseudo_random(&minor, p.init, 7, &in, 8, &a), GSS_S_FAILURE);
+	ck_assert_int_eq(sm_pseudo_random(&minor, p.init, 0, &in, (ssize_t)1 << 30, &a),
+			 GSS_S_FAILURE);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_PRF_LENGTH);
+	release(&p);
+}
+END_TEST
+
+START_TEST(context_keys_are_wiped_on_delete)
+{
+	unsigned char *keys;
+	struct pair p;
+	size_t i;
+
+	make_files("", 1);
+	establish(&p, 0, 0);
+	keys = p.acc->keys;
+	sm_context_free(&p.acc);
+	ck_assert_ptr_null(p.acc);
+	for (i = 0; i < SM_CONTEXT_KEYS; i++)
+		ck_assert_int_eq(keys[i], 0);
+	release(&p);
+	ck_assert_int_eq(sm_secmem_in_use(), 0);
+}
+END_TEST
+
+Suite *unit_suite(void)
+{
+	Suite *s = suite_create("context");
+	TCase *t = tcase_create("context");
+
+	tcase_set_timeout(t, 30);
+	tcase_add_test(t, handshake_names_and_flags);
+	tcase_add_test(t, detection_flags_follow_the_request);
+	tcase_add_test(t, every_truncation_of_token_1_is_refused);
+	tcase_add_test(t, every_byte_change_of_token_1_is_refused);
+	tcase_add_test(t, every_truncation_and_byte_change_of_token_2_is_refused);
+	tcase_add_test(t, reordered_tokens_are_refused);
+	tcase_add_test(t, untrusted_initiator);
+	tcase_add_test(t, unknown_initiator_named_by_key);
+	tcase_add_test(t, unknown_target);
+	tcase_add_test(t, channel_bindings);
+	tcase_add_test(t, anonymous_refused_by_default);
+	tcase_add_test(t, anonymous_allowed);
+	tcase_add_test(t, lifetime_setting_and_time_req);
+	tcase_add_test(t, expiry_with_a_short_time_req);
+	tcase_add_test(t, wrap_and_mic_both_ways);
+	tcase_add_test(t, every_change_of_message_tokens_is_refused);
+	tcase_add_test(t, reflected_tokens_are_refused);
+	tcase_add_test(t, replay_and_order_detection);
+	tcase_add_test(t, wrap_size_limit);
+	tcase_add_test(t, pseudo_random_agrees_on_both_sides);
+	tcase_add_test(t, context_keys_are_wiped_on_delete);
+	suite_add_tcase(s, t);
+	return s;
+}
