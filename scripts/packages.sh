@@ -21,4 +21,4 @@ install_packages() {
 # What building and testing need.
 BUILD_PACKAGES="gcc make autoconf automake libtool pkg-config libc6-dev
 libsodium-dev check libjson-c-dev libkrb5-dev libgssapi-krb5-2 libgssapi3-heimdal
-binutils util-linux mount"
+binutils util-linux mount krb5-gss-samples python3 python3-gssapi iproute2"

@@ -321,6 +321,17 @@ static void context_through_the_mechglue(void)
 	major = gss_verify_mic(&minor, ictx, &msg, &mic, NULL);
 	check(major == GSS_S_COMPLETE, "verify_mic by the initiator %s", minor_text(minor));
 
+	{
+		gss_buffer_desc in = { 4, (void *)"salt" }, a = GSS_C_EMPTY_BUFFER, b = GSS_C_EMPTY_BUFFER;
+
+		major = gss_pseudo_random(&minor, ictx, GSS_C_PRF_KEY_FULL, &in, 48, &a);
+		gss_pseudo_random(&minor, actx, GSS_C_PRF_KEY_FULL, &in, 48, &b);
+		check(major == GSS_S_COMPLETE && a.length == 48 && b.length == 48 &&
+		      memcmp(a.value, b.value, 48) == 0,
+		      "pseudo_random gives both sides the same output");
+		gss_release_buffer(&minor, &a);
+		gss_release_buffer(&minor, &b);
+	}
 	major = gss_inquire_context(&minor, actx, &targ, NULL, NULL,
 				    NULL, &flags, &local, &open);
 	check(major == GSS_S_COMPLETE && displays_as(targ, "alice", NULL) && !local && open,

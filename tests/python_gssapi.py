@@ -1,0 +1,180 @@
+"""Debian's python3-gssapi drives both sides of a gss-sodium context through
+the system mechglue, as a library user would.  Prints TAP.
+
+Run by python-gssapi.sh with key files and GSS_MECH_CONFIG in the
+environment.  Settings are read once per process, so the scenario that
+needs allow_anonymous = yes runs in a child process.
+"""
+import os
+import subprocess
+import sys
+
+import gssapi
+import gssapi.raw as raw
+from gssapi.raw import ChannelBindings
+
+MECH = gssapi.OID.from_int_seq(os.environ["MECH_OID"])
+# RFC 2744 routine errors.
+GSS_S_BAD_BINDINGS = 4 << 16
+GSS_S_BAD_SIG = 6 << 16
+GSS_S_UNAUTHORIZED = 15 << 16
+results = []
+
+
+def check(description, condition, detail=""):
+    results.append((bool(condition), description, detail))
+
+
+def major_of(error):
+    return error.maj_code & 0xFFFF0000 if hasattr(error, "maj_code") else None
+
+
+def target():
+    return gssapi.Name("HTTP@web.example", gssapi.NameType.hostbased_service)
+
+
+def establish(flags=None, init_bindings=None, acc_bindings=None, anonymous=False):
+    """Both sides through the mechglue; returns (initiator, acceptor)."""
+    wanted = flags if flags is not None else [
+        gssapi.RequirementFlag.mutual_authentication,
+        gssapi.RequirementFlag.replay_detection,
+        gssapi.RequirementFlag.out_of_sequence_detection,
+        gssapi.RequirementFlag.confidentiality,
+        gssapi.RequirementFlag.integrity,
+    ]
+    if anonymous:
+        wanted = wanted + [gssapi.RequirementFlag.anonymity]
+    init = gssapi.SecurityContext(name=target(), mech=MECH, usage="initiate",
+                                  flags=wanted, channel_bindings=init_bindings)
+    acc = gssapi.SecurityContext(usage="accept", channel_bindings=acc_bindings)
+    token = init.step()
+    reply = acc.step(token)
+    if reply is not None and acc.complete:
+        init.step(reply)
+    return init, acc
+
+
+def main_scenario():
+    init, acc = establish()
+    check("the context opens on both sides", init.complete and acc.complete)
+    check("the acceptor names the initiator as the peers file does",
+          str(acc.initiator_name) == "alice", str(acc.initiator_name))
+    check("both sides name the target", str(init.target_name) == "HTTP@web.example"
+          and str(acc.target_name) == "HTTP@web.example")
+    check("the mechanism is gss-sodium", acc.mech == MECH and init.mech == MECH)
+    flags = acc.actual_flags
+    check("requested flags are granted (mutual, replay, sequence, conf, integ)",
+          all(f in flags for f in (
+              gssapi.RequirementFlag.mutual_authentication,
+              gssapi.RequirementFlag.replay_detection,
+              gssapi.RequirementFlag.out_of_sequence_detection,
+              gssapi.RequirementFlag.confidentiality,
+              gssapi.RequirementFlag.integrity)), str(flags))
+    check("transfer and prot-ready flags are reported",
+          gssapi.RequirementFlag.transferable in flags
+          and gssapi.RequirementFlag.protection_ready in flags)
+    check("initiator and acceptor agree on the flags", init.actual_flags == flags)
+    check("lifetime is the 10-hour default", 35990 <= acc.lifetime <= 36000,
+          str(acc.lifetime))
+
+    for sender, receiver, who in ((init, acc, "initiator"), (acc, init, "acceptor")):
+        for encrypt in (True, False):
+            wrapped = sender.wrap(b"secret from the " + who.encode(), encrypt)
+            unwrapped = receiver.unwrap(wrapped.message)
+            check("wrap by the %s (%s) unwraps on the other side" %
+                  (who, "sealed" if encrypt else "integrity only"),
+                  unwrapped.message == b"secret from the " + who.encode()
+                  and unwrapped.encrypted == encrypt and wrapped.encrypted == encrypt)
+        mic = sender.get_signature(b"signed by the " + who.encode())
+        try:
+            receiver.verify_signature(b"signed by the " + who.encode(), mic)
+            check("MIC by the %s verifies" % who, True)
+        except gssapi.exceptions.GSSError as e:
+            check("MIC by the %s verifies" % who, False, str(e))
+        try:
+            receiver.verify_signature(b"something else", mic)
+            check("a MIC over another message is refused", False)
+        except gssapi.exceptions.GSSError as e:
+            check("a MIC over another message is refused (BAD_SIG)",
+                  major_of(e) == GSS_S_BAD_SIG, hex(e.maj_code))
+
+    wrapped = init.wrap(b"once", True)
+    acc.unwrap(wrapped.message)
+    try:
+        acc.unwrap(wrapped.message)
+        check("a replayed token is reported as a duplicate", False)
+    except gssapi.exceptions.GSSError as e:
+        check("a replayed token is reported as a duplicate",
+              isinstance(e, gssapi.raw.exceptions.DuplicateTokenError)
+              or e.maj_code & raw.exceptions.DuplicateTokenError.SUPPLEMENTARY_CODE,
+              type(e).__name__)
+
+    # Channel bindings.
+    cb = ChannelBindings(application_data=b"tls-unique:0123")
+    init, acc = establish(init_bindings=cb, acc_bindings=cb)
+    check("equal channel bindings: the context opens", acc.complete and init.complete)
+    other = ChannelBindings(application_data=b"tls-unique:4567")
+    try:
+        init, acc = establish(init_bindings=cb, acc_bindings=other)
+        check("unequal channel bindings are refused", False)
+    except gssapi.exceptions.GSSError as e:
+        check("unequal channel bindings are refused with GSS_S_BAD_BINDINGS",
+              major_of(e) == GSS_S_BAD_BINDINGS, hex(e.maj_code))
+
+    # Anonymous initiators are refused unless the settings allow them.
+    try:
+        establish(anonymous=True)
+        check("an anonymous initiator is refused by default", False)
+    except gssapi.exceptions.GSSError as e:
+        check("an anonymous initiator is refused by default (GSS_S_UNAUTHORIZED)",
+              major_of(e) == GSS_S_UNAUTHORIZED, hex(e.maj_code))
+
+
+def anonymous_scenario():
+    init, acc = establish(anonymous=True)
+    check("with allow_anonymous = yes an anonymous initiator is accepted",
+          acc.complete and init.complete)
+    check("the anonymous flag is set on both sides",
+          gssapi.RequirementFlag.anonymity in acc.actual_flags
+          and gssapi.RequirementFlag.anonymity in init.actual_flags)
+    name = acc.initiator_name
+    check("the acceptor sees an anonymous name",
+          name.name_type == gssapi.NameType.anonymous, str(name.name_type))
+    wrapped = init.wrap(b"from nobody", True)
+    check("an anonymous context wraps", acc.unwrap(wrapped.message).message == b"from nobody")
+
+
+def report(lines):
+    for ok, description, detail in lines:
+        suffix = "" if ok or not detail else " # " + detail
+        print(("ok" if ok else "not ok") + " - " + description + suffix)
+
+
+if __name__ == "__main__":
+    scenario = sys.argv[1] if len(sys.argv) > 1 else "all"
+    try:
+        if scenario == "anonymous":
+            anonymous_scenario()
+        else:
+            main_scenario()
+    except Exception as e:  # a crash of the scenario is a failure, not a skip
+        check("the %s scenario ran to its end" % scenario, False, repr(e))
+    report(results)
+    if scenario == "all":
+        conf = os.environ["GSS_SODIUM_CONF"] + ".anonymous"
+        with open(conf, "w") as f:
+            f.write("allow_anonymous = yes\n")
+        child = subprocess.run([sys.executable, __file__, "anonymous"],
+                               env=dict(os.environ, GSS_SODIUM_CONF=conf),
+                               capture_output=True, text=True)
+        lines = [l for l in child.stdout.splitlines() if l.startswith(("ok", "not ok"))]
+        print("\n".join(lines))
+        if child.returncode != 0 or not lines:
+            print("not ok - the anonymous scenario ran # exit %d %s" %
+                  (child.returncode, child.stderr.strip()[-300:]))
+            lines.append("not ok")
+        total = len(results) + len(lines)
+        print("1..%d" % total)
+        failed = sum(1 for r in results if not r[0]) + sum(1 for l in lines if l.startswith("not ok"))
+        sys.exit(1 if failed else 0)
+    sys.exit(0 if all(r[0] for r in results) else 1)
