@@ -24,47 +24,35 @@
 #include "buf.h"
 #include "context.h"
 #include "message.h"
+#include "msgtoken.h"
 #include "status.h"
 
-#define TOKEN_ID_MIC 0x0404
-#define TOKEN_ID_WRAP 0x0504
-#define FLAG_SENT_BY_ACCEPTOR 0x01
-#define FLAG_SEALED 0x02
 #define FILLER 0xff
-#define HEADER_BYTES 12
-#define TAG_BYTES SM_NOISE_TAGLEN
 /* Tokens stay below 4 GiB, as the buffer lengths of 32-bit peers allow. */
-#define MESSAGE_MAX (0xffffffffu - HEADER_BYTES - TAG_BYTES)
+#define MESSAGE_MAX (0xffffffffu - SM_MSG_HEADER_BYTES - SM_MSG_TAG_BYTES)
 #define PRF_OUTPUT_MAX (1u << 20)
 
-struct header {
-	uint16_t id;
-	uint8_t flags;
-	uint64_t seq;
-	unsigned char bytes[HEADER_BYTES];
-};
-
-static const unsigned char *send_key(const struct sm_context *ctx)
+const unsigned char *sm_msg_send_key(const struct sm_context *ctx)
 {
 	return ctx->keys + SM_KEY_SEND;
 }
 
-static const unsigned char *recv_key(const struct sm_context *ctx)
+const unsigned char *sm_msg_recv_key(const struct sm_context *ctx)
 {
 	return ctx->keys + SM_KEY_RECV;
 }
 
 /* Take the next sequence number and make the header of an outgoing token. */
-static void new_header(struct sm_context *ctx, uint16_t id, int sealed,
-		       struct header *h)
+void sm_msg_new_header(struct sm_context *ctx, uint16_t id, int sealed,
+		       struct sm_msg_header *h)
 {
 	struct sm_writer w;
 
 	h->id = id;
-	h->flags = (ctx->initiator ? 0 : FLAG_SENT_BY_ACCEPTOR) | (sealed ? FLAG_SEALED : 0);
+	h->flags = (ctx->initiator ? 0 : SM_MSG_FLAG_SENT_BY_ACCEPTOR) | (sealed ? SM_MSG_FLAG_SEALED : 0);
 	h->seq = ctx->send_seq++;
-	/* Exactly HEADER_BYTES go into the fixed buffer. */
-	sm_writer_init_fixed(&w, h->bytes, HEADER_BYTES);
+	/* Exactly SM_MSG_HEADER_BYTES go into the fixed buffer. */
+	sm_writer_init_fixed(&w, h->bytes, SM_MSG_HEADER_BYTES);
 	sm_write_u16be(&w, h->id);
 	sm_write_u8(&w, h->flags);
 	sm_write_u8(&w, FILLER);
@@ -73,12 +61,12 @@ static void new_header(struct sm_context *ctx, uint16_t id, int sealed,
 
 /* Parse and check an incoming header: our token id, the peer's direction,
  * no unknown flag.  Returns the GSS status. */
-static OM_uint32 read_header(OM_uint32 *minor, const struct sm_context *ctx,
-			     struct sm_reader *r, uint16_t want_id, struct header *h,
-			     const char *what)
+OM_uint32 sm_msg_read_header(OM_uint32 *minor, const struct sm_context *ctx,
+			     struct sm_reader *r, uint16_t want_id,
+			     struct sm_msg_header *h, const char *what)
 {
 	const unsigned char *start = r->ptr;
-	uint8_t filler, peer_flag = ctx->initiator ? FLAG_SENT_BY_ACCEPTOR : 0;
+	uint8_t filler, peer_flag = ctx->initiator ? SM_MSG_FLAG_SENT_BY_ACCEPTOR : 0;
 
 	h->id = sm_read_u16be(r);
 	h->flags = sm_read_u8(r);
@@ -88,24 +76,24 @@ static OM_uint32 read_header(OM_uint32 *minor, const struct sm_context *ctx,
 		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_BAD_TOKEN,
 			       "the %s token is shorter than its header", what);
 	if (h->id != want_id || filler != FILLER ||
-	    (h->flags & ~(FLAG_SENT_BY_ACCEPTOR | FLAG_SEALED)) != 0 ||
-	    (want_id == TOKEN_ID_MIC && (h->flags & FLAG_SEALED)))
+	    (h->flags & ~(SM_MSG_FLAG_SENT_BY_ACCEPTOR | SM_MSG_FLAG_SEALED)) != 0 ||
+	    (want_id == SM_MSG_TOKEN_MIC && (h->flags & SM_MSG_FLAG_SEALED)))
 		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_BAD_TOKEN,
 			       "the %s token has a malformed header", what);
-	if ((h->flags & FLAG_SENT_BY_ACCEPTOR) != peer_flag)
+	if ((h->flags & SM_MSG_FLAG_SENT_BY_ACCEPTOR) != peer_flag)
 		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_REFLECTED, NULL);
-	memcpy(h->bytes, start, HEADER_BYTES);
+	memcpy(h->bytes, start, SM_MSG_HEADER_BYTES);
 	return sm_ok(minor);
 }
 
-static OM_uint32 bad_signature(OM_uint32 *minor, const char *what)
+OM_uint32 sm_msg_bad_signature(OM_uint32 *minor, const char *what)
 {
 	return sm_fail(minor, GSS_S_BAD_SIG, GSS_SODIUM_S_BAD_SIGNATURE,
 		       "the %s token failed authentication; it was altered or belongs to another context",
 		       what);
 }
 
-static OM_uint32 check_qop(OM_uint32 *minor, gss_qop_t qop)
+OM_uint32 sm_msg_check_qop(OM_uint32 *minor, gss_qop_t qop)
 {
 	if (qop != GSS_C_QOP_DEFAULT)
 		return sm_fail(minor, GSS_S_BAD_QOP, GSS_SODIUM_S_BAD_QOP, NULL);
@@ -114,22 +102,22 @@ static OM_uint32 check_qop(OM_uint32 *minor, gss_qop_t qop)
 
 /* The tag over header || message, for MICs and integrity-only wraps. */
 static OM_uint32 integrity_tag(OM_uint32 *minor, const unsigned char *key,
-			       const struct header *h, const void *msg, size_t len,
-			       unsigned char tag[TAG_BYTES])
+			       const struct sm_msg_header *h, const void *msg, size_t len,
+			       unsigned char tag[SM_MSG_TAG_BYTES])
 {
-	unsigned char *ad = malloc(HEADER_BYTES + len);
+	unsigned char *ad = malloc(SM_MSG_HEADER_BYTES + len);
 
 	if (ad == NULL)
 		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
-	memcpy(ad, h->bytes, HEADER_BYTES);
+	memcpy(ad, h->bytes, SM_MSG_HEADER_BYTES);
 	if (len > 0)
-		memcpy(ad + HEADER_BYTES, msg, len);
-	sm_noise_encrypt(key, h->seq, ad, HEADER_BYTES + len, NULL, 0, tag);
+		memcpy(ad + SM_MSG_HEADER_BYTES, msg, len);
+	sm_noise_encrypt(key, h->seq, ad, SM_MSG_HEADER_BYTES + len, NULL, 0, tag);
 	free(ad);
 	return sm_ok(minor);
 }
 
-static OM_uint32 too_long(OM_uint32 *minor, size_t len)
+OM_uint32 sm_msg_too_long(OM_uint32 *minor, size_t len)
 {
 	if (len > MESSAGE_MAX)
 		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_MESSAGE_TOO_LONG, NULL);
@@ -139,38 +127,38 @@ static OM_uint32 too_long(OM_uint32 *minor, size_t len)
 OM_uint32 sm_get_mic(OM_uint32 *minor, struct sm_context *ctx, gss_qop_t qop,
 		     const gss_buffer_desc *message, gss_buffer_t token)
 {
-	unsigned char tag[TAG_BYTES];
-	struct header h;
+	unsigned char tag[SM_MSG_TAG_BYTES];
+	struct sm_msg_header h;
 	OM_uint32 major;
 
 	token->length = 0;
 	token->value = NULL;
 	major = sm_context_usable(minor, ctx, "gss_get_mic");
 	if (!GSS_ERROR(major))
-		major = check_qop(minor, qop);
+		major = sm_msg_check_qop(minor, qop);
 	if (!GSS_ERROR(major))
-		major = too_long(minor, message->length);
+		major = sm_msg_too_long(minor, message->length);
 	if (GSS_ERROR(major))
 		return major;
-	token->value = malloc(HEADER_BYTES + TAG_BYTES);
+	token->value = malloc(SM_MSG_HEADER_BYTES + SM_MSG_TAG_BYTES);
 	if (token->value == NULL)
 		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
-	new_header(ctx, TOKEN_ID_MIC, 0, &h);
-	major = integrity_tag(minor, send_key(ctx), &h, message->value, message->length, tag);
+	sm_msg_new_header(ctx, SM_MSG_TOKEN_MIC, 0, &h);
+	major = integrity_tag(minor, sm_msg_send_key(ctx), &h, message->value, message->length, tag);
 	if (GSS_ERROR(major)) {
 		free(token->value);
 		token->value = NULL;
 		return major;
 	}
-	memcpy(token->value, h.bytes, HEADER_BYTES);
-	memcpy((unsigned char *)token->value + HEADER_BYTES, tag, TAG_BYTES);
-	token->length = HEADER_BYTES + TAG_BYTES;
+	memcpy(token->value, h.bytes, SM_MSG_HEADER_BYTES);
+	memcpy((unsigned char *)token->value + SM_MSG_HEADER_BYTES, tag, SM_MSG_TAG_BYTES);
+	token->length = SM_MSG_HEADER_BYTES + SM_MSG_TAG_BYTES;
 	return sm_ok(minor);
 }
 
 /* After authentication: the sequence window's verdict, and the QOP. */
-static OM_uint32 accept_sequence(OM_uint32 *minor, struct sm_context *ctx,
-				 const struct header *h, gss_qop_t *qop)
+OM_uint32 sm_msg_accept_sequence(OM_uint32 *minor, struct sm_context *ctx,
+				  const struct sm_msg_header *h, gss_qop_t *qop)
 {
 	if (qop != NULL)
 		*qop = GSS_C_QOP_DEFAULT;
@@ -182,30 +170,30 @@ OM_uint32 sm_verify_mic(OM_uint32 *minor, struct sm_context *ctx,
 			const gss_buffer_desc *message, const gss_buffer_desc *token,
 			gss_qop_t *qop)
 {
-	unsigned char expected[TAG_BYTES];
+	unsigned char expected[SM_MSG_TAG_BYTES];
 	const unsigned char *tag;
 	struct sm_reader r;
-	struct header h;
+	struct sm_msg_header h;
 	OM_uint32 major;
 
 	major = sm_context_usable(minor, ctx, "gss_verify_mic");
 	if (GSS_ERROR(major))
 		return major;
 	sm_reader_init(&r, token->value, token->length);
-	major = read_header(minor, ctx, &r, TOKEN_ID_MIC, &h, "MIC");
+	major = sm_msg_read_header(minor, ctx, &r, SM_MSG_TOKEN_MIC, &h, "MIC");
 	if (GSS_ERROR(major))
 		return major;
-	tag = sm_read_bytes(&r, TAG_BYTES);
+	tag = sm_read_bytes(&r, SM_MSG_TAG_BYTES);
 	if (tag == NULL || !sm_reader_done(&r))
 		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_BAD_TOKEN,
-			       "the MIC token is not %d bytes long", HEADER_BYTES + TAG_BYTES);
-	major = integrity_tag(minor, recv_key(ctx), &h, message->value, message->length,
+			       "the MIC token is not %d bytes long", SM_MSG_HEADER_BYTES + SM_MSG_TAG_BYTES);
+	major = integrity_tag(minor, sm_msg_recv_key(ctx), &h, message->value, message->length,
 			      expected);
 	if (GSS_ERROR(major))
 		return major;
-	if (sodium_memcmp(expected, tag, TAG_BYTES) != 0)
-		return bad_signature(minor, "MIC");
-	return accept_sequence(minor, ctx, &h, qop);
+	if (sodium_memcmp(expected, tag, SM_MSG_TAG_BYTES) != 0)
+		return sm_msg_bad_signature(minor, "MIC");
+	return sm_msg_accept_sequence(minor, ctx, &h, qop);
 }
 
 OM_uint32 sm_wrap(OM_uint32 *minor, struct sm_context *ctx, int conf_req,
@@ -213,31 +201,31 @@ OM_uint32 sm_wrap(OM_uint32 *minor, struct sm_context *ctx, int conf_req,
 		  gss_buffer_t output)
 {
 	unsigned char *out, *body;
-	struct header h;
+	struct sm_msg_header h;
 	OM_uint32 major;
 
 	output->length = 0;
 	output->value = NULL;
 	major = sm_context_usable(minor, ctx, "gss_wrap");
 	if (!GSS_ERROR(major))
-		major = check_qop(minor, qop);
+		major = sm_msg_check_qop(minor, qop);
 	if (!GSS_ERROR(major))
-		major = too_long(minor, input->length);
+		major = sm_msg_too_long(minor, input->length);
 	if (GSS_ERROR(major))
 		return major;
-	out = malloc(HEADER_BYTES + input->length + TAG_BYTES);
+	out = malloc(SM_MSG_HEADER_BYTES + input->length + SM_MSG_TAG_BYTES);
 	if (out == NULL)
 		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
-	new_header(ctx, TOKEN_ID_WRAP, conf_req, &h);
-	memcpy(out, h.bytes, HEADER_BYTES);
-	body = out + HEADER_BYTES;
+	sm_msg_new_header(ctx, SM_MSG_TOKEN_WRAP, conf_req, &h);
+	memcpy(out, h.bytes, SM_MSG_HEADER_BYTES);
+	body = out + SM_MSG_HEADER_BYTES;
 	if (conf_req) {
-		sm_noise_encrypt(send_key(ctx), h.seq, h.bytes, HEADER_BYTES,
+		sm_noise_encrypt(sm_msg_send_key(ctx), h.seq, h.bytes, SM_MSG_HEADER_BYTES,
 				 input->value, input->length, body);
 	} else {
 		if (input->length > 0)
 			memcpy(body, input->value, input->length);
-		major = integrity_tag(minor, send_key(ctx), &h, input->value,
+		major = integrity_tag(minor, sm_msg_send_key(ctx), &h, input->value,
 				      input->length, body + input->length);
 		if (GSS_ERROR(major)) {
 			free(out);
@@ -247,7 +235,7 @@ OM_uint32 sm_wrap(OM_uint32 *minor, struct sm_context *ctx, int conf_req,
 	if (conf_state != NULL)
 		*conf_state = !!conf_req;
 	output->value = out;
-	output->length = HEADER_BYTES + input->length + TAG_BYTES;
+	output->length = SM_MSG_HEADER_BYTES + input->length + SM_MSG_TAG_BYTES;
 	return sm_ok(minor);
 }
 
@@ -255,10 +243,10 @@ OM_uint32 sm_unwrap(OM_uint32 *minor, struct sm_context *ctx,
 		    const gss_buffer_desc *input, gss_buffer_t output,
 		    int *conf_state, gss_qop_t *qop)
 {
-	unsigned char expected[TAG_BYTES], *plain;
+	unsigned char expected[SM_MSG_TAG_BYTES], *plain;
 	const unsigned char *body, *tag;
 	struct sm_reader r;
-	struct header h;
+	struct sm_msg_header h;
 	size_t len;
 	OM_uint32 major;
 
@@ -268,29 +256,29 @@ OM_uint32 sm_unwrap(OM_uint32 *minor, struct sm_context *ctx,
 	if (GSS_ERROR(major))
 		return major;
 	sm_reader_init(&r, input->value, input->length);
-	major = read_header(minor, ctx, &r, TOKEN_ID_WRAP, &h, "wrap");
+	major = sm_msg_read_header(minor, ctx, &r, SM_MSG_TOKEN_WRAP, &h, "wrap");
 	if (GSS_ERROR(major))
 		return major;
-	if (r.left < TAG_BYTES)
+	if (r.left < SM_MSG_TAG_BYTES)
 		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_BAD_TOKEN,
 			       "the wrap token is too short to hold its tag");
-	len = r.left - TAG_BYTES;
+	len = r.left - SM_MSG_TAG_BYTES;
 	body = sm_read_bytes(&r, len);
-	tag = sm_read_bytes(&r, TAG_BYTES);
+	tag = sm_read_bytes(&r, SM_MSG_TAG_BYTES);
 	/* One spare byte: an empty message still gets a buffer. */
 	plain = malloc(len + 1);
 	if (plain == NULL)
 		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
-	if (h.flags & FLAG_SEALED) {
-		if (sm_noise_decrypt(recv_key(ctx), h.seq, h.bytes, HEADER_BYTES, body,
-				     len + TAG_BYTES, plain) != 0) {
+	if (h.flags & SM_MSG_FLAG_SEALED) {
+		if (sm_noise_decrypt(sm_msg_recv_key(ctx), h.seq, h.bytes, SM_MSG_HEADER_BYTES, body,
+				     len + SM_MSG_TAG_BYTES, plain) != 0) {
 			free(plain);
-			return bad_signature(minor, "wrap");
+			return sm_msg_bad_signature(minor, "wrap");
 		}
 	} else {
-		major = integrity_tag(minor, recv_key(ctx), &h, body, len, expected);
-		if (!GSS_ERROR(major) && sodium_memcmp(expected, tag, TAG_BYTES) != 0)
-			major = bad_signature(minor, "wrap");
+		major = integrity_tag(minor, sm_msg_recv_key(ctx), &h, body, len, expected);
+		if (!GSS_ERROR(major) && sodium_memcmp(expected, tag, SM_MSG_TAG_BYTES) != 0)
+			major = sm_msg_bad_signature(minor, "wrap");
 		if (GSS_ERROR(major)) {
 			free(plain);
 			return major;
@@ -299,10 +287,10 @@ OM_uint32 sm_unwrap(OM_uint32 *minor, struct sm_context *ctx,
 			memcpy(plain, body, len);
 	}
 	if (conf_state != NULL)
-		*conf_state = !!(h.flags & FLAG_SEALED);
+		*conf_state = !!(h.flags & SM_MSG_FLAG_SEALED);
 	output->value = plain;
 	output->length = len;
-	return accept_sequence(minor, ctx, &h, qop);
+	return sm_msg_accept_sequence(minor, ctx, &h, qop);
 }
 
 OM_uint32 sm_wrap_size_limit(OM_uint32 *minor, struct sm_context *ctx,
@@ -312,11 +300,11 @@ OM_uint32 sm_wrap_size_limit(OM_uint32 *minor, struct sm_context *ctx,
 	OM_uint32 major = sm_context_usable(minor, ctx, "gss_wrap_size_limit");
 
 	if (!GSS_ERROR(major))
-		major = check_qop(minor, qop);
+		major = sm_msg_check_qop(minor, qop);
 	if (GSS_ERROR(major))
 		return major;
-	*max_input = output_size > HEADER_BYTES + TAG_BYTES
-		? output_size - HEADER_BYTES - TAG_BYTES : 0;
+	*max_input = output_size > SM_MSG_HEADER_BYTES + SM_MSG_TAG_BYTES
+		? output_size - SM_MSG_HEADER_BYTES - SM_MSG_TAG_BYTES : 0;
 	return sm_ok(minor);
 }
 

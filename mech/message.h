@@ -22,6 +22,15 @@ OM_uint32 sm_unwrap(OM_uint32 *minor, struct sm_context *ctx,
 OM_uint32 sm_wrap_size_limit(OM_uint32 *minor, struct sm_context *ctx,
 			     int conf_req, gss_qop_t qop, OM_uint32 output_size,
 			     OM_uint32 *max_input);
+/* MIT's IOV forms (iov.c). */
+OM_uint32 sm_wrap_iov(OM_uint32 *minor, struct sm_context *ctx, int conf_req,
+		      gss_qop_t qop, int *conf_state, gss_iov_buffer_desc *iov,
+		      int count);
+OM_uint32 sm_wrap_iov_length(OM_uint32 *minor, struct sm_context *ctx, int conf_req,
+			     gss_qop_t qop, int *conf_state, gss_iov_buffer_desc *iov,
+			     int count);
+OM_uint32 sm_unwrap_iov(OM_uint32 *minor, struct sm_context *ctx, int *conf_state,
+			gss_qop_t *qop, gss_iov_buffer_desc *iov, int count);
 /* RFC 4401, both key types; at most 1 MiB of output. */
 OM_uint32 sm_pseudo_random(OM_uint32 *minor, struct sm_context *ctx, int key_type,
 			   const gss_buffer_desc *input, ssize_t desired,

@@ -552,6 +552,28 @@ OM_uint32 gss_wrap_size_limit(OM_uint32 *minor, gss_ctx_id_t context,
 				  max_input);
 }
 
+OM_uint32 gss_wrap_iov(OM_uint32 *minor, gss_ctx_id_t context, int conf_req,
+		       gss_qop_t qop, int *conf_state, gss_iov_buffer_desc *iov,
+		       int iov_count)
+{
+	return sm_wrap_iov(minor, CONTEXT(context), conf_req, qop, conf_state, iov,
+			   iov_count);
+}
+
+OM_uint32 gss_wrap_iov_length(OM_uint32 *minor, gss_ctx_id_t context, int conf_req,
+			      gss_qop_t qop, int *conf_state,
+			      gss_iov_buffer_desc *iov, int iov_count)
+{
+	return sm_wrap_iov_length(minor, CONTEXT(context), conf_req, qop, conf_state,
+				  iov, iov_count);
+}
+
+OM_uint32 gss_unwrap_iov(OM_uint32 *minor, gss_ctx_id_t context, int *conf_state,
+			 gss_qop_t *qop, gss_iov_buffer_desc *iov, int iov_count)
+{
+	return sm_unwrap_iov(minor, CONTEXT(context), conf_state, qop, iov, iov_count);
+}
+
 OM_uint32 gss_pseudo_random(OM_uint32 *minor, gss_ctx_id_t context, int prf_key,
 			    const gss_buffer_t prf_in, ssize_t desired_output_len,
 			    gss_buffer_t prf_out)

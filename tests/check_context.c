@@ -664,6 +664,118 @@ START_TEST(pseudo_random_agrees_on_both_sides)
 }
 END_TEST
 
+static gss_iov_buffer_desc iov_buffer(OM_uint32 type, void *value, size_t length)
+{
+	gss_iov_buffer_desc b;
+
+	b.type = type;
+	b.buffer.value = value;
+	b.buffer.length = length;
+	return b;
+}
+
+START_TEST(iov_forms_match_wrap)
+{
+	char part1[] = "hello, ", part2[] = "world", assoc[] = "not sent";
+	unsigned char header[12], trailer[16], big_header[28], *joined;
+	gss_iov_buffer_desc iov[6];
+	gss_buffer_desc token, out;
+	struct pair p;
+	OM_uint32 minor;
+	int conf = -1, sealed;
+
+	make_files("", 1);
+	establish(&p, GSS_C_REPLAY_FLAG, 0);
+	for (sealed = 0; sealed < 2; sealed++) {
+		/* HEADER | DATA | DATA | TRAILER, laid end to end, is a wrap token. */
+		iov[0] = iov_buffer(GSS_IOV_BUFFER_TYPE_HEADER, header, 0);
+		iov[1] = iov_buffer(GSS_IOV_BUFFER_TYPE_DATA, part1, 7);
+		iov[2] = iov_buffer(GSS_IOV_BUFFER_TYPE_DATA, part2, 5);
+		iov[3] = iov_buffer(GSS_IOV_BUFFER_TYPE_TRAILER, trailer, 0);
+		iov[4] = iov_buffer(GSS_IOV_BUFFER_TYPE_PADDING, NULL, 7);
+		ck_assert_int_eq(sm_wrap_iov_length(&minor, p.init, sealed, 0, &conf, iov, 5),
+				 GSS_S_COMPLETE);
+		ck_assert_uint_eq(iov[0].buffer.length, 12);
+		ck_assert_uint_eq(iov[3].buffer.length, 16);
+		ck_assert_uint_eq(iov[4].buffer.length, 0);
+		ck_assert_int_eq(sm_wrap_iov(&minor, p.init, sealed, 0, &conf, iov, 5),
+				 GSS_S_COMPLETE);
+		ck_assert_int_eq(conf, sealed);
+		ck_assert_int_eq(memcmp(part1, "hello, ", 7) != 0, sealed);
+		joined = malloc(12 + 12 + 16);
+		memcpy(joined, header, 12);
+		memcpy(joined + 12, part1, 7);
+		memcpy(joined + 19, part2, 5);
+		memcpy(joined + 24, trailer, 16);
+		token.value = joined;
+		token.length = 40;
+		ck_assert_int_eq(sm_unwrap(&minor, p.acc, &token, &out, &conf, NULL), GSS_S_COMPLETE);
+		ck_assert_int_eq(conf, sealed);
+		ck_assert_uint_eq(out.length, 12);
+		ck_assert_mem_eq(out.value, "hello, world", 12);
+		free(out.value);
+		free(joined);
+		memcpy(part1, "hello, ", 7);
+		memcpy(part2, "world", 5);
+	}
+
+	/* No TRAILER: the tag rides in a 28-byte HEADER; SIGN_ONLY data is
+	 * authenticated and must match on the other side. */
+	iov[0] = iov_buffer(GSS_IOV_BUFFER_TYPE_HEADER, big_header, 28);
+	iov[1] = iov_buffer(GSS_IOV_BUFFER_TYPE_SIGN_ONLY, assoc, 8);
+	iov[2] = iov_buffer(GSS_IOV_BUFFER_TYPE_DATA, part1, 7);
+	ck_assert_int_eq(sm_wrap_iov(&minor, p.acc, 1, 0, &conf, iov, 3), GSS_S_COMPLETE);
+	ck_assert_int_eq(sm_unwrap_iov(&minor, p.init, &conf, NULL, iov, 3), GSS_S_COMPLETE);
+	ck_assert_mem_eq(part1, "hello, ", 7);
+	ck_assert_int_eq(sm_wrap_iov(&minor, p.acc, 1, 0, &conf, iov, 3), GSS_S_COMPLETE);
+	assoc[0] = 'N';
+	ck_assert_int_eq(sm_unwrap_iov(&minor, p.init, &conf, NULL, iov, 3), GSS_S_BAD_SIG);
+	/* A HEADER too small, without ALLOCATE, is refused. */
+	iov[0] = iov_buffer(GSS_IOV_BUFFER_TYPE_HEADER, header, 12);
+	ck_assert_int_eq(sm_wrap_iov(&minor, p.acc, 1, 0, &conf, iov, 3), GSS_S_FAILURE);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_BAD_IOV);
+	release(&p);
+}
+END_TEST
+
+START_TEST(iov_allocate_and_stream)
+{
+	char data[] = "streamed";
+	gss_buffer_desc msg = { 8, (void *)"streamed" }, token;
+	gss_iov_buffer_desc iov[3];
+	struct pair p;
+	OM_uint32 minor;
+	int conf;
+
+	make_files("", 1);
+	establish(&p, GSS_C_REPLAY_FLAG, 0);
+	iov[0] = iov_buffer(GSS_IOV_BUFFER_TYPE_HEADER | GSS_IOV_BUFFER_FLAG_ALLOCATE, NULL, 0);
+	iov[1] = iov_buffer(GSS_IOV_BUFFER_TYPE_DATA, data, 8);
+	iov[2] = iov_buffer(GSS_IOV_BUFFER_TYPE_TRAILER | GSS_IOV_BUFFER_FLAG_ALLOCATE, NULL, 0);
+	ck_assert_int_eq(sm_wrap_iov(&minor, p.init, 1, 0, &conf, iov, 3), GSS_S_COMPLETE);
+	ck_assert(iov[0].type & GSS_IOV_BUFFER_FLAG_ALLOCATED);
+	ck_assert(iov[2].type & GSS_IOV_BUFFER_FLAG_ALLOCATED);
+	ck_assert_int_eq(sm_unwrap_iov(&minor, p.acc, &conf, NULL, iov, 3), GSS_S_COMPLETE);
+	ck_assert_mem_eq(data, "streamed", 8);
+	/* The buffers now hold the message itself, so they do not unwrap again. */
+	ck_assert_int_eq(sm_unwrap_iov(&minor, p.acc, &conf, NULL, iov, 3), GSS_S_BAD_SIG);
+	free(iov[0].buffer.value);
+	free(iov[2].buffer.value);
+
+	/* A gss_wrap token, whole, as a STREAM buffer. */
+	ck_assert_int_eq(sm_wrap(&minor, p.init, 1, 0, &msg, NULL, &token), GSS_S_COMPLETE);
+	iov[0] = iov_buffer(GSS_IOV_BUFFER_TYPE_STREAM, token.value, token.length);
+	iov[1] = iov_buffer(GSS_IOV_BUFFER_TYPE_DATA, NULL, 0);
+	ck_assert_int_eq(sm_unwrap_iov(&minor, p.acc, &conf, NULL, iov, 2), GSS_S_COMPLETE);
+	ck_assert_uint_eq(iov[1].buffer.length, 8);
+	ck_assert_mem_eq(iov[1].buffer.value, "streamed", 8);
+	ck_assert_ptr_eq(iov[1].buffer.value, (unsigned char *)token.value + 12);
+	ck_assert_int_eq(sm_unwrap_iov(&minor, p.acc, &conf, NULL, iov, 2), GSS_S_BAD_SIG);
+	free(token.value);
+	release(&p);
+}
+END_TEST
+
 START_TEST(context_keys_are_wiped_on_delete)
 {
 	unsigned char *keys;
@@ -708,6 +820,8 @@ Suite *unit_suite(void)
 	tcase_add_test(t, replay_and_order_detection);
 	tcase_add_test(t, wrap_size_limit);
 	tcase_add_test(t, pseudo_random_agrees_on_both_sides);
+	tcase_add_test(t, iov_forms_match_wrap);
+	tcase_add_test(t, iov_allocate_and_stream);
 	tcase_add_test(t, context_keys_are_wiped_on_delete);
 	suite_add_tcase(s, t);
 	return s;

@@ -1,0 +1,327 @@
+/*
+ * The IOV forms of wrap and unwrap (MIT's gss_wrap_iov family).
+ *
+ * The token is the same as gss_wrap's: a HEADER buffer receives the 12-byte
+ * header and a TRAILER buffer the 16-byte tag; without a TRAILER the tag
+ * follows the header in the HEADER buffer (28 bytes).  DATA buffers are
+ * encrypted in place, in order, as one message; SIGN_ONLY buffers are
+ * authenticated but not sent (for sealed tokens they extend the associated
+ * data after the header; for integrity-only tokens they take their place
+ * among the DATA buffers).  PADDING is always empty.  So HEADER, DATA,
+ * TRAILER laid end to end is exactly the token gss_wrap makes, and
+ * gss_unwrap_iov takes such a token whole as a STREAM buffer.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "message.h"
+#include "msgtoken.h"
+#include "status.h"
+
+struct iov_layout {
+	gss_iov_buffer_desc *header, *trailer, *padding, *stream;
+	size_t data_len, sign_len;	/* bytes in DATA and SIGN_ONLY buffers */
+	int data_count;
+};
+
+static OM_uint32 bad_iov(OM_uint32 *minor, const char *why)
+{
+	return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_BAD_IOV,
+		       "the IOV buffers %s", why);
+}
+
+static OM_uint32 classify(OM_uint32 *minor, gss_iov_buffer_desc *iov, int count,
+			  struct iov_layout *l)
+{
+	gss_iov_buffer_desc **slot;
+	int i;
+
+	memset(l, 0, sizeof(*l));
+	if (iov == NULL || count < 0)
+		return bad_iov(minor, "are missing");
+	for (i = 0; i < count; i++) {
+		switch (GSS_IOV_BUFFER_TYPE(iov[i].type)) {
+		case GSS_IOV_BUFFER_TYPE_EMPTY:
+			continue;
+		case GSS_IOV_BUFFER_TYPE_DATA:
+			l->data_len += iov[i].buffer.length;
+			l->data_count++;
+			continue;
+		case GSS_IOV_BUFFER_TYPE_SIGN_ONLY:
+			l->sign_len += iov[i].buffer.length;
+			continue;
+		case GSS_IOV_BUFFER_TYPE_HEADER:
+			slot = &l->header;
+			break;
+		case GSS_IOV_BUFFER_TYPE_TRAILER:
+			slot = &l->trailer;
+			break;
+		case GSS_IOV_BUFFER_TYPE_PADDING:
+			slot = &l->padding;
+			break;
+		case GSS_IOV_BUFFER_TYPE_STREAM:
+			slot = &l->stream;
+			break;
+		default:
+			return bad_iov(minor, "hold a buffer type this mechanism does not use");
+		}
+		if (*slot != NULL)
+			return bad_iov(minor, "hold a HEADER, TRAILER, PADDING or STREAM buffer twice");
+		*slot = &iov[i];
+	}
+	return sm_ok(minor);
+}
+
+static size_t header_size(const struct iov_layout *l)
+{
+	return SM_MSG_HEADER_BYTES + (l->trailer == NULL ? SM_MSG_TAG_BYTES : 0);
+}
+
+/* Give a HEADER or TRAILER buffer `size` bytes: allocate it when asked,
+ * else it must be large enough. */
+static OM_uint32 size_buffer(OM_uint32 *minor, gss_iov_buffer_desc *b, size_t size)
+{
+	if (b->type & GSS_IOV_BUFFER_FLAG_ALLOCATE) {
+		if (b->type & GSS_IOV_BUFFER_FLAG_ALLOCATED)
+			free(b->buffer.value);
+		b->buffer.value = malloc(size);
+		if (b->buffer.value == NULL)
+			return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+		b->type |= GSS_IOV_BUFFER_FLAG_ALLOCATED;
+	} else if (b->buffer.length < size || b->buffer.value == NULL) {
+		return bad_iov(minor, "leave too little room for the header or trailer; ask gss_wrap_iov_length");
+	}
+	b->buffer.length = size;
+	return sm_ok(minor);
+}
+
+/* Concatenate the buffers of the given types, in order, after `prefix`. */
+static unsigned char *gather(const gss_iov_buffer_desc *iov, int count,
+			     const unsigned char *prefix, size_t prefix_len,
+			     int type_a, int type_b, size_t total)
+{
+	unsigned char *out = malloc(prefix_len + total + 1), *p;
+	int i, t;
+
+	if (out == NULL)
+		return NULL;
+	if (prefix_len > 0)
+		memcpy(out, prefix, prefix_len);
+	p = out + prefix_len;
+	for (i = 0; i < count; i++) {
+		t = (int)GSS_IOV_BUFFER_TYPE(iov[i].type);
+		if ((t == type_a || t == type_b) && iov[i].buffer.length > 0) {
+			memcpy(p, iov[i].buffer.value, iov[i].buffer.length);
+			p += iov[i].buffer.length;
+		}
+	}
+	return out;
+}
+
+/* Write `from` back over the DATA buffers, in order. */
+static void scatter(gss_iov_buffer_desc *iov, int count, const unsigned char *from)
+{
+	int i;
+
+	for (i = 0; i < count; i++) {
+		if (GSS_IOV_BUFFER_TYPE(iov[i].type) == GSS_IOV_BUFFER_TYPE_DATA &&
+		    iov[i].buffer.length > 0) {
+			memcpy(iov[i].buffer.value, from, iov[i].buffer.length);
+			from += iov[i].buffer.length;
+		}
+	}
+}
+
+/* The associated data of a token: the header, then the SIGN_ONLY buffers
+ * (sealed) or the DATA and SIGN_ONLY buffers in order (integrity only). */
+static unsigned char *associated_data(const gss_iov_buffer_desc *iov, int count,
+				      const struct iov_layout *l,
+				      const unsigned char *header, int sealed,
+				      size_t *len)
+{
+	*len = SM_MSG_HEADER_BYTES + l->sign_len + (sealed ? 0 : l->data_len);
+	return gather(iov, count, header, SM_MSG_HEADER_BYTES,
+		      GSS_IOV_BUFFER_TYPE_SIGN_ONLY,
+		      sealed ? -1 : GSS_IOV_BUFFER_TYPE_DATA,
+		      *len - SM_MSG_HEADER_BYTES);
+}
+
+OM_uint32 sm_wrap_iov_length(OM_uint32 *minor, struct sm_context *ctx, int conf_req,
+			     gss_qop_t qop, int *conf_state, gss_iov_buffer_desc *iov,
+			     int count)
+{
+	struct iov_layout l;
+	OM_uint32 major;
+
+	major = sm_context_usable(minor, ctx, "gss_wrap_iov_length");
+	if (!GSS_ERROR(major))
+		major = sm_msg_check_qop(minor, qop);
+	if (!GSS_ERROR(major))
+		major = classify(minor, iov, count, &l);
+	if (GSS_ERROR(major))
+		return major;
+	if (l.header == NULL || l.stream != NULL)
+		return bad_iov(minor, "need one HEADER buffer and no STREAM buffer to wrap");
+	l.header->buffer.length = header_size(&l);
+	if (l.trailer != NULL)
+		l.trailer->buffer.length = SM_MSG_TAG_BYTES;
+	if (l.padding != NULL)
+		l.padding->buffer.length = 0;
+	if (conf_state != NULL)
+		*conf_state = !!conf_req;
+	return sm_ok(minor);
+}
+
+OM_uint32 sm_wrap_iov(OM_uint32 *minor, struct sm_context *ctx, int conf_req,
+		      gss_qop_t qop, int *conf_state, gss_iov_buffer_desc *iov, int count)
+{
+	unsigned char *ad = NULL, *plain = NULL, *sealed = NULL, *tag;
+	struct sm_msg_header h;
+	struct iov_layout l;
+	size_t ad_len;
+	OM_uint32 major;
+
+	major = sm_context_usable(minor, ctx, "gss_wrap_iov");
+	if (!GSS_ERROR(major))
+		major = sm_msg_check_qop(minor, qop);
+	if (!GSS_ERROR(major))
+		major = classify(minor, iov, count, &l);
+	if (!GSS_ERROR(major) && (l.header == NULL || l.stream != NULL))
+		major = bad_iov(minor, "need one HEADER buffer and no STREAM buffer to wrap");
+	if (!GSS_ERROR(major))
+		major = sm_msg_too_long(minor, l.data_len + l.sign_len);
+	if (!GSS_ERROR(major))
+		major = size_buffer(minor, l.header, header_size(&l));
+	if (!GSS_ERROR(major) && l.trailer != NULL)
+		major = size_buffer(minor, l.trailer, SM_MSG_TAG_BYTES);
+	if (GSS_ERROR(major))
+		return major;
+	if (l.padding != NULL)
+		l.padding->buffer.length = 0;
+	tag = l.trailer != NULL ? l.trailer->buffer.value
+				: (unsigned char *)l.header->buffer.value + SM_MSG_HEADER_BYTES;
+
+	sm_msg_new_header(ctx, SM_MSG_TOKEN_WRAP, conf_req, &h);
+	ad = associated_data(iov, count, &l, h.bytes, conf_req, &ad_len);
+	if (ad != NULL && conf_req) {
+		plain = gather(iov, count, NULL, 0, GSS_IOV_BUFFER_TYPE_DATA, -1, l.data_len);
+		sealed = malloc(l.data_len + SM_MSG_TAG_BYTES);
+	}
+	if (ad == NULL || (conf_req && (plain == NULL || sealed == NULL))) {
+		major = sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+	} else if (conf_req) {
+		sm_noise_encrypt(sm_msg_send_key(ctx), h.seq, ad, ad_len, plain, l.data_len,
+				 sealed);
+		scatter(iov, count, sealed);
+		memcpy(tag, sealed + l.data_len, SM_MSG_TAG_BYTES);
+	} else {
+		sm_noise_encrypt(sm_msg_send_key(ctx), h.seq, ad, ad_len, NULL, 0, tag);
+	}
+	memcpy(l.header->buffer.value, h.bytes, SM_MSG_HEADER_BYTES);
+	if (plain != NULL)
+		sodium_memzero(plain, l.data_len);
+	free(ad);
+	free(plain);
+	free(sealed);
+	if (GSS_ERROR(major))
+		return major;
+	if (conf_state != NULL)
+		*conf_state = !!conf_req;
+	return sm_ok(minor);
+}
+
+/* A whole wrap token in a STREAM buffer: decrypt it in place and point the
+ * one DATA buffer at the message inside it. */
+static OM_uint32 unwrap_stream(OM_uint32 *minor, struct sm_context *ctx,
+			       int *conf_state, gss_qop_t *qop,
+			       gss_iov_buffer_desc *iov, int count,
+			       const struct iov_layout *l)
+{
+	gss_buffer_desc message = GSS_C_EMPTY_BUFFER;
+	gss_iov_buffer_desc *data = NULL;
+	OM_uint32 major;
+	int i;
+
+	if (l->data_count != 1 || l->sign_len != 0 || l->header || l->trailer)
+		return bad_iov(minor, "with a STREAM buffer need exactly one DATA buffer and nothing else");
+	major = sm_unwrap(minor, ctx, &l->stream->buffer, &message, conf_state, qop);
+	if (GSS_ERROR(major))
+		return major;
+	for (i = 0; i < count; i++)
+		if (GSS_IOV_BUFFER_TYPE(iov[i].type) == GSS_IOV_BUFFER_TYPE_DATA)
+			data = &iov[i];
+	/* The message sits after the header in the stream. */
+	data->buffer.value = (unsigned char *)l->stream->buffer.value + SM_MSG_HEADER_BYTES;
+	data->buffer.length = message.length;
+	memcpy(data->buffer.value, message.value, message.length);
+	sodium_memzero(message.value, message.length);
+	free(message.value);
+	return major;
+}
+
+OM_uint32 sm_unwrap_iov(OM_uint32 *minor, struct sm_context *ctx, int *conf_state,
+			gss_qop_t *qop, gss_iov_buffer_desc *iov, int count)
+{
+	unsigned char *ad = NULL, *sealed = NULL, *plain = NULL, expected[SM_MSG_TAG_BYTES];
+	const unsigned char *tag;
+	struct sm_msg_header h;
+	struct sm_reader r;
+	struct iov_layout l;
+	size_t ad_len;
+	OM_uint32 major;
+	int is_sealed;
+
+	major = sm_context_usable(minor, ctx, "gss_unwrap_iov");
+	if (!GSS_ERROR(major))
+		major = classify(minor, iov, count, &l);
+	if (GSS_ERROR(major))
+		return major;
+	if (l.stream != NULL)
+		return unwrap_stream(minor, ctx, conf_state, qop, iov, count, &l);
+	if (l.header == NULL || l.header->buffer.length != header_size(&l) ||
+	    (l.trailer != NULL && l.trailer->buffer.length != SM_MSG_TAG_BYTES))
+		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_BAD_IOV,
+			       "the IOV buffers do not hold a %d-byte header and a %d-byte tag",
+			       SM_MSG_HEADER_BYTES, SM_MSG_TAG_BYTES);
+	sm_reader_init(&r, l.header->buffer.value, SM_MSG_HEADER_BYTES);
+	major = sm_msg_read_header(minor, ctx, &r, SM_MSG_TOKEN_WRAP, &h, "wrap");
+	if (GSS_ERROR(major))
+		return major;
+	is_sealed = !!(h.flags & SM_MSG_FLAG_SEALED);
+	tag = l.trailer != NULL ? l.trailer->buffer.value
+				: (unsigned char *)l.header->buffer.value + SM_MSG_HEADER_BYTES;
+	ad = associated_data(iov, count, &l, h.bytes, is_sealed, &ad_len);
+	if (ad != NULL && is_sealed) {
+		sealed = gather(iov, count, NULL, 0, GSS_IOV_BUFFER_TYPE_DATA, -1,
+				l.data_len + SM_MSG_TAG_BYTES);
+		plain = malloc(l.data_len + 1);
+	}
+	if (ad == NULL || (is_sealed && (sealed == NULL || plain == NULL))) {
+		major = sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+	} else if (is_sealed) {
+		memcpy(sealed + l.data_len, tag, SM_MSG_TAG_BYTES);
+		if (sm_noise_decrypt(sm_msg_recv_key(ctx), h.seq, ad, ad_len, sealed,
+				     l.data_len + SM_MSG_TAG_BYTES, plain) != 0)
+			major = sm_msg_bad_signature(minor, "wrap");
+		else
+			scatter(iov, count, plain);
+	} else {
+		sm_noise_encrypt(sm_msg_recv_key(ctx), h.seq, ad, ad_len, NULL, 0, expected);
+		if (sodium_memcmp(expected, tag, SM_MSG_TAG_BYTES) != 0)
+			major = sm_msg_bad_signature(minor, "wrap");
+	}
+	if (plain != NULL)
+		sodium_memzero(plain, l.data_len);
+	free(ad);
+	free(sealed);
+	free(plain);
+	if (GSS_ERROR(major))
+		return major;
+	if (conf_state != NULL)
+		*conf_state = is_sealed;
+	return sm_msg_accept_sequence(minor, ctx, &h, qop);
+}

@@ -1,0 +1,48 @@
+/*
+ * The per-message token format (see message.c), shared by the buffer
+ * calls (message.c) and their IOV forms (iov.c).
+ */
+#ifndef SM_MSGTOKEN_H
+#define SM_MSGTOKEN_H
+
+#include <stdint.h>
+#include <gssapi/gssapi.h>
+
+#include "buf.h"
+#include "context.h"
+
+#define SM_MSG_TOKEN_MIC 0x0404
+#define SM_MSG_TOKEN_WRAP 0x0504
+#define SM_MSG_FLAG_SENT_BY_ACCEPTOR 0x01
+#define SM_MSG_FLAG_SEALED 0x02
+#define SM_MSG_HEADER_BYTES 12
+#define SM_MSG_TAG_BYTES SM_NOISE_TAGLEN
+
+struct sm_msg_header {
+	uint16_t id;
+	uint8_t flags;
+	uint64_t seq;
+	unsigned char bytes[SM_MSG_HEADER_BYTES];
+};
+
+const unsigned char *sm_msg_send_key(const struct sm_context *ctx);
+const unsigned char *sm_msg_recv_key(const struct sm_context *ctx);
+
+/* Take the next sequence number and make an outgoing token's header. */
+void sm_msg_new_header(struct sm_context *ctx, uint16_t id, int sealed,
+		       struct sm_msg_header *h);
+
+/* Parse an incoming header: token id, the peer's direction, known flags. */
+OM_uint32 sm_msg_read_header(OM_uint32 *minor, const struct sm_context *ctx,
+			     struct sm_reader *r, uint16_t want_id,
+			     struct sm_msg_header *h, const char *what);
+
+OM_uint32 sm_msg_bad_signature(OM_uint32 *minor, const char *what);
+OM_uint32 sm_msg_check_qop(OM_uint32 *minor, gss_qop_t qop);
+OM_uint32 sm_msg_too_long(OM_uint32 *minor, size_t len);
+
+/* After authentication: the replay window's verdict, and the QOP. */
+OM_uint32 sm_msg_accept_sequence(OM_uint32 *minor, struct sm_context *ctx,
+				 const struct sm_msg_header *h, gss_qop_t *qop);
+
+#endif
