@@ -144,6 +144,22 @@ OM_uint32 gss_localname(OM_uint32 *minor, const gss_name_t name,
 	return sm_name_localname(minor, NAME(name), output);
 }
 
+/* RFC 6680: our names are mechanism names and carry no attributes. */
+OM_uint32 gss_inquire_name(OM_uint32 *minor, gss_name_t name, int *name_is_MN,
+			   gss_OID *MN_mech, gss_buffer_set_t *attrs)
+{
+	if (name == GSS_C_NO_NAME)
+		return sm_fail(minor, GSS_S_BAD_NAME, GSS_SODIUM_S_BAD_NAME_SYNTAX,
+			       "no name was given to inquire");
+	if (name_is_MN != NULL)
+		*name_is_MN = 1;
+	if (MN_mech != NULL)
+		*MN_mech = &sm_mech_oid;
+	if (attrs != NULL)
+		*attrs = GSS_C_NO_BUFFER_SET;
+	return sm_ok(minor);
+}
+
 OM_uint32 gss_inquire_names_for_mech(OM_uint32 *minor, gss_OID mech,
 				     gss_OID_set *name_types)
 {

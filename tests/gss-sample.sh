@@ -68,6 +68,8 @@ run_pair "-seq" -seq
 run_pair "-seq -noreplay -nomutual" -seq -noreplay -nomutual
 run_pair "-nx (integrity-only wrap)" -nx
 run_pair "-mcount 4 (four messages on one context)" -mcount 4
+check "the server inquires the client's name without an error" \
+	sh -c "! grep -q 'error gss_inquire_name' '$scratch/server.out'"
 check "the client reports the sodium mechanism" \
 	grep -q "Mechanism $MECH_OID_BRACES supports" "$scratch/client.out"
 finish
