@@ -117,12 +117,24 @@ static int reserve(struct sm_writer *w, size_t more)
 	return 1;
 }
 
+unsigned char *sm_write_space(struct sm_writer *w, size_t len)
+{
+	unsigned char *p;
+
+	if (!reserve(w, len))
+		return NULL;
+	p = w->data + w->len;
+	w->len += len;
+	return p;
+}
+
 void sm_write_bytes(struct sm_writer *w, const void *data, size_t len)
 {
-	if (len == 0 || !reserve(w, len))
+	unsigned char *p;
+
+	if (len == 0 || (p = sm_write_space(w, len)) == NULL)
 		return;
-	memcpy(w->data + w->len, data, len);
-	w->len += len;
+	memcpy(p, data, len);
 }
 
 static void write_be(struct sm_writer *w, uint64_t v, size_t len)

@@ -44,6 +44,8 @@ void sm_write_u16be(struct sm_writer *w, uint16_t v);
 void sm_write_u32be(struct sm_writer *w, uint32_t v);
 void sm_write_u64be(struct sm_writer *w, uint64_t v);
 void sm_write_bytes(struct sm_writer *w, const void *data, size_t len);
+/* Append `len` bytes for the caller to fill; NULL (and failed) if it cannot. */
+unsigned char *sm_write_space(struct sm_writer *w, size_t len);
 /* Wipe the buffer, free it unless fixed, and reset the writer. */
 void sm_writer_discard(struct sm_writer *w);
 

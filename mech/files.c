@@ -29,6 +29,8 @@ static const struct {
 		"identity file", "make a key with 'gss-sodium keygen NAME -f %s'", 1 },
 	[SM_FILE_PEERS] = { "GSS_SODIUM_PEERS", SYSTEM_DIR "/peers", "peers",
 		"peers file", "add the peers lines that 'gss-sodium keygen' or 'gss-sodium pubkey' print to %s", 0 },
+	[SM_FILE_SEALKEYS] = { "GSS_SODIUM_SEALKEYS", SYSTEM_DIR "/sealkeys", NULL,
+		"sealing keyring", "create one with 'gss-sodium sealkey new -f %s'", 1 },
 	[SM_FILE_SETTINGS] = { "GSS_SODIUM_CONF", SYSTEM_DIR "/sodium.conf", NULL,
 		"settings file", "create %s or unset GSS_SODIUM_CONF", 0 },
 };
@@ -43,11 +45,12 @@ int sm_file_is_private(enum sm_file which)
 	return file_info[which].is_private;
 }
 
-/* Key files that cannot be used mean no credentials (RFC 2743's NO_CRED);
- * a settings file that cannot be used is a failure of the mechanism. */
+/* Credential files that cannot be used mean no credentials (RFC 2743's
+ * NO_CRED); a settings file or keyring that cannot be used is a failure. */
 static OM_uint32 file_major(enum sm_file which)
 {
-	return which == SM_FILE_SETTINGS ? GSS_S_FAILURE : GSS_S_NO_CRED;
+	return which == SM_FILE_SETTINGS || which == SM_FILE_SEALKEYS ? GSS_S_FAILURE
+								       : GSS_S_NO_CRED;
 }
 
 static OM_uint32 too_long(OM_uint32 *minor, enum sm_file which)
@@ -111,7 +114,7 @@ static OM_uint32 refuse_mode(OM_uint32 *minor, enum sm_file which,
 			       path, file_info[which].what, path);
 	if (file_info[which].is_private && (mode & S_IROTH))
 		return sm_fail(minor, file_major(which), GSS_SODIUM_S_FILE_PERMISSIONS,
-			       "%s: the %s holds private keys and can be read by any user, so it was refused; run 'chmod 600 %s' and consider its keys exposed",
+			       "%s: the %s holds secret keys and can be read by any user, so it was refused; run 'chmod 600 %s' and consider its keys exposed",
 			       path, file_info[which].what, path);
 	return sm_ok(minor);
 }

@@ -15,6 +15,7 @@ enum sm_file {
 	SM_FILE_KEYTAB,		/* acceptor private keys */
 	SM_FILE_IDENTITY,	/* initiator private keys */
 	SM_FILE_PEERS,		/* trusted public keys */
+	SM_FILE_SEALKEYS,	/* keys that seal exported contexts */
 	SM_FILE_SETTINGS	/* sodium.conf */
 };
 
@@ -32,7 +33,7 @@ OM_uint32 sm_locations(OM_uint32 *minor, enum sm_file which,
 /* The environment variable that overrides `which`. */
 const char *sm_file_variable(enum sm_file which);
 
-/* True when the file holds private keys (keytab, identity). */
+/* True when the file holds secret keys (keytab, identity, sealing keys). */
 int sm_file_is_private(enum sm_file which);
 
 /*

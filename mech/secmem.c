@@ -1,4 +1,4 @@
-/* A pool of locked, non-dumpable memory slots for key material. */
+/* Pools of locked, non-dumpable memory slots for key material. */
 #include "config.h"
 
 #include <pthread.h>
@@ -11,92 +11,122 @@
 
 #include "secmem.h"
 
-#define SLOTS_PER_CHUNK 512
+#define CHUNK_BYTES 65536
 
-struct slot {
-	unsigned char bytes[SM_SECMEM_SLOT_SIZE];
-};
-
+/* One pool per slot size.  Free slots are tracked outside the slots, so a
+ * released slot is all zeroes. */
 struct chunk {
 	struct chunk *next;
+	unsigned char *base;
 	int locked;
-	struct slot slots[SLOTS_PER_CHUNK];
+};
+
+struct pool {
+	size_t slot_size;
+	struct chunk *chunks;
+	unsigned char **free_stack;
+	size_t free_count, free_capacity, in_use;
 };
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct chunk *chunks;
-/* Free slots are tracked outside the slots, so a released slot is all
- * zeroes. */
-static struct slot **free_stack;
-static size_t free_count, free_capacity;
-static size_t slots_in_use;
+static struct pool pools[] = {
+	{ SM_SECMEM_SLOT_SIZE, NULL, NULL, 0, 0, 0 },
+	{ SM_SECMEM_LARGE_SLOT_SIZE, NULL, NULL, 0, 0, 0 },
+};
+#define POOL_COUNT (sizeof(pools) / sizeof(pools[0]))
 
-/* Map, lock and mark one more chunk; called with pool_lock held. */
-static int grow_pool(void)
+/* Map, lock and mark one more chunk of a pool; called with pool_lock held. */
+static int grow_pool(struct pool *p)
 {
+	size_t slots = CHUNK_BYTES / p->slot_size, i;
+	unsigned char **stack;
 	struct chunk *c;
-	struct slot **stack;
-	size_t i;
 
-	stack = realloc(free_stack, (free_capacity + SLOTS_PER_CHUNK) * sizeof(*stack));
+	stack = realloc(p->free_stack, (p->free_capacity + slots) * sizeof(*stack));
 	if (stack == NULL)
 		return -1;
-	free_stack = stack;
-	free_capacity += SLOTS_PER_CHUNK;
-	c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (c == MAP_FAILED)
+	p->free_stack = stack;
+	p->free_capacity += slots;
+	c = malloc(sizeof(*c));
+	if (c == NULL)
 		return -1;
+	c->base = mmap(NULL, CHUNK_BYTES, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (c->base == MAP_FAILED) {
+		free(c);
+		return -1;
+	}
 	/* sodium_mlock() also asks the kernel to leave the pages out of core
 	 * dumps.  A locking limit (RLIMIT_MEMLOCK) may refuse the lock; the
 	 * pages are still wiped on release and excluded from dumps. */
-	c->locked = sodium_mlock(c, sizeof(*c)) == 0;
+	c->locked = sodium_mlock(c->base, CHUNK_BYTES) == 0;
 #ifdef MADV_DONTDUMP
-	madvise(c, sizeof(*c), MADV_DONTDUMP);
+	madvise(c->base, CHUNK_BYTES, MADV_DONTDUMP);
 #endif
-	for (i = 0; i < SLOTS_PER_CHUNK; i++)
-		free_stack[free_count++] = &c->slots[SLOTS_PER_CHUNK - 1 - i];
-	c->next = chunks;
-	chunks = c;
+	for (i = 0; i < slots; i++)
+		p->free_stack[p->free_count++] = c->base + (slots - 1 - i) * p->slot_size;
+	c->next = p->chunks;
+	p->chunks = c;
 	return 0;
 }
 
 void *sm_secmem_alloc(size_t size)
 {
-	struct slot *s = NULL;
+	unsigned char *s = NULL;
+	struct pool *p = NULL;
+	size_t i;
 
-	if (size > SM_SECMEM_SLOT_SIZE)
+	for (i = 0; i < POOL_COUNT && p == NULL; i++)
+		if (size <= pools[i].slot_size)
+			p = &pools[i];
+	if (p == NULL)
 		return NULL;
 	pthread_mutex_lock(&pool_lock);
-	if (free_count > 0 || grow_pool() == 0) {
-		s = free_stack[--free_count];
-		slots_in_use++;
+	if (p->free_count > 0 || grow_pool(p) == 0) {
+		s = p->free_stack[--p->free_count];
+		p->in_use++;
 	}
 	pthread_mutex_unlock(&pool_lock);
-	if (s != NULL)
-		sodium_memzero(s, sizeof(*s));
 	return s;
 }
 
-void sm_secmem_free(void *p)
+/* The pool whose chunks hold `s`; called with pool_lock held. */
+static struct pool *owner(const unsigned char *s)
 {
-	struct slot *s = p;
+	const struct chunk *c;
+	size_t i;
+
+	for (i = 0; i < POOL_COUNT; i++)
+		for (c = pools[i].chunks; c != NULL; c = c->next)
+			if (s >= c->base && s < c->base + CHUNK_BYTES)
+				return &pools[i];
+	return NULL;
+}
+
+void sm_secmem_free(void *ptr)
+{
+	unsigned char *s = ptr;
+	struct pool *p;
 
 	if (s == NULL)
 		return;
-	sodium_memzero(s, sizeof(*s));
 	pthread_mutex_lock(&pool_lock);
-	free_stack[free_count++] = s;
-	slots_in_use--;
+	p = owner(s);
+	if (p != NULL) {
+		sodium_memzero(s, p->slot_size);
+		p->free_stack[p->free_count++] = s;
+		p->in_use--;
+	}
 	pthread_mutex_unlock(&pool_lock);
 }
 
 size_t sm_secmem_in_use(void)
 {
-	size_t n;
+	size_t n = 0, i;
 
 	pthread_mutex_lock(&pool_lock);
-	n = slots_in_use;
+	for (i = 0; i < POOL_COUNT; i++)
+		n += pools[i].in_use;
 	pthread_mutex_unlock(&pool_lock);
 	return n;
 }
@@ -105,10 +135,12 @@ int sm_secmem_all_locked(void)
 {
 	const struct chunk *c;
 	int all = 1;
+	size_t i;
 
 	pthread_mutex_lock(&pool_lock);
-	for (c = chunks; c != NULL; c = c->next)
-		all = all && c->locked;
+	for (i = 0; i < POOL_COUNT; i++)
+		for (c = pools[i].chunks; c != NULL; c = c->next)
+			all = all && c->locked;
 	pthread_mutex_unlock(&pool_lock);
 	return all;
 }

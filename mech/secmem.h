@@ -11,14 +11,15 @@
 
 #include <stddef.h>
 
-/* The largest allocation a slot holds. */
+/* Slot sizes: keys, and serialized context state. */
 #define SM_SECMEM_SLOT_SIZE 128
+#define SM_SECMEM_LARGE_SLOT_SIZE 1024
 
-/* A zeroed slot of at least `size` bytes (size <= SM_SECMEM_SLOT_SIZE), or
- * NULL when size is too large or no memory could be mapped. */
+/* A zeroed slot of at least `size` bytes (size <= SM_SECMEM_LARGE_SLOT_SIZE),
+ * or NULL when size is too large or no memory could be mapped. */
 void *sm_secmem_alloc(size_t size);
 
-/* Wipe the whole slot and return it to the pool; NULL is ignored. */
+/* Wipe the whole slot and return it to its pool; NULL is ignored. */
 void sm_secmem_free(void *p);
 
 /* Statistics for tests: slots in use, and whether every chunk is locked. */

@@ -16,6 +16,7 @@
 
 #include "context.h"
 #include "creds.h"
+#include "export.h"
 #include "init.h"
 #include "message.h"
 #include "names.h"
@@ -598,24 +599,51 @@ OM_uint32 gss_pseudo_random(OM_uint32 *minor, gss_ctx_id_t context, int prf_key,
 				desired_output_len, prf_out);
 }
 
-/* ---- context transfer: the next milestone ---------------------------- */
-
-static OM_uint32 not_yet(OM_uint32 *minor, const char *call)
-{
-	return sm_fail(minor, GSS_S_UNAVAILABLE, GSS_SODIUM_S_NOT_YET_IMPLEMENTED,
-		       "%s: sealed context transfer is not available in this version of the mechanism",
-		       call);
-}
+/* ---- sealed context transfer ------------------------------------------ */
 
 OM_uint32 gss_export_sec_context(OM_uint32 *minor, gss_ctx_id_t *context,
 				 gss_buffer_t token)
 {
-	clear_buffer(token);
-	return not_yet(minor, "gss_export_sec_context");
+	struct sm_context *ctx;
+	OM_uint32 major;
+
+	if (context == NULL || token == GSS_C_NO_BUFFER)
+		return sm_fail(minor, GSS_S_CALL_INACCESSIBLE_WRITE, GSS_SODIUM_S_NO_CONTEXT,
+			       "gss_export_sec_context: no context or no place for the token");
+	ctx = CONTEXT(*context);
+	major = sm_export_context(minor, &ctx, token);
+	*context = (gss_ctx_id_t)ctx;
+	return major;
+}
+
+static OM_uint32 import_context(OM_uint32 *minor, gss_buffer_t token,
+				gss_ctx_id_t *context)
+{
+	struct sm_context *ctx = NULL;
+	OM_uint32 major;
+
+	if (context == NULL)
+		return sm_fail(minor, GSS_S_CALL_INACCESSIBLE_WRITE, GSS_SODIUM_S_NO_CONTEXT,
+			       "gss_import_sec_context: no place for the context");
+	major = sm_import_context(minor, message_or_empty(token), &ctx);
+	*context = (gss_ctx_id_t)ctx;
+	return major;
+}
+
+/* MIT's mechglue prefers this form when a mechanism has it. */
+OM_uint32 gssspi_import_sec_context_by_mech(OM_uint32 *minor, gss_OID mech,
+					    gss_buffer_t token, gss_ctx_id_t *context);
+
+OM_uint32 gssspi_import_sec_context_by_mech(OM_uint32 *minor, gss_OID mech,
+					    gss_buffer_t token, gss_ctx_id_t *context)
+{
+	if (mech != GSS_C_NO_OID && !sm_oid_equal(mech, &sm_mech_oid))
+		return sm_fail(minor, GSS_S_BAD_MECH, GSS_SODIUM_S_WRONG_MECH, NULL);
+	return import_context(minor, token, context);
 }
 
 OM_uint32 gss_import_sec_context(OM_uint32 *minor, gss_buffer_t token,
 				 gss_ctx_id_t *context)
 {
-	return not_yet(minor, "gss_import_sec_context");
+	return import_context(minor, token, context);
 }

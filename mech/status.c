@@ -97,6 +97,20 @@ static const char *const generic_sentences[] = {
 		"gss-sodium: the IOV buffers do not describe a token of this mechanism",
 	[GSS_SODIUM_S_PRF_LENGTH - GSS_SODIUM_MINOR_BASE] =
 		"gss-sodium: the requested pseudo-random output is too long",
+	[GSS_SODIUM_S_NO_SEALING_KEY - GSS_SODIUM_MINOR_BASE] =
+		"gss-sodium: no sealing key is configured; create one with 'gss-sodium sealkey new'",
+	[GSS_SODIUM_S_UNKNOWN_SEALING_KEY - GSS_SODIUM_MINOR_BASE] =
+		"gss-sodium: the exported context was sealed with a key this keyring does not hold or has retired",
+	[GSS_SODIUM_S_SEALED_TOKEN_FORGED - GSS_SODIUM_MINOR_BASE] =
+		"gss-sodium: the exported context token failed authentication; it was altered, truncated or sealed under another key",
+	[GSS_SODIUM_S_SEALED_TOKEN_EXPIRED - GSS_SODIUM_MINOR_BASE] =
+		"gss-sodium: the exported context token is past its not-after time",
+	[GSS_SODIUM_S_WRONG_UID - GSS_SODIUM_MINOR_BASE] =
+		"gss-sodium: the exported context token is bound to another user id",
+	[GSS_SODIUM_S_TOKEN_REPLAYED - GSS_SODIUM_MINOR_BASE] =
+		"gss-sodium: the exported context token was already imported once (import_once = yes)",
+	[GSS_SODIUM_S_RCACHE_UNUSABLE - GSS_SODIUM_MINOR_BASE] =
+		"gss-sodium: the import-once replay cache cannot be used, so the import was refused",
 };
 
 const char *sm_status_generic(OM_uint32 code)

@@ -36,9 +36,16 @@ START_TEST(slots_start_zeroed_and_are_wiped_on_release)
 }
 END_TEST
 
-START_TEST(oversized_requests_are_refused)
+START_TEST(large_slots_and_oversized_requests)
 {
-	ck_assert_ptr_null(sm_secmem_alloc(SM_SECMEM_SLOT_SIZE + 1));
+	unsigned char *big = sm_secmem_alloc(SM_SECMEM_SLOT_SIZE + 1);
+
+	ck_assert_ptr_nonnull(big);
+	memset(big, 0x77, SM_SECMEM_LARGE_SLOT_SIZE);
+	sm_secmem_free(big);
+	ck_assert(all_zero(big, SM_SECMEM_LARGE_SLOT_SIZE));
+	ck_assert_int_eq(sm_secmem_in_use(), 0);
+	ck_assert_ptr_null(sm_secmem_alloc(SM_SECMEM_LARGE_SLOT_SIZE + 1));
 }
 END_TEST
 
@@ -140,7 +147,7 @@ Suite *unit_suite(void)
 	TCase *t = tcase_create("secmem");
 
 	tcase_add_test(t, slots_start_zeroed_and_are_wiped_on_release);
-	tcase_add_test(t, oversized_requests_are_refused);
+	tcase_add_test(t, large_slots_and_oversized_requests);
 	tcase_add_test(t, pages_are_locked_and_left_out_of_core_dumps);
 	tcase_add_test(t, the_pool_grows_past_one_chunk);
 	tcase_add_test(t, threads_share_the_pool);

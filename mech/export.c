@@ -1,0 +1,359 @@
+/*
+ * Sealed context transfer: gss_export_sec_context and
+ * gss_import_sec_context.
+ *
+ * Token: a 56-byte header, then crypto_secretbox (XSalsa20-Poly1305) of the
+ * serialized context under a key derived from the keyring key and the whole
+ * header (keyed BLAKE2b-256), with the header's random nonce.  Any change
+ * of a header byte changes the key, so the box no longer opens.
+ *   magic "sodX" | u8 version 1 | u8 flags (01: uid-bound) | u16 0 |
+ *   u32 key id | u64 created | u64 not-after | u32 uid | nonce (24)
+ * Import checks, in order: header shape, known key id, the box opens,
+ * not-after, policy (uid binding, import once), then builds the context.
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "buf.h"
+#include "export.h"
+#include "init.h"
+#include "keyring.h"
+#include "rcache.h"
+#include "secmem.h"
+#include "status.h"
+#include "trace.h"
+
+#define KEY_LABEL "gss-sodium export v1"
+#define STATE_MAX SM_SECMEM_LARGE_SLOT_SIZE
+
+/* ---- the header --------------------------------------------------------- */
+
+static void write_header(struct sm_writer *w, const struct sm_export_header *h)
+{
+	sm_write_bytes(w, SM_EXPORT_MAGIC, 4);
+	sm_write_u8(w, SM_EXPORT_VERSION);
+	sm_write_u8(w, h->flags);
+	sm_write_u16be(w, 0);
+	sm_write_u32be(w, h->key_id);
+	sm_write_u64be(w, h->created);
+	sm_write_u64be(w, h->not_after);
+	sm_write_u32be(w, h->uid);
+	sm_write_bytes(w, h->nonce, sizeof(h->nonce));
+}
+
+static OM_uint32 bad_shape(OM_uint32 *minor, const char *why)
+{
+	return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_BAD_TOKEN,
+		       "the exported context token %s", why);
+}
+
+OM_uint32 sm_export_header_parse(OM_uint32 *minor, const void *token, size_t len,
+				 struct sm_export_header *h)
+{
+	const unsigned char *magic, *nonce;
+	struct sm_reader r;
+	uint16_t reserved;
+
+	sm_reader_init(&r, token, len);
+	magic = sm_read_bytes(&r, 4);
+	if (magic == NULL || memcmp(magic, SM_EXPORT_MAGIC, 4) != 0)
+		return bad_shape(minor, "is not a gss-sodium exported context (no 'sodX' magic)");
+	h->version = sm_read_u8(&r);
+	h->flags = sm_read_u8(&r);
+	reserved = sm_read_u16be(&r);
+	h->key_id = sm_read_u32be(&r);
+	h->created = sm_read_u64be(&r);
+	h->not_after = sm_read_u64be(&r);
+	h->uid = sm_read_u32be(&r);
+	nonce = sm_read_bytes(&r, sizeof(h->nonce));
+	if (nonce == NULL)
+		return bad_shape(minor, "is shorter than its header");
+	if (h->version != SM_EXPORT_VERSION)
+		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_BAD_VERSION,
+			       "the exported context token has format version %u; this mechanism reads version %u",
+			       h->version, SM_EXPORT_VERSION);
+	if ((h->flags & ~SM_EXPORT_FLAG_UID_BOUND) != 0 || reserved != 0)
+		return bad_shape(minor, "has header bits this version does not define");
+	memcpy(h->nonce, nonce, sizeof(h->nonce));
+	memcpy(h->bytes, token, SM_EXPORT_HEADER_BYTES);
+	if (r.left < crypto_secretbox_MACBYTES)
+		return bad_shape(minor, "is shorter than its header and tag");
+	h->sealed_len = r.left;
+	return sm_ok(minor);
+}
+
+/* The box key: keyed BLAKE2b-256 (key = keyring key) of a label and the
+ * header, so a changed header opens nothing. */
+static void box_key(const unsigned char *ring_key, const unsigned char *header,
+		    unsigned char out[crypto_secretbox_KEYBYTES])
+{
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, ring_key, SM_SEAL_KEY_BYTES, crypto_secretbox_KEYBYTES);
+	crypto_generichash_update(&st, (const unsigned char *)KEY_LABEL, sizeof(KEY_LABEL) - 1);
+	crypto_generichash_update(&st, header, SM_EXPORT_HEADER_BYTES);
+	crypto_generichash_final(&st, out, crypto_secretbox_KEYBYTES);
+	sodium_memzero(&st, sizeof(st));
+}
+
+/* ---- the serialized context --------------------------------------------- */
+
+static void write_name(struct sm_writer *w, const struct sm_name *n)
+{
+	size_t len = strlen(n->text);
+
+	sm_write_u8(w, (uint8_t)n->kind);
+	sm_write_u16be(w, (uint16_t)len);
+	sm_write_bytes(w, n->text, len);
+}
+
+static void write_state(struct sm_writer *w, const struct sm_context *ctx)
+{
+	sm_write_u8(w, (uint8_t)ctx->initiator);
+	sm_write_u32be(w, ctx->flags);
+	sm_write_u64be(w, (uint64_t)ctx->expires);
+	write_name(w, ctx->initiator_name);
+	write_name(w, ctx->acceptor_name);
+	sm_write_bytes(w, ctx->keys, SM_CONTEXT_KEYS);
+	sm_write_u64be(w, ctx->send_seq);
+	sm_write_u64be(w, ctx->recv.next);
+	sm_write_u64be(w, ctx->recv.seen);
+}
+
+static OM_uint32 read_name(OM_uint32 *minor, struct sm_reader *r, struct sm_name **out)
+{
+	uint8_t kind = sm_read_u8(r);
+	uint16_t len = sm_read_u16be(r);
+	const unsigned char *text = sm_read_bytes(r, len);
+
+	if (text == NULL || kind > SM_NAME_ANONYMOUS ||
+	    (kind == SM_NAME_ANONYMOUS) != (len == 0))
+		return bad_shape(minor, "holds a malformed name");
+	if (kind == SM_NAME_ANONYMOUS)
+		return sm_name_anonymous(minor, out);
+	if (GSS_ERROR(sm_name_from_canonical(minor, (const char *)text, len, out)) ||
+	    (*out)->kind != (enum sm_name_kind)kind) {
+		sm_name_free(out);
+		return bad_shape(minor, "holds a malformed name");
+	}
+	return sm_ok(minor);
+}
+
+static OM_uint32 read_state(OM_uint32 *minor, const unsigned char *state, size_t len,
+			    struct sm_context *ctx)
+{
+	const unsigned char *keys;
+	struct sm_reader r;
+	uint8_t role;
+	OM_uint32 major;
+
+	sm_reader_init(&r, state, len);
+	role = sm_read_u8(&r);
+	ctx->flags = sm_read_u32be(&r);
+	ctx->expires = (time_t)sm_read_u64be(&r);
+	if (r.failed || role > 1)
+		return bad_shape(minor, "holds a malformed context");
+	ctx->initiator = role;
+	major = read_name(minor, &r, &ctx->initiator_name);
+	if (!GSS_ERROR(major))
+		major = read_name(minor, &r, &ctx->acceptor_name);
+	if (GSS_ERROR(major))
+		return major;
+	keys = sm_read_bytes(&r, SM_CONTEXT_KEYS);
+	ctx->send_seq = sm_read_u64be(&r);
+	sm_seqstate_init(&ctx->recv, sm_read_u64be(&r),
+			 !!(ctx->flags & GSS_C_REPLAY_FLAG), !!(ctx->flags & GSS_C_SEQUENCE_FLAG));
+	ctx->recv.seen = sm_read_u64be(&r);
+	if (keys == NULL || !sm_reader_done(&r))
+		return bad_shape(minor, "holds a malformed context");
+	ctx->keys = sm_secmem_alloc(SM_CONTEXT_KEYS);
+	if (ctx->keys == NULL)
+		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+	memcpy(ctx->keys, keys, SM_CONTEXT_KEYS);
+	ctx->state = SM_CTX_OPEN;
+	return sm_ok(minor);
+}
+
+/* ---- export ------------------------------------------------------------- */
+
+/* Seal `ctx` into a token; the context is not changed. */
+static OM_uint32 seal(OM_uint32 *minor, const struct sm_context *ctx,
+		      const struct sm_seal_key *key, gss_buffer_t token)
+{
+	const struct sm_settings *settings = sm_current_settings();
+	unsigned char k[crypto_secretbox_KEYBYTES], *state, *box;
+	struct sm_export_header h;
+	struct sm_writer w, sw;
+	time_t now = time(NULL);
+
+	memset(&h, 0, sizeof(h));
+	h.flags = settings->export_bind_uid ? SM_EXPORT_FLAG_UID_BOUND : 0;
+	h.key_id = key->id;
+	h.created = (uint64_t)now;
+	h.not_after = (uint64_t)ctx->expires;
+	if (settings->export_max_age > 0 && now + (time_t)settings->export_max_age < ctx->expires)
+		h.not_after = (uint64_t)(now + (time_t)settings->export_max_age);
+	h.uid = settings->export_bind_uid ? (uint32_t)geteuid() : 0;
+	randombytes_buf(h.nonce, sizeof(h.nonce));
+
+	/* The state holds the context's keys: it is built in locked memory. */
+	state = sm_secmem_alloc(STATE_MAX);
+	if (state == NULL)
+		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+	sm_writer_init_fixed(&sw, state, STATE_MAX);
+	write_state(&sw, ctx);
+	sm_writer_init(&w);
+	write_header(&w, &h);
+	if (!sw.failed && !w.failed && w.len == SM_EXPORT_HEADER_BYTES) {
+		box_key(key->key, w.data, k);
+		box = sm_write_space(&w, crypto_secretbox_MACBYTES + sw.len);
+		if (box != NULL)
+			crypto_secretbox_easy(box, state, sw.len, h.nonce, k);
+		sodium_memzero(k, sizeof(k));
+	}
+	sm_secmem_free(state);
+	if (sw.failed || w.failed) {
+		sm_writer_discard(&w);
+		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+	}
+	token->value = w.data;
+	token->length = w.len;
+	sm_trace("export: context with '%s' sealed with key %u, %zu bytes, not after %llu",
+		 ctx->initiator ? ctx->acceptor_name->text : ctx->initiator_name->text,
+		 key->id, w.len, (unsigned long long)h.not_after);
+	return sm_ok(minor);
+}
+
+OM_uint32 sm_export_context(OM_uint32 *minor, struct sm_context **context,
+			    gss_buffer_t token)
+{
+	const struct sm_keyring *ring = NULL;
+	const struct sm_seal_key *key;
+	char path[PATH_MAX];
+	OM_uint32 major;
+
+	token->length = 0;
+	token->value = NULL;
+	if (*context == NULL)
+		return sm_fail(minor, GSS_S_NO_CONTEXT, GSS_SODIUM_S_NO_CONTEXT, NULL);
+	major = sm_init(minor);
+	if (GSS_ERROR(major))
+		return major;
+	if ((*context)->state != SM_CTX_OPEN)
+		return sm_fail(minor, GSS_S_UNAVAILABLE, GSS_SODIUM_S_CONTEXT_NOT_OPEN,
+			       "gss_export_sec_context: the context is not established; finish the handshake before exporting it");
+	major = sm_context_usable(minor, *context, "gss_export_sec_context");
+	if (GSS_ERROR(major))
+		return major;
+	major = sm_keyring_acquire(minor, &ring, path);
+	if (GSS_ERROR(major))
+		return major;
+	key = sm_keyring_sealing_key(ring);
+	if (key == NULL)
+		major = sm_fail(minor, GSS_S_UNAVAILABLE, GSS_SODIUM_S_NO_SEALING_KEY,
+				"gss_export_sec_context: %s holds no sealing key that is not retired; create one with 'gss-sodium sealkey new -f %s'",
+				path, path);
+	else
+		major = seal(minor, *context, key, token);
+	sm_keyring_release(ring);
+	if (GSS_ERROR(major))
+		return major;
+	/* RFC 2743: a successful export ends the context in this process. */
+	sm_context_free(context);
+	return sm_ok(minor);
+}
+
+/* ---- import ------------------------------------------------------------- */
+
+/* Open the box into locked memory; returns the state's length or 0. */
+static size_t open_box(const struct sm_export_header *h, const unsigned char *sealed,
+		       const unsigned char *ring_key, unsigned char *state)
+{
+	unsigned char k[crypto_secretbox_KEYBYTES];
+	size_t len = h->sealed_len - crypto_secretbox_MACBYTES;
+	int failed;
+
+	if (len > STATE_MAX)
+		return 0;
+	box_key(ring_key, h->bytes, k);
+	failed = crypto_secretbox_open_easy(state, sealed, h->sealed_len, h->nonce, k) != 0;
+	sodium_memzero(k, sizeof(k));
+	return failed ? 0 : len;
+}
+
+/* Not-after and policy, on an authentic token. */
+static OM_uint32 admit(OM_uint32 *minor, const struct sm_export_header *h)
+{
+	const struct sm_settings *settings = sm_current_settings();
+	time_t now = time(NULL);
+
+	if ((uint64_t)now > h->not_after)
+		return sm_fail(minor, GSS_S_CONTEXT_EXPIRED, GSS_SODIUM_S_SEALED_TOKEN_EXPIRED,
+			       "the exported context token expired %llu seconds ago",
+			       (unsigned long long)((uint64_t)now - h->not_after));
+	if ((h->flags & SM_EXPORT_FLAG_UID_BOUND) && h->uid != (uint32_t)geteuid())
+		return sm_fail(minor, GSS_S_UNAUTHORIZED, GSS_SODIUM_S_WRONG_UID,
+			       "the exported context token is bound to uid %u; this process runs as uid %u",
+			       h->uid, (unsigned)geteuid());
+	if (!settings->import_once)
+		return sm_ok(minor);
+	/* The nonce is random per token: its first bytes identify it. */
+	return sm_rcache_record(minor, settings->rcache_dir, h->nonce, (time_t)h->not_after);
+}
+
+OM_uint32 sm_import_context(OM_uint32 *minor, const gss_buffer_desc *token,
+			    struct sm_context **context)
+{
+	const struct sm_keyring *ring = NULL;
+	const struct sm_seal_key *key;
+	struct sm_export_header h;
+	struct sm_context *ctx = NULL;
+	unsigned char *state = NULL;
+	char path[PATH_MAX];
+	size_t state_len = 0;
+	OM_uint32 major;
+
+	*context = NULL;
+	major = sm_init(minor);
+	if (!GSS_ERROR(major))
+		major = sm_export_header_parse(minor, token->value, token->length, &h);
+	if (!GSS_ERROR(major))
+		major = sm_keyring_acquire(minor, &ring, path);
+	if (GSS_ERROR(major))
+		return major;
+	key = sm_keyring_find(ring, h.key_id);
+	if (key == NULL || key->retired) {
+		major = sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_UNKNOWN_SEALING_KEY,
+				"the exported context was sealed with key %u, which %s %s",
+				h.key_id, key == NULL ? "this keyring does not hold:" : "is retired in",
+				path);
+	} else if ((state = sm_secmem_alloc(STATE_MAX)) == NULL) {
+		major = sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+	} else if ((state_len = open_box(&h, (const unsigned char *)token->value +
+					 SM_EXPORT_HEADER_BYTES, key->key, state)) == 0) {
+		major = sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_SEALED_TOKEN_FORGED, NULL);
+	}
+	sm_keyring_release(ring);
+	if (!GSS_ERROR(major))
+		major = admit(minor, &h);
+	if (!GSS_ERROR(major)) {
+		ctx = calloc(1, sizeof(*ctx));
+		major = ctx == NULL ? sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL)
+				    : read_state(minor, state, state_len, ctx);
+	}
+	sm_secmem_free(state);
+	if (GSS_ERROR(major)) {
+		sm_context_free(&ctx);
+		return major;
+	}
+	sm_trace("import: context with '%s' opened from key %u",
+		 ctx->initiator ? ctx->acceptor_name->text : ctx->initiator_name->text, h.key_id);
+	*context = ctx;
+	return sm_ok(minor);
+}

@@ -1,0 +1,343 @@
+/* The sealing keyring and its per-process cache. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "files.h"
+#include "keyring.h"
+#include "secmem.h"
+#include "status.h"
+
+#define MAX_FIELDS 4
+#define RETIRED_WORD "retired"
+
+void sm_timestamp_format(time_t t, char out[SM_TIMESTAMP_CHARS + 1])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, SM_TIMESTAMP_CHARS + 1, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+time_t sm_timestamp_parse(const char *text, size_t len)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+	char again[SM_TIMESTAMP_CHARS + 1];
+	struct tm tm;
+	time_t t;
+	size_t i;
+
+	if (len != SM_TIMESTAMP_CHARS)
+		return -1;
+	for (i = 0; i < len; i++)
+		if (shape[i] == 'd' ? !isdigit((unsigned char)text[i]) : text[i] != shape[i])
+			return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = atoi(text) - 1900;
+	tm.tm_mon = atoi(text + 5) - 1;
+	tm.tm_mday = atoi(text + 8);
+	tm.tm_hour = atoi(text + 11);
+	tm.tm_min = atoi(text + 14);
+	tm.tm_sec = atoi(text + 17);
+	t = timegm(&tm);
+	/* timegm() normalises 2026-13-40; a real date formats back the same. */
+	sm_timestamp_format(t, again);
+	return memcmp(again, text, SM_TIMESTAMP_CHARS) == 0 ? t : -1;
+}
+
+/* Split a line (comment removed) into whitespace-separated fields. */
+static size_t split_fields(const char *line, size_t len, const char **field,
+			   size_t *field_len)
+{
+	const char *hash = memchr(line, '#', len), *end;
+	size_t n = 0;
+
+	end = hash != NULL ? hash : line + len;
+	while (line < end) {
+		while (line < end && (*line == ' ' || *line == '\t' || *line == '\r'))
+			line++;
+		if (line == end)
+			break;
+		if (n == MAX_FIELDS)
+			return MAX_FIELDS + 1;
+		field[n] = line;
+		while (line < end && *line != ' ' && *line != '\t' && *line != '\r')
+			line++;
+		field_len[n] = (size_t)(line - field[n]);
+		n++;
+	}
+	return n;
+}
+
+static int parse_id(const char *text, size_t len, uint32_t *id)
+{
+	unsigned long long v = 0;
+	size_t i;
+
+	if (len == 0 || len > 10 || text[0] == '0')
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)text[i]))
+			return 0;
+		v = v * 10 + (unsigned)(text[i] - '0');
+	}
+	if (v > UINT32_MAX)
+		return 0;
+	*id = (uint32_t)v;
+	return 1;
+}
+
+/* Parse a line; `key` (SM_SEAL_KEY_BYTES) may be NULL.  Returns 1 for a
+ * key line, 0 for an empty one, or -1 with `why` set. */
+static int parse_line(const char *line, size_t len, struct sm_seal_key *out,
+		      unsigned char *key, const char **why)
+{
+	const char *field[MAX_FIELDS], *end;
+	size_t field_len[MAX_FIELDS], n, got;
+	unsigned char decoded[SM_SEAL_KEY_BYTES];
+
+	n = split_fields(line, len, field, field_len);
+	if (n == 0)
+		return 0;
+	*why = "expected 'ID KEY-BASE64 CREATED [retired]'";
+	if (n < 3 || n > MAX_FIELDS)
+		return -1;
+	if (!parse_id(field[0], field_len[0], &out->id)) {
+		*why = "the ID is not a number from 1 to 4294967295";
+		return -1;
+	}
+	if (sodium_base642bin(decoded, sizeof(decoded), field[1], field_len[1], NULL, &got,
+			      &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    got != SM_SEAL_KEY_BYTES || end != field[1] + field_len[1]) {
+		sodium_memzero(decoded, sizeof(decoded));
+		*why = "the key is not the base64 form of 32 bytes; make keys with 'gss-sodium sealkey new'";
+		return -1;
+	}
+	if (key != NULL)
+		memcpy(key, decoded, SM_SEAL_KEY_BYTES);
+	sodium_memzero(decoded, sizeof(decoded));
+	out->created = sm_timestamp_parse(field[2], field_len[2]);
+	if (out->created == (time_t)-1) {
+		*why = "CREATED is not a UTC time such as 2026-11-28T06:30:00Z";
+		return -1;
+	}
+	out->retired = n == 4;
+	if (n == 4 && (field_len[3] != strlen(RETIRED_WORD) ||
+		       memcmp(field[3], RETIRED_WORD, field_len[3]) != 0)) {
+		*why = "the fourth field may only be 'retired'";
+		return -1;
+	}
+	return 1;
+}
+
+int sm_keyring_line(const char *line, size_t len, uint32_t *id, int *retired)
+{
+	struct sm_seal_key k;
+	const char *why;
+	int r = parse_line(line, len, &k, NULL, &why);
+
+	if (r == 1) {
+		*id = k.id;
+		*retired = k.retired;
+	}
+	return r;
+}
+
+void sm_keyring_clear(struct sm_keyring *ring)
+{
+	size_t i;
+
+	for (i = 0; i < ring->count; i++)
+		sm_secmem_free(ring->keys[i].key);
+	free(ring->keys);
+	ring->keys = NULL;
+	ring->count = 0;
+}
+
+OM_uint32 sm_keyring_parse(OM_uint32 *minor, const char *path, const char *text,
+			   size_t len, struct sm_keyring *ring)
+{
+	const char *p = text, *end = text + len, *nl, *why = "";
+	struct sm_seal_key k, *bigger;
+	unsigned char *key;
+	unsigned line = 0;
+	size_t line_len;
+	int r;
+
+	for (; p < end; p += line_len + 1) {
+		line++;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		line_len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		key = sm_secmem_alloc(SM_SEAL_KEY_BYTES);
+		if (key == NULL) {
+			sm_keyring_clear(ring);
+			return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+		}
+		r = memchr(p, '\0', line_len) ? (why = "contains a NUL byte", -1)
+					      : parse_line(p, line_len, &k, key, &why);
+		if (r == 1 && sm_keyring_find(ring, k.id) != NULL) {
+			why = "the ID is given twice";
+			r = -1;
+		}
+		if (r != 1) {
+			sm_secmem_free(key);
+			if (r == 0)
+				continue;
+			sm_keyring_clear(ring);
+			return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_FILE_SYNTAX,
+				       "%s line %u: %s", path, line, why);
+		}
+		bigger = realloc(ring->keys, (ring->count + 1) * sizeof(*bigger));
+		if (bigger == NULL) {
+			sm_secmem_free(key);
+			sm_keyring_clear(ring);
+			return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+		}
+		ring->keys = bigger;
+		k.key = key;
+		ring->keys[ring->count++] = k;
+	}
+	return sm_ok(minor);
+}
+
+OM_uint32 sm_keyring_load(OM_uint32 *minor, const char *path, int must_exist,
+			  struct sm_keyring *ring)
+{
+	OM_uint32 major;
+	size_t len;
+	char *text;
+
+	ring->count = 0;
+	ring->keys = NULL;
+	major = sm_file_read(minor, SM_FILE_SEALKEYS, path, must_exist, &text, &len);
+	if (GSS_ERROR(major) || text == NULL)
+		return major;
+	major = sm_keyring_parse(minor, path, text, len, ring);
+	sm_file_release(text, len);
+	return major;
+}
+
+const struct sm_seal_key *sm_keyring_find(const struct sm_keyring *ring, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < ring->count; i++)
+		if (ring->keys[i].id == id)
+			return &ring->keys[i];
+	return NULL;
+}
+
+const struct sm_seal_key *sm_keyring_sealing_key(const struct sm_keyring *ring)
+{
+	const struct sm_seal_key *best = NULL;
+	size_t i;
+
+	for (i = 0; i < ring->count; i++)
+		if (!ring->keys[i].retired && (best == NULL || ring->keys[i].id > best->id))
+			best = &ring->keys[i];
+	return best;
+}
+
+/* ---- the per-process cache ---------------------------------------------- */
+
+/* A loaded keyring shared by reference; the ring comes first so a
+ * reference to it is a reference to this. */
+struct shared_ring {
+	struct sm_keyring ring;
+	unsigned refs;
+	char path[PATH_MAX];
+	int exists;
+	struct stat st;
+};
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct shared_ring *cached;
+
+/* Has the file changed since `st` was taken? */
+static int same_file(const struct shared_ring *s, const char *path, int exists,
+		     const struct stat *st)
+{
+	if (strcmp(s->path, path) != 0 || s->exists != exists)
+		return 0;
+	return !exists ||
+	       (s->st.st_dev == st->st_dev && s->st.st_ino == st->st_ino &&
+		s->st.st_size == st->st_size &&
+		s->st.st_mtim.tv_sec == st->st_mtim.tv_sec &&
+		s->st.st_mtim.tv_nsec == st->st_mtim.tv_nsec &&
+		s->st.st_ctim.tv_sec == st->st_ctim.tv_sec &&
+		s->st.st_ctim.tv_nsec == st->st_ctim.tv_nsec &&
+		s->st.st_mode == st->st_mode);
+}
+
+/* Drop one reference; called with cache_lock held. */
+static void unref(struct shared_ring *s)
+{
+	if (s != NULL && --s->refs == 0) {
+		sm_keyring_clear(&s->ring);
+		free(s);
+	}
+}
+
+OM_uint32 sm_keyring_acquire(OM_uint32 *minor, const struct sm_keyring **ring,
+			     char *path)
+{
+	struct sm_locations loc;
+	struct shared_ring *fresh;
+	struct stat st;
+	OM_uint32 major;
+	int exists;
+
+	*ring = NULL;
+	major = sm_locations(minor, SM_FILE_SEALKEYS, &loc);
+	if (GSS_ERROR(major))
+		return major;
+	strcpy(path, loc.path[0]);
+	exists = stat(path, &st) == 0;
+	if (!exists && errno != ENOENT)
+		memset(&st, 0, sizeof(st));
+	pthread_mutex_lock(&cache_lock);
+	if (cached != NULL && same_file(cached, path, exists, &st)) {
+		cached->refs++;
+		*ring = &cached->ring;
+		pthread_mutex_unlock(&cache_lock);
+		return sm_ok(minor);
+	}
+	pthread_mutex_unlock(&cache_lock);
+
+	/* Read outside the lock; the newest reading wins the cache. */
+	fresh = calloc(1, sizeof(*fresh));
+	if (fresh == NULL)
+		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+	major = sm_keyring_load(minor, path, loc.from_environment, &fresh->ring);
+	if (GSS_ERROR(major)) {
+		free(fresh);
+		return major;
+	}
+	strcpy(fresh->path, path);
+	fresh->exists = exists;
+	fresh->st = st;
+	fresh->refs = 2;	/* the cache's and the caller's */
+	pthread_mutex_lock(&cache_lock);
+	unref(cached);
+	cached = fresh;
+	pthread_mutex_unlock(&cache_lock);
+	*ring = &fresh->ring;
+	return sm_ok(minor);
+}
+
+void sm_keyring_release(const struct sm_keyring *ring)
+{
+	if (ring == NULL)
+		return;
+	pthread_mutex_lock(&cache_lock);
+	unref((struct shared_ring *)ring);
+	pthread_mutex_unlock(&cache_lock);
+}

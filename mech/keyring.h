@@ -1,0 +1,58 @@
+/*
+ * The sealing keyring: lines 'ID KEY-BASE64 CREATED [retired]'.  The key
+ * with the highest id that is not retired seals new exports; every key
+ * that is not retired opens them.
+ */
+#ifndef SM_KEYRING_H
+#define SM_KEYRING_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <gssapi/gssapi.h>
+
+#define SM_SEAL_KEY_BYTES 32
+/* "2026-11-28T06:30:00Z" */
+#define SM_TIMESTAMP_CHARS 20
+
+struct sm_seal_key {
+	uint32_t id;
+	unsigned char *key;	/* locked slot */
+	time_t created;
+	int retired;
+};
+
+struct sm_keyring {
+	size_t count;
+	struct sm_seal_key *keys;
+};
+
+/* One line of a keyring, as read (`key` left NULL) for the tool's edits:
+ * returns 1 for a key line, 0 for a blank or comment line, -1 if bad. */
+int sm_keyring_line(const char *line, size_t len, uint32_t *id, int *retired);
+
+OM_uint32 sm_keyring_parse(OM_uint32 *minor, const char *path, const char *text,
+			   size_t len, struct sm_keyring *ring);
+OM_uint32 sm_keyring_load(OM_uint32 *minor, const char *path, int must_exist,
+			  struct sm_keyring *ring);
+void sm_keyring_clear(struct sm_keyring *ring);
+
+const struct sm_seal_key *sm_keyring_find(const struct sm_keyring *ring, uint32_t id);
+/* The sealing key: the highest id that is not retired, or NULL. */
+const struct sm_seal_key *sm_keyring_sealing_key(const struct sm_keyring *ring);
+
+/* UTC "YYYY-MM-DDTHH:MM:SSZ" and back (-1 when malformed). */
+void sm_timestamp_format(time_t t, char out[SM_TIMESTAMP_CHARS + 1]);
+time_t sm_timestamp_parse(const char *text, size_t len);
+
+/*
+ * The process's keyring: read from GSS_SODIUM_SEALKEYS or the default
+ * location, kept while the file is unchanged, shared by threads.  The
+ * reference must be given back with sm_keyring_release().  `path` receives
+ * the file's name (PATH_MAX).  A missing file gives an empty keyring.
+ */
+OM_uint32 sm_keyring_acquire(OM_uint32 *minor, const struct sm_keyring **ring,
+			     char *path);
+void sm_keyring_release(const struct sm_keyring *ring);
+
+#endif
