@@ -17,100 +17,8 @@
 #include "oids.h"
 #include "secmem.h"
 #include "status.h"
+#include "fixture.h"
 #include "unit.h"
-
-/* Key files for alice (initiator) and HTTP@web (acceptor), and the given
- * settings; peers hold both unless `trust_alice` is 0. */
-static void make_files(const char *settings, int trust_alice)
-{
-	unsigned char *priv, pub[SM_KEY_BYTES];
-	char b64[SM_KEY_BASE64_CHARS + 1], pub64[SM_KEY_BASE64_CHARS + 1];
-	char identity[128], keytab[128], peers[256];
-
-	ck_assert_int_eq(sm_key_generate(&priv, pub), 0);
-	sm_key_to_base64(priv, b64);
-	sm_key_to_base64(pub, pub64);
-	sm_secmem_free(priv);
-	snprintf(identity, sizeof(identity), "alice %s\n", b64);
-	snprintf(peers, sizeof(peers), "%s%s%s", trust_alice ? "alice " : "",
-		 trust_alice ? pub64 : "", trust_alice ? "\n" : "");
-	ck_assert_int_eq(sm_key_generate(&priv, pub), 0);
-	sm_key_to_base64(priv, b64);
-	sm_key_to_base64(pub, pub64);
-	sm_secmem_free(priv);
-	snprintf(keytab, sizeof(keytab), "HTTP@web %s\n", b64);
-	snprintf(peers + strlen(peers), sizeof(peers) - strlen(peers), "HTTP@web %s\n", pub64);
-	setenv("GSS_SODIUM_IDENTITY", unit_write_file("identity", identity, 0600), 1);
-	setenv("GSS_SODIUM_KEYTAB", unit_write_file("keytab", keytab, 0600), 1);
-	setenv("GSS_SODIUM_PEERS", unit_write_file("peers", peers, 0644), 1);
-	setenv("GSS_SODIUM_CONF", unit_write_file("sodium.conf", settings, 0644), 1);
-}
-
-static struct sm_name *target(const char *text)
-{
-	struct sm_name *n;
-	OM_uint32 minor;
-
-	ck_assert_int_eq(sm_name_from_canonical(&minor, text, strlen(text), &n), GSS_S_COMPLETE);
-	return n;
-}
-
-struct pair {
-	struct sm_context *init, *acc;
-	gss_buffer_desc token1, token2;
-	struct sm_name *src;
-	OM_uint32 init_flags, acc_flags;
-};
-
-static OM_uint32 start(struct pair *p, OM_uint32 req_flags, OM_uint32 time_req,
-		       gss_channel_bindings_t cb)
-{
-	struct sm_name *t = target("HTTP@web");
-	OM_uint32 minor, major;
-
-	memset(p, 0, sizeof(*p));
-	major = sm_context_initiate(&minor, NULL, &p->init, t, req_flags, time_req, cb,
-				    GSS_C_NO_BUFFER, &p->token1, &p->init_flags, NULL);
-	sm_name_free(&t);
-	return major;
-}
-
-static OM_uint32 accept_it(struct pair *p, gss_channel_bindings_t cb, OM_uint32 *minor)
-{
-	return sm_context_accept(minor, NULL, &p->acc, &p->token1, cb, &p->src,
-				 &p->token2, &p->acc_flags, NULL);
-}
-
-static OM_uint32 finish(struct pair *p, OM_uint32 *minor)
-{
-	gss_buffer_desc none = GSS_C_EMPTY_BUFFER;
-
-	return sm_context_initiate(minor, NULL, &p->init, NULL, 0, 0,
-				   GSS_C_NO_CHANNEL_BINDINGS, &p->token2, &none,
-				   &p->init_flags, NULL);
-}
-
-/* A full handshake that must succeed. */
-static void establish(struct pair *p, OM_uint32 req_flags, OM_uint32 time_req)
-{
-	OM_uint32 minor;
-
-	ck_assert_int_eq(start(p, req_flags, time_req, GSS_C_NO_CHANNEL_BINDINGS),
-			 GSS_S_CONTINUE_NEEDED);
-	ck_assert_msg(accept_it(p, GSS_C_NO_CHANNEL_BINDINGS, &minor) == GSS_S_COMPLETE,
-		      "accept: %s", sm_status_sentence(minor));
-	ck_assert_msg(finish(p, &minor) == GSS_S_COMPLETE, "init: %s",
-		      sm_status_sentence(minor));
-}
-
-static void release(struct pair *p)
-{
-	sm_context_free(&p->init);
-	sm_context_free(&p->acc);
-	free(p->token1.value);
-	free(p->token2.value);
-	sm_name_free(&p->src);
-}
 
 START_TEST(handshake_names_and_flags)
 {
@@ -120,8 +28,8 @@ START_TEST(handshake_names_and_flags)
 	int local, open;
 	OM_uint32 minor;
 
-	make_files("", 1);
-	establish(&p, GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG | GSS_C_MUTUAL_FLAG, 0);
+	fixture_files("", 1);
+	pair_establish(&p, GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG | GSS_C_MUTUAL_FLAG, 0);
 	/* The initial token is framed with the mechanism OID. */
 	ck_assert_int_eq(((unsigned char *)p.token1.value)[0], 0x60);
 	ck_assert_str_eq(p.src->text, "alice");
@@ -152,7 +60,7 @@ START_TEST(handshake_names_and_flags)
 	ck_assert(!local && open);
 	sm_name_free(&src);
 	sm_name_free(&targ);
-	release(&p);
+	pair_release(&p);
 	ck_assert_int_eq(sm_secmem_in_use(), 0);
 }
 END_TEST
@@ -161,11 +69,11 @@ START_TEST(detection_flags_follow_the_request)
 {
 	struct pair p;
 
-	make_files("", 1);
-	establish(&p, 0, 0);
+	fixture_files("", 1);
+	pair_establish(&p, 0, 0);
 	ck_assert(!(p.acc_flags & (GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG)));
 	ck_assert(p.acc_flags & GSS_C_MUTUAL_FLAG);
-	release(&p);
+	pair_release(&p);
 }
 END_TEST
 
@@ -176,8 +84,8 @@ START_TEST(every_truncation_of_token_1_is_refused)
 	OM_uint32 minor, major;
 	size_t i;
 
-	make_files("", 1);
-	ck_assert_int_eq(start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	fixture_files("", 1);
+	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
 	for (i = 0; i < p.token1.length; i++) {
 		struct sm_context *acc = NULL;
 		gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
@@ -190,7 +98,7 @@ START_TEST(every_truncation_of_token_1_is_refused)
 		ck_assert_ptr_null(acc);
 		ck_assert_uint_eq(out.length, 0);
 	}
-	release(&p);
+	pair_release(&p);
 	ck_assert_int_eq(sm_secmem_in_use(), 0);
 }
 END_TEST
@@ -203,8 +111,8 @@ START_TEST(every_byte_change_of_token_1_is_refused)
 	OM_uint32 minor, major;
 	size_t i;
 
-	make_files("allow_anonymous = yes\n", 1);
-	ck_assert_int_eq(start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	fixture_files("allow_anonymous = yes\n", 1);
+	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
 	copy = malloc(p.token1.length);
 	for (i = 0; i < p.token1.length; i++) {
 		struct sm_context *acc = NULL;
@@ -222,7 +130,7 @@ START_TEST(every_byte_change_of_token_1_is_refused)
 		ck_assert_uint_eq(out.length, 0);
 	}
 	free(copy);
-	release(&p);
+	pair_release(&p);
 }
 END_TEST
 
@@ -233,14 +141,14 @@ START_TEST(every_truncation_and_byte_change_of_token_2_is_refused)
 	OM_uint32 minor, major;
 	size_t i, len;
 
-	make_files("", 1);
-	ck_assert_int_eq(start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
-	ck_assert_int_eq(accept_it(&p, GSS_C_NO_CHANNEL_BINDINGS, &minor), GSS_S_COMPLETE);
+	fixture_files("", 1);
+	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(pair_accept(&p, GSS_C_NO_CHANNEL_BINDINGS, &minor), GSS_S_COMPLETE);
 	len = p.token2.length;
 	copy = malloc(len);
 	for (i = 0; i < 2 * len; i++) {
 		/* A fresh initiator each time: a failed one stays failed. */
-		ck_assert_int_eq(start(&q, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+		ck_assert_int_eq(pair_start(&q, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
 		memcpy(copy, p.token2.value, len);
 		q.token2.value = copy;
 		if (i < len) {
@@ -249,22 +157,22 @@ START_TEST(every_truncation_and_byte_change_of_token_2_is_refused)
 			q.token2.length = len;
 			copy[i - len] ^= 0x01;
 		}
-		major = finish(&q, &minor);
+		major = pair_finish(&q, &minor);
 		ck_assert_msg(major == GSS_S_DEFECTIVE_TOKEN, "case %zu: 0x%x", i, major);
 		ck_assert_int_eq(q.init->state, SM_CTX_FAILED);
 		/* No per-message use of a failed context. */
 		ck_assert_int_eq(sm_context_usable(&minor, q.init, "test"), GSS_S_NO_CONTEXT);
 		q.token2.value = NULL;
-		release(&q);
+		pair_release(&q);
 	}
 	/* Even the genuine token does not fit another initiator's handshake. */
-	ck_assert_int_eq(start(&q, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(pair_start(&q, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
 	q.token2 = p.token2;
-	ck_assert_int_eq(finish(&q, &minor), GSS_S_DEFECTIVE_TOKEN);
+	ck_assert_int_eq(pair_finish(&q, &minor), GSS_S_DEFECTIVE_TOKEN);
 	q.token2.value = NULL;
-	release(&q);
+	pair_release(&q);
 	free(copy);
-	release(&p);
+	pair_release(&p);
 }
 END_TEST
 
@@ -275,8 +183,8 @@ START_TEST(reordered_tokens_are_refused)
 	gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
 	OM_uint32 minor;
 
-	make_files("", 1);
-	establish(&p, 0, 0);
+	fixture_files("", 1);
+	pair_establish(&p, 0, 0);
 	/* Token 2 offered to an acceptor, token 1 to an initiator. */
 	ck_assert_int_eq(sm_context_accept(&minor, NULL, &acc, &p.token2,
 					   GSS_C_NO_CHANNEL_BINDINGS, NULL, &out, NULL, NULL),
@@ -285,9 +193,9 @@ START_TEST(reordered_tokens_are_refused)
 	p.token2 = p.token1;
 	p.token1.value = NULL;
 	sm_context_free(&p.init);
-	ck_assert_int_eq(start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
-	ck_assert_int_eq(finish(&p, &minor), GSS_S_DEFECTIVE_TOKEN);
-	release(&p);
+	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(pair_finish(&p, &minor), GSS_S_DEFECTIVE_TOKEN);
+	pair_release(&p);
 }
 END_TEST
 
@@ -296,14 +204,14 @@ START_TEST(untrusted_initiator)
 	struct pair p;
 	OM_uint32 minor;
 
-	make_files("", 0);
-	ck_assert_int_eq(start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
-	ck_assert_int_eq(accept_it(&p, GSS_C_NO_CHANNEL_BINDINGS, &minor),
+	fixture_files("", 0);
+	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(pair_accept(&p, GSS_C_NO_CHANNEL_BINDINGS, &minor),
 			 GSS_S_DEFECTIVE_CREDENTIAL);
 	ck_assert_int_eq(minor, GSS_SODIUM_S_UNTRUSTED_INITIATOR);
 	ck_assert(unit_contains(sm_status_sentence(minor), "allow_unknown_initiators"));
 	ck_assert_ptr_null(p.acc);
-	release(&p);
+	pair_release(&p);
 }
 END_TEST
 
@@ -311,12 +219,12 @@ START_TEST(unknown_initiator_named_by_key)
 {
 	struct pair p;
 
-	make_files("allow_unknown_initiators = yes\n", 0);
-	establish(&p, 0, 0);
+	fixture_files("allow_unknown_initiators = yes\n", 0);
+	pair_establish(&p, 0, 0);
 	ck_assert_int_eq(p.src->kind, SM_NAME_USER);
 	ck_assert_int_eq(strncmp(p.src->text, "key:", 4), 0);
 	ck_assert_uint_eq(strlen(p.src->text), 4 + SM_KEY_BASE64_CHARS);
-	release(&p);
+	pair_release(&p);
 }
 END_TEST
 
@@ -327,8 +235,8 @@ START_TEST(unknown_target)
 	gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
 	OM_uint32 minor;
 
-	make_files("", 1);
-	t = target("imap@mail");
+	fixture_files("", 1);
+	t = fixture_name("imap@mail");
 	ck_assert_int_eq(sm_context_initiate(&minor, NULL, &ctx, t, 0, 0,
 					     GSS_C_NO_CHANNEL_BINDINGS, GSS_C_NO_BUFFER, &out,
 					     NULL, NULL), GSS_S_BAD_NAME);
@@ -356,25 +264,25 @@ START_TEST(channel_bindings)
 	struct pair p;
 	OM_uint32 minor;
 
-	make_files("", 1);
+	fixture_files("", 1);
 	/* Equal: the context opens. */
-	ck_assert_int_eq(start(&p, 0, 0, &a), GSS_S_CONTINUE_NEEDED);
-	ck_assert_int_eq(accept_it(&p, &a, &minor), GSS_S_COMPLETE);
-	release(&p);
+	ck_assert_int_eq(pair_start(&p, 0, 0, &a), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(pair_accept(&p, &a, &minor), GSS_S_COMPLETE);
+	pair_release(&p);
 	/* Different. */
-	ck_assert_int_eq(start(&p, 0, 0, &a), GSS_S_CONTINUE_NEEDED);
-	ck_assert_int_eq(accept_it(&p, &b, &minor), GSS_S_BAD_BINDINGS);
+	ck_assert_int_eq(pair_start(&p, 0, 0, &a), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(pair_accept(&p, &b, &minor), GSS_S_BAD_BINDINGS);
 	ck_assert_int_eq(minor, GSS_SODIUM_S_BINDINGS_MISMATCH);
 	ck_assert_ptr_null(p.acc);
-	release(&p);
+	pair_release(&p);
 	/* The acceptor requires bindings the initiator did not give. */
-	ck_assert_int_eq(start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
-	ck_assert_int_eq(accept_it(&p, &a, &minor), GSS_S_BAD_BINDINGS);
-	release(&p);
+	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(pair_accept(&p, &a, &minor), GSS_S_BAD_BINDINGS);
+	pair_release(&p);
 	/* An acceptor without bindings does not check them. */
-	ck_assert_int_eq(start(&p, 0, 0, &a), GSS_S_CONTINUE_NEEDED);
-	ck_assert_int_eq(accept_it(&p, GSS_C_NO_CHANNEL_BINDINGS, &minor), GSS_S_COMPLETE);
-	release(&p);
+	ck_assert_int_eq(pair_start(&p, 0, 0, &a), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(pair_accept(&p, GSS_C_NO_CHANNEL_BINDINGS, &minor), GSS_S_COMPLETE);
+	pair_release(&p);
 }
 END_TEST
 
@@ -383,14 +291,14 @@ START_TEST(anonymous_refused_by_default)
 	struct pair p;
 	OM_uint32 minor;
 
-	make_files("", 1);
-	ck_assert_int_eq(start(&p, GSS_C_ANON_FLAG, 0, GSS_C_NO_CHANNEL_BINDINGS),
+	fixture_files("", 1);
+	ck_assert_int_eq(pair_start(&p, GSS_C_ANON_FLAG, 0, GSS_C_NO_CHANNEL_BINDINGS),
 			 GSS_S_CONTINUE_NEEDED);
 	ck_assert(p.init_flags & GSS_C_ANON_FLAG);
-	ck_assert_int_eq(accept_it(&p, GSS_C_NO_CHANNEL_BINDINGS, &minor), GSS_S_UNAUTHORIZED);
+	ck_assert_int_eq(pair_accept(&p, GSS_C_NO_CHANNEL_BINDINGS, &minor), GSS_S_UNAUTHORIZED);
 	ck_assert_int_eq(minor, GSS_SODIUM_S_ANONYMOUS_REFUSED);
 	ck_assert(unit_contains(sm_status_sentence(minor), "allow_anonymous = yes"));
-	release(&p);
+	pair_release(&p);
 }
 END_TEST
 
@@ -398,15 +306,15 @@ START_TEST(anonymous_allowed)
 {
 	struct pair p;
 
-	make_files("allow_anonymous = yes\n", 1);
+	fixture_files("allow_anonymous = yes\n", 1);
 	/* An anonymous initiator needs no identity file. */
 	setenv("GSS_SODIUM_IDENTITY", "/nonexistent", 1);
-	establish(&p, GSS_C_ANON_FLAG, 0);
+	pair_establish(&p, GSS_C_ANON_FLAG, 0);
 	ck_assert_int_eq(p.src->kind, SM_NAME_ANONYMOUS);
 	ck_assert(p.acc_flags & GSS_C_ANON_FLAG);
 	ck_assert(p.init_flags & GSS_C_ANON_FLAG);
 	ck_assert_int_eq(p.init->initiator_name->kind, SM_NAME_ANONYMOUS);
-	release(&p);
+	pair_release(&p);
 }
 END_TEST
 
@@ -415,22 +323,22 @@ START_TEST(lifetime_setting_and_time_req)
 	struct pair p;
 	OM_uint32 minor, left = 0;
 
-	make_files("context_lifetime = 1h\n", 1);
-	establish(&p, 0, 0);
+	fixture_files("context_lifetime = 1h\n", 1);
+	pair_establish(&p, 0, 0);
 	ck_assert_int_eq(sm_context_time(&minor, p.acc, &left), GSS_S_COMPLETE);
 	ck_assert_uint_le(left, 3600);
 	ck_assert_uint_ge(left, 3590);
-	release(&p);
+	pair_release(&p);
 	/* The initiator's time_req shortens it; the acceptor's cap wins over
 	 * a longer request. */
-	establish(&p, 0, 60);
+	pair_establish(&p, 0, 60);
 	ck_assert_int_eq(sm_context_time(&minor, p.init, &left), GSS_S_COMPLETE);
 	ck_assert_uint_le(left, 60);
-	release(&p);
-	establish(&p, 0, 7200);
+	pair_release(&p);
+	pair_establish(&p, 0, 7200);
 	ck_assert_int_eq(sm_context_time(&minor, p.init, &left), GSS_S_COMPLETE);
 	ck_assert_uint_le(left, 3600);
-	release(&p);
+	pair_release(&p);
 }
 END_TEST
 
@@ -440,8 +348,8 @@ START_TEST(expiry_with_a_short_time_req)
 	struct pair p;
 	OM_uint32 minor, left;
 
-	make_files("", 1);
-	establish(&p, 0, 1);
+	fixture_files("", 1);
+	pair_establish(&p, 0, 1);
 	ck_assert_int_eq(sm_wrap(&minor, p.init, 1, 0, &msg, NULL, &token), GSS_S_COMPLETE);
 	sleep(2);
 	ck_assert_int_eq(sm_context_time(&minor, p.init, &left), GSS_S_CONTEXT_EXPIRED);
@@ -453,7 +361,7 @@ START_TEST(expiry_with_a_short_time_req)
 			 GSS_S_CONTEXT_EXPIRED);
 	ck_assert_int_eq(sm_get_mic(&minor, p.acc, 0, &msg, &token), GSS_S_CONTEXT_EXPIRED);
 	ck_assert_int_eq(minor, GSS_SODIUM_S_CONTEXT_EXPIRED);
-	release(&p);
+	pair_release(&p);
 }
 END_TEST
 
@@ -468,8 +376,8 @@ START_TEST(wrap_and_mic_both_ways)
 	int conf, sealed, side;
 	gss_qop_t qop;
 
-	make_files("", 1);
-	establish(&p, GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG, 0);
+	fixture_files("", 1);
+	pair_establish(&p, GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG, 0);
 	for (side = 0; side < 2; side++) {
 		struct sm_context *from = side ? p.acc : p.init, *to = side ? p.init : p.acc;
 
@@ -501,7 +409,7 @@ START_TEST(wrap_and_mic_both_ways)
 		free(token.value);
 	}
 	ck_assert_int_eq(sm_get_mic(&minor, p.init, 1, &msg, &token), GSS_S_BAD_QOP);
-	release(&p);
+	pair_release(&p);
 }
 END_TEST
 
@@ -513,8 +421,8 @@ START_TEST(every_change_of_message_tokens_is_refused)
 	OM_uint32 minor, major;
 	size_t i, kind;
 
-	make_files("", 1);
-	establish(&p, 0, 0);
+	fixture_files("", 1);
+	pair_establish(&p, 0, 0);
 	for (kind = 0; kind < 3; kind++) {
 		if (kind == 2)
 			ck_assert_int_eq(sm_get_mic(&minor, p.init, 0, &msg, &token), GSS_S_COMPLETE);
@@ -554,7 +462,7 @@ START_TEST(every_change_of_message_tokens_is_refused)
 		free(copy);
 		free(token.value);
 	}
-	release(&p);
+	pair_release(&p);
 }
 END_TEST
 
@@ -564,8 +472,8 @@ START_TEST(reflected_tokens_are_refused)
 	struct pair p;
 	OM_uint32 minor;
 
-	make_files("", 1);
-	establish(&p, 0, 0);
+	fixture_files("", 1);
+	pair_establish(&p, 0, 0);
 	ck_assert_int_eq(sm_wrap(&minor, p.init, 1, 0, &msg, NULL, &token), GSS_S_COMPLETE);
 	ck_assert_int_eq(sm_unwrap(&minor, p.init, &token, &out, NULL, NULL),
 			 GSS_S_DEFECTIVE_TOKEN);
@@ -575,7 +483,7 @@ START_TEST(reflected_tokens_are_refused)
 	ck_assert_int_eq(sm_verify_mic(&minor, p.acc, &msg, &token, NULL),
 			 GSS_S_DEFECTIVE_TOKEN);
 	free(token.value);
-	release(&p);
+	pair_release(&p);
 }
 END_TEST
 
@@ -586,8 +494,8 @@ START_TEST(replay_and_order_detection)
 	OM_uint32 minor;
 	int i;
 
-	make_files("", 1);
-	establish(&p, GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG, 0);
+	fixture_files("", 1);
+	pair_establish(&p, GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG, 0);
 	for (i = 0; i < 3; i++)
 		ck_assert_int_eq(sm_get_mic(&minor, p.init, 0, &msg, &t[i]), GSS_S_COMPLETE);
 	ck_assert_int_eq(sm_verify_mic(&minor, p.acc, &msg, &t[0], NULL), GSS_S_COMPLETE);
@@ -602,14 +510,14 @@ START_TEST(replay_and_order_detection)
 	free(out.value);
 	for (i = 0; i < 3; i++)
 		free(t[i].value);
-	release(&p);
+	pair_release(&p);
 	/* Without the flags, a replay is not reported. */
-	establish(&p, 0, 0);
+	pair_establish(&p, 0, 0);
 	ck_assert_int_eq(sm_get_mic(&minor, p.init, 0, &msg, &t[0]), GSS_S_COMPLETE);
 	ck_assert_int_eq(sm_verify_mic(&minor, p.acc, &msg, &t[0], NULL), GSS_S_COMPLETE);
 	ck_assert_int_eq(sm_verify_mic(&minor, p.acc, &msg, &t[0], NULL), GSS_S_COMPLETE);
 	free(t[0].value);
-	release(&p);
+	pair_release(&p);
 }
 END_TEST
 
@@ -618,13 +526,13 @@ START_TEST(wrap_size_limit)
 	struct pair p;
 	OM_uint32 minor, max = 0;
 
-	make_files("", 1);
-	establish(&p, 0, 0);
+	fixture_files("", 1);
+	pair_establish(&p, 0, 0);
 	ck_assert_int_eq(sm_wrap_size_limit(&minor, p.init, 1, 0, 1028, &max), GSS_S_COMPLETE);
 	ck_assert_uint_eq(max, 1000);
 	ck_assert_int_eq(sm_wrap_size_limit(&minor, p.init, 0, 0, 20, &max), GSS_S_COMPLETE);
 	ck_assert_uint_eq(max, 0);
-	release(&p);
+	pair_release(&p);
 }
 END_TEST
 
@@ -638,8 +546,8 @@ START_TEST(pseudo_random_agrees_on_both_sides)
 	size_t i;
 	int type;
 
-	make_files("", 1);
-	establish(&p, 0, 0);
+	fixture_files("", 1);
+	pair_establish(&p, 0, 0);
 	for (type = GSS_C_PRF_KEY_FULL; type <= GSS_C_PRF_KEY_PARTIAL; type++) {
 		for (i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
 			ck_assert_int_eq(sm_pseudo_random(&minor, p.init, type, &in, lengths[i], &a),
@@ -660,7 +568,7 @@ START_TEST(pseudo_random_agrees_on_both_sides)
 	ck_assert_int_eq(sm_pseudo_random(&minor, p.init, 0, &in, (ssize_t)1 << 30, &a),
 			 GSS_S_FAILURE);
 	ck_assert_int_eq(minor, GSS_SODIUM_S_PRF_LENGTH);
-	release(&p);
+	pair_release(&p);
 }
 END_TEST
 
@@ -684,8 +592,8 @@ START_TEST(iov_forms_match_wrap)
 	OM_uint32 minor;
 	int conf = -1, sealed;
 
-	make_files("", 1);
-	establish(&p, GSS_C_REPLAY_FLAG, 0);
+	fixture_files("", 1);
+	pair_establish(&p, GSS_C_REPLAY_FLAG, 0);
 	for (sealed = 0; sealed < 2; sealed++) {
 		/* HEADER | DATA | DATA | TRAILER, laid end to end, is a wrap token. */
 		iov[0] = iov_buffer(GSS_IOV_BUFFER_TYPE_HEADER, header, 0);
@@ -734,7 +642,7 @@ START_TEST(iov_forms_match_wrap)
 	iov[0] = iov_buffer(GSS_IOV_BUFFER_TYPE_HEADER, header, 12);
 	ck_assert_int_eq(sm_wrap_iov(&minor, p.acc, 1, 0, &conf, iov, 3), GSS_S_FAILURE);
 	ck_assert_int_eq(minor, GSS_SODIUM_S_BAD_IOV);
-	release(&p);
+	pair_release(&p);
 }
 END_TEST
 
@@ -747,8 +655,8 @@ START_TEST(iov_allocate_and_stream)
 	OM_uint32 minor;
 	int conf;
 
-	make_files("", 1);
-	establish(&p, GSS_C_REPLAY_FLAG, 0);
+	fixture_files("", 1);
+	pair_establish(&p, GSS_C_REPLAY_FLAG, 0);
 	iov[0] = iov_buffer(GSS_IOV_BUFFER_TYPE_HEADER | GSS_IOV_BUFFER_FLAG_ALLOCATE, NULL, 0);
 	iov[1] = iov_buffer(GSS_IOV_BUFFER_TYPE_DATA, data, 8);
 	iov[2] = iov_buffer(GSS_IOV_BUFFER_TYPE_TRAILER | GSS_IOV_BUFFER_FLAG_ALLOCATE, NULL, 0);
@@ -772,7 +680,7 @@ START_TEST(iov_allocate_and_stream)
 	ck_assert_ptr_eq(iov[1].buffer.value, (unsigned char *)token.value + 12);
 	ck_assert_int_eq(sm_unwrap_iov(&minor, p.acc, &conf, NULL, iov, 2), GSS_S_BAD_SIG);
 	free(token.value);
-	release(&p);
+	pair_release(&p);
 }
 END_TEST
 
@@ -782,14 +690,14 @@ START_TEST(context_keys_are_wiped_on_delete)
 	struct pair p;
 	size_t i;
 
-	make_files("", 1);
-	establish(&p, 0, 0);
+	fixture_files("", 1);
+	pair_establish(&p, 0, 0);
 	keys = p.acc->keys;
 	sm_context_free(&p.acc);
 	ck_assert_ptr_null(p.acc);
 	for (i = 0; i < SM_CONTEXT_KEYS; i++)
 		ck_assert_int_eq(keys[i], 0);
-	release(&p);
+	pair_release(&p);
 	ck_assert_int_eq(sm_secmem_in_use(), 0);
 }
 END_TEST

@@ -1,0 +1,526 @@
+/*
+ * Sealed export and import: every field survives, every change of a token
+ * is refused, keyrings rotate and retire, tokens expire, bind to a uid and
+ * import once, also when processes race.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "export.h"
+#include "fixture.h"
+#include "keyring.h"
+#include "message.h"
+#include "secmem.h"
+#include "status.h"
+#include "unit.h"
+
+/* The test's sealing keyring: lines kept here, written whole (a new inode
+ * each time) to the file GSS_SODIUM_SEALKEYS names. */
+static char ring_lines[8][128];
+static int ring_count;
+
+static void write_keyring(void)
+{
+	char text[sizeof(ring_lines)] = "";
+	int i;
+
+	for (i = 0; i < ring_count; i++)
+		strcat(text, ring_lines[i]);
+	setenv("GSS_SODIUM_SEALKEYS", unit_write_file("sealkeys", text, 0600), 1);
+}
+
+/* Add key `id` (random bytes, created now) to the keyring. */
+static void add_key(int id)
+{
+	char b64[45], when[SM_TIMESTAMP_CHARS + 1];
+	unsigned char key[32];
+
+	randombytes_buf(key, sizeof(key));
+	sodium_bin2base64(b64, sizeof(b64), key, sizeof(key), sodium_base64_VARIANT_ORIGINAL);
+	sm_timestamp_format(time(NULL), when);
+	snprintf(ring_lines[ring_count++], sizeof(ring_lines[0]), "%d %s %s\n", id, b64, when);
+	write_keyring();
+}
+
+static void retire_key(int id)
+{
+	strcpy(strchr(ring_lines[id - 1], '\n'), " retired\n");
+	write_keyring();
+}
+
+/* A fresh keyring holding key 1 only. */
+static void new_keyring(void)
+{
+	ring_count = 0;
+	add_key(1);
+}
+
+/* Settings with a replay cache of this test's own. */
+static void make_files(const char *extra)
+{
+	char settings[512], dir[300];
+
+	snprintf(dir, sizeof(dir), "%s/rcache", unit_tmpdir());
+	snprintf(settings, sizeof(settings), "rcache_dir = %s\n%s", dir, extra);
+	fixture_files(settings, 1);
+}
+
+static gss_buffer_desc export_ok(struct sm_context **ctx)
+{
+	gss_buffer_desc token;
+	OM_uint32 minor;
+
+	ck_assert_msg(sm_export_context(&minor, ctx, &token) == GSS_S_COMPLETE,
+		      "export: %s", sm_status_sentence(minor));
+	ck_assert_ptr_null(*ctx);
+	return token;
+}
+
+static struct sm_context *import_ok(const gss_buffer_desc *token)
+{
+	struct sm_context *ctx = NULL;
+	OM_uint32 minor;
+
+	ck_assert_msg(sm_import_context(&minor, token, &ctx) == GSS_S_COMPLETE,
+		      "import: %s", sm_status_sentence(minor));
+	return ctx;
+}
+
+static OM_uint32 import_fails(const gss_buffer_desc *token, OM_uint32 *minor)
+{
+	struct sm_context *ctx = NULL;
+	OM_uint32 major = sm_import_context(minor, token, &ctx);
+
+	ck_assert_msg(GSS_ERROR(major), "import succeeded");
+	ck_assert_ptr_null(ctx);
+	return major;
+}
+
+START_TEST(every_field_survives_the_round_trip)
+{
+	gss_buffer_desc msg = { 5, (void *)"hello" }, t1, t2, token, out, prf_in = { 3, (void *)"abc" };
+	gss_buffer_desc prf_before, prf_after;
+	struct sm_context *copy;
+	struct pair p;
+	OM_uint32 minor;
+	time_t expires;
+	int side;
+
+	make_files("");
+	new_keyring();
+	pair_establish(&p, GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG, 0);
+	for (side = 0; side < 2; side++) {
+		struct sm_context **mine = side ? &p.init : &p.acc;
+		struct sm_context *peer = side ? p.acc : p.init;
+		unsigned char keys[SM_CONTEXT_KEYS];
+		struct sm_name *init_name = NULL, *acc_name = NULL;
+		OM_uint32 flags = (*mine)->flags;
+		uint64_t send_seq;
+
+		/* Some traffic first, so the sequence state is not fresh. */
+		ck_assert_int_eq(sm_wrap(&minor, peer, 1, 0, &msg, NULL, &t1), GSS_S_COMPLETE);
+		ck_assert_int_eq(sm_wrap(&minor, peer, 1, 0, &msg, NULL, &t2), GSS_S_COMPLETE);
+		ck_assert_int_eq(sm_unwrap(&minor, *mine, &t1, &out, NULL, NULL), GSS_S_COMPLETE);
+		free(out.value);
+		ck_assert_int_eq(sm_wrap(&minor, *mine, 1, 0, &msg, NULL, &token), GSS_S_COMPLETE);
+		ck_assert_int_eq(sm_unwrap(&minor, peer, &token, &out, NULL, NULL), GSS_S_COMPLETE);
+		free(out.value);
+		free(token.value);
+		ck_assert_int_eq(sm_pseudo_random(&minor, *mine, 0, &prf_in, 40, &prf_before),
+				 GSS_S_COMPLETE);
+		memcpy(keys, (*mine)->keys, SM_CONTEXT_KEYS);
+		sm_name_duplicate(&minor, (*mine)->initiator_name, &init_name);
+		sm_name_duplicate(&minor, (*mine)->acceptor_name, &acc_name);
+		send_seq = (*mine)->send_seq;
+		expires = (*mine)->expires;
+
+		token = export_ok(mine);
+		ck_assert_uint_le(token.length, 400);
+		copy = import_ok(&token);
+		ck_assert_int_eq(copy->initiator, side);
+		ck_assert_uint_eq(copy->flags, flags);
+		ck_assert_int_eq(copy->expires, expires);
+		ck_assert(sm_name_equal(copy->initiator_name, init_name));
+		ck_assert(sm_name_equal(copy->acceptor_name, acc_name));
+		ck_assert_mem_eq(copy->keys, keys, SM_CONTEXT_KEYS);
+		ck_assert_uint_eq(copy->send_seq, send_seq);
+		/* The replay window came along: t1 is still a duplicate, t2
+		 * (never received) is still welcome. */
+		ck_assert_int_eq(sm_unwrap(&minor, copy, &t1, &out, NULL, NULL),
+				 GSS_S_DUPLICATE_TOKEN);
+		free(out.value);
+		ck_assert_int_eq(sm_unwrap(&minor, copy, &t2, &out, NULL, NULL), GSS_S_COMPLETE);
+		free(out.value);
+		/* The conversation with the original peer goes on. */
+		ck_assert_int_eq(sm_wrap(&minor, copy, 1, 0, &msg, NULL, &t1), GSS_S_COMPLETE);
+		ck_assert_int_eq(sm_unwrap(&minor, peer, &t1, &out, NULL, NULL), GSS_S_COMPLETE);
+		ck_assert_mem_eq(out.value, "hello", 5);
+		free(out.value);
+		ck_assert_int_eq(sm_pseudo_random(&minor, copy, 0, &prf_in, 40, &prf_after),
+				 GSS_S_COMPLETE);
+		ck_assert_mem_eq(prf_before.value, prf_after.value, 40);
+		free(prf_before.value);
+		free(prf_after.value);
+		free(t1.value);
+		free(t2.value);
+		free(token.value);
+		sm_name_free(&init_name);
+		sm_name_free(&acc_name);
+		*mine = copy;
+	}
+	pair_release(&p);
+	/* What stays locked is the process's cached keyring, one key. */
+	ck_assert_int_eq(sm_secmem_in_use(), 1);
+}
+END_TEST
+
+START_TEST(key_memory_is_wiped_after_export)
+{
+	gss_buffer_desc token;
+	unsigned char *keys;
+	struct pair p;
+	size_t i;
+
+	make_files("");
+	new_keyring();
+	pair_establish(&p, 0, 0);
+	keys = p.acc->keys;
+	token = export_ok(&p.acc);
+	for (i = 0; i < SM_CONTEXT_KEYS; i++)
+		ck_assert_int_eq(keys[i], 0);
+	free(token.value);
+	pair_release(&p);
+}
+END_TEST
+
+START_TEST(every_bit_flip_and_truncation_is_refused)
+{
+	gss_buffer_desc token, changed;
+	unsigned char *copy;
+	struct pair p;
+	OM_uint32 minor, major;
+	size_t i;
+	int bit;
+
+	make_files("import_once = no\n");
+	new_keyring();
+	pair_establish(&p, 0, 0);
+	token = export_ok(&p.acc);
+	copy = malloc(token.length);
+	changed.value = copy;
+	for (i = 0; i < token.length; i++) {
+		for (bit = 0; bit < 8; bit++) {
+			memcpy(copy, token.value, token.length);
+			copy[i] ^= (unsigned char)(1 << bit);
+			changed.length = token.length;
+			major = import_fails(&changed, &minor);
+			ck_assert_msg(major == GSS_S_DEFECTIVE_TOKEN, "byte %zu bit %d: 0x%x (%s)",
+				      i, bit, major, sm_status_sentence(minor));
+		}
+		memcpy(copy, token.value, token.length);
+		changed.length = i;
+		ck_assert_int_eq(import_fails(&changed, &minor), GSS_S_DEFECTIVE_TOKEN);
+	}
+	/* The genuine token still imports: nothing above left a trace. */
+	sm_context_free(&p.acc);
+	p.acc = import_ok(&token);
+	free(copy);
+	free(token.value);
+	pair_release(&p);
+}
+END_TEST
+
+START_TEST(a_header_change_gives_the_reason)
+{
+	gss_buffer_desc token;
+	struct pair p;
+	OM_uint32 minor;
+	unsigned char *b;
+
+	make_files("import_once = no\n");
+	new_keyring();
+	pair_establish(&p, 0, 0);
+	token = export_ok(&p.acc);
+	b = token.value;
+	b[0] = 'x';
+	import_fails(&token, &minor);
+	ck_assert(unit_contains(sm_status_sentence(minor), "no 'sodX' magic"));
+	b[0] = 's';
+	b[4] = 2;
+	import_fails(&token, &minor);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_BAD_VERSION);
+	b[4] = 1;
+	b[11] = 9;	/* key id 9 */
+	import_fails(&token, &minor);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_UNKNOWN_SEALING_KEY);
+	ck_assert(unit_contains(sm_status_sentence(minor), "sealed with key 9, which this keyring does not hold"));
+	b[11] = 1;
+	b[30] ^= 1;	/* not-after */
+	import_fails(&token, &minor);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_SEALED_TOKEN_FORGED);
+	free(token.value);
+	pair_release(&p);
+}
+END_TEST
+
+START_TEST(another_keyring_does_not_open_it)
+{
+	gss_buffer_desc token;
+	struct pair p;
+	OM_uint32 minor;
+
+	make_files("");
+	new_keyring();
+	pair_establish(&p, 0, 0);
+	token = export_ok(&p.acc);
+	new_keyring();	/* key 1 again, other bytes */
+	ck_assert_int_eq(import_fails(&token, &minor), GSS_S_DEFECTIVE_TOKEN);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_SEALED_TOKEN_FORGED);
+	free(token.value);
+	pair_release(&p);
+}
+END_TEST
+
+START_TEST(rotation_and_retirement)
+{
+	gss_buffer_desc old_token, new_token;
+	struct sm_export_header h;
+	struct sm_context *ctx;
+	struct pair p;
+	OM_uint32 minor;
+
+	make_files("import_once = no\n");
+	new_keyring();
+	pair_establish(&p, 0, 0);
+	old_token = export_ok(&p.acc);
+	/* A second key seals from now on; key 1's tokens still open. */
+	add_key(2);
+	ctx = import_ok(&old_token);
+	new_token = export_ok(&ctx);
+	ck_assert_int_eq(sm_export_header_parse(&minor, new_token.value, new_token.length, &h),
+			 GSS_S_COMPLETE);
+	ck_assert_uint_eq(h.key_id, 2);
+	/* Key 1 retired: its tokens stop opening; key 2's still open. */
+	retire_key(1);
+	ck_assert_int_eq(import_fails(&old_token, &minor), GSS_S_DEFECTIVE_TOKEN);
+	ck_assert(unit_contains(sm_status_sentence(minor), "sealed with key 1, which is retired"));
+	ctx = import_ok(&new_token);
+	/* Retiring the sealing key leaves none: export is unavailable. */
+	retire_key(2);
+	ck_assert_int_eq(sm_export_context(&minor, &ctx, &old_token), GSS_S_UNAVAILABLE);
+	sm_context_free(&ctx);
+	free(new_token.value);
+	pair_release(&p);
+}
+END_TEST
+
+START_TEST(export_failures_leave_the_context)
+{
+	gss_buffer_desc token, msg = { 2, (void *)"hi" }, out;
+	struct sm_context *none = NULL;
+	struct pair p;
+	OM_uint32 minor;
+
+	make_files("");
+	ck_assert_int_eq(sm_export_context(&minor, &none, &token), GSS_S_NO_CONTEXT);
+	/* No keyring at all. */
+	setenv("GSS_SODIUM_SEALKEYS", unit_write_file("sealkeys", "# none yet\n", 0600), 1);
+	pair_establish(&p, 0, 0);
+	ck_assert_int_eq(sm_export_context(&minor, &p.acc, &token), GSS_S_UNAVAILABLE);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_NO_SEALING_KEY);
+	ck_assert(unit_contains(sm_status_sentence(minor), "gss-sodium sealkey new"));
+	ck_assert_ptr_nonnull(p.acc);
+	ck_assert_uint_eq(token.length, 0);
+	/* Only retired keys: the same. */
+	new_keyring();
+	retire_key(1);
+	ck_assert_int_eq(sm_export_context(&minor, &p.acc, &token), GSS_S_UNAVAILABLE);
+	/* The context still works, in both directions. */
+	ck_assert_int_eq(sm_wrap(&minor, p.acc, 1, 0, &msg, NULL, &token), GSS_S_COMPLETE);
+	ck_assert_int_eq(sm_unwrap(&minor, p.init, &token, &out, NULL, NULL), GSS_S_COMPLETE);
+	free(out.value);
+	free(token.value);
+	pair_release(&p);
+	/* A context that is not established cannot be exported. */
+	new_keyring();
+	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(sm_export_context(&minor, &p.init, &token), GSS_S_UNAVAILABLE);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_CONTEXT_NOT_OPEN);
+	ck_assert_ptr_nonnull(p.init);
+	pair_release(&p);
+}
+END_TEST
+
+START_TEST(expiry)
+{
+	gss_buffer_desc token;
+	struct pair p;
+	OM_uint32 minor;
+
+	/* export_max_age shortens the token's life below the context's. */
+	make_files("export_max_age = 1\n");
+	new_keyring();
+	pair_establish(&p, 0, 0);
+	token = export_ok(&p.acc);
+	sleep(2);
+	ck_assert_int_eq(import_fails(&token, &minor), GSS_S_CONTEXT_EXPIRED);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_SEALED_TOKEN_EXPIRED);
+	free(token.value);
+	pair_release(&p);
+	/* An expired context is not exported. */
+	make_files("");
+	pair_establish(&p, 0, 1);
+	sleep(2);
+	ck_assert_int_eq(sm_export_context(&minor, &p.init, &token), GSS_S_CONTEXT_EXPIRED);
+	ck_assert_ptr_nonnull(p.init);
+	pair_release(&p);
+}
+END_TEST
+
+START_TEST(uid_binding)
+{
+	struct sm_export_header h;
+	gss_buffer_desc token;
+	struct sm_context *ctx;
+	struct pair p;
+	OM_uint32 minor;
+
+	make_files("export_bind_uid = yes\nimport_once = no\n");
+	new_keyring();
+	pair_establish(&p, 0, 0);
+	token = export_ok(&p.acc);
+	ck_assert_int_eq(sm_export_header_parse(&minor, token.value, token.length, &h),
+			 GSS_S_COMPLETE);
+	ck_assert(h.flags & SM_EXPORT_FLAG_UID_BOUND);
+	ck_assert_uint_eq(h.uid, geteuid());
+	ctx = import_ok(&token);
+	sm_context_free(&ctx);
+	if (geteuid() == 0) {
+		/* Another uid (this test runs in a child of its own); it may
+		 * still reach the cached keyring's file to see it unchanged. */
+		chmod(unit_tmpdir(), 0711);
+		ck_assert_int_eq(seteuid(65534), 0);
+		ck_assert_int_eq(import_fails(&token, &minor), GSS_S_UNAUTHORIZED);
+		ck_assert_int_eq(minor, GSS_SODIUM_S_WRONG_UID);
+		ck_assert(unit_contains(sm_status_sentence(minor), "bound to uid 0"));
+		ck_assert_int_eq(seteuid(0), 0);
+	}
+	free(token.value);
+	pair_release(&p);
+}
+END_TEST
+
+START_TEST(import_once)
+{
+	gss_buffer_desc token;
+	struct sm_context *ctx;
+	struct pair p;
+	OM_uint32 minor;
+
+	make_files("");
+	new_keyring();
+	pair_establish(&p, 0, 0);
+	token = export_ok(&p.acc);
+	ctx = import_ok(&token);
+	ck_assert_int_eq(import_fails(&token, &minor), GSS_S_UNAUTHORIZED);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_TOKEN_REPLAYED);
+	/* A new export of the same context is a new token. */
+	free(token.value);
+	token = export_ok(&ctx);
+	ctx = import_ok(&token);
+	sm_context_free(&ctx);
+	free(token.value);
+	pair_release(&p);
+}
+END_TEST
+
+START_TEST(processes_racing_for_one_token)
+{
+	enum { ROUNDS = 20, RACERS = 8 };
+	gss_buffer_desc token;
+	struct pair p;
+	OM_uint32 minor;
+	int round, i, status, winners;
+	pid_t pids[RACERS];
+
+	make_files("");
+	new_keyring();
+	for (round = 0; round < ROUNDS; round++) {
+		pair_establish(&p, 0, 0);
+		token = export_ok(&p.acc);
+		for (i = 0; i < RACERS; i++) {
+			pids[i] = fork();
+			if (pids[i] == 0) {
+				struct sm_context *mine = NULL;
+
+				_exit(sm_import_context(&minor, &token, &mine) == GSS_S_COMPLETE ? 0 :
+				      minor == GSS_SODIUM_S_TOKEN_REPLAYED ? 1 : 2);
+			}
+		}
+		for (i = 0, winners = 0; i < RACERS; i++) {
+			ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+			ck_assert(WIFEXITED(status) && WEXITSTATUS(status) < 2);
+			winners += WEXITSTATUS(status) == 0;
+		}
+		ck_assert_msg(winners == 1, "round %d: %d processes imported the token", round,
+			      winners);
+		/* This process, later, is refused as well. */
+		ck_assert_int_eq(import_fails(&token, &minor), GSS_S_UNAUTHORIZED);
+		free(token.value);
+		pair_release(&p);
+	}
+}
+END_TEST
+
+START_TEST(an_unusable_cache_fails_closed)
+{
+	char dir[300], settings[400];
+	gss_buffer_desc token;
+	struct pair p;
+	OM_uint32 minor;
+
+	snprintf(dir, sizeof(dir), "%s/open-cache", unit_tmpdir());
+	ck_assert_int_eq(mkdir(dir, 0777), 0);
+	ck_assert_int_eq(chmod(dir, 0777), 0);
+	snprintf(settings, sizeof(settings), "rcache_dir = %s\n", dir);
+	fixture_files(settings, 1);
+	new_keyring();
+	pair_establish(&p, 0, 0);
+	token = export_ok(&p.acc);
+	ck_assert_int_eq(import_fails(&token, &minor), GSS_S_FAILURE);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_RCACHE_UNUSABLE);
+	ck_assert(unit_contains(sm_status_sentence(minor), "chmod 700"));
+	free(token.value);
+	pair_release(&p);
+}
+END_TEST
+
+Suite *unit_suite(void)
+{
+	Suite *s = suite_create("export");
+	TCase *t = tcase_create("export");
+
+	tcase_set_timeout(t, 60);
+	tcase_add_test(t, every_field_survives_the_round_trip);
+	tcase_add_test(t, key_memory_is_wiped_after_export);
+	tcase_add_test(t, every_bit_flip_and_truncation_is_refused);
+	tcase_add_test(t, a_header_change_gives_the_reason);
+	tcase_add_test(t, another_keyring_does_not_open_it);
+	tcase_add_test(t, rotation_and_retirement);
+	tcase_add_test(t, export_failures_leave_the_context);
+	tcase_add_test(t, expiry);
+	tcase_add_test(t, uid_binding);
+	tcase_add_test(t, import_once);
+	tcase_add_test(t, processes_racing_for_one_token);
+	tcase_add_test(t, an_unusable_cache_fails_closed);
+	suite_add_tcase(s, t);
+	return s;
+}

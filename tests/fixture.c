@@ -1,0 +1,96 @@
+/* Contexts made in process from fresh key files, for the unit tests. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixture.h"
+#include "keyfile.h"
+#include "secmem.h"
+#include "status.h"
+#include "unit.h"
+
+void fixture_files(const char *settings, int trust_alice)
+{
+	unsigned char *priv, pub[SM_KEY_BYTES];
+	char b64[SM_KEY_BASE64_CHARS + 1], pub64[SM_KEY_BASE64_CHARS + 1];
+	char identity[128], keytab[128], peers[256];
+
+	ck_assert_int_eq(sm_key_generate(&priv, pub), 0);
+	sm_key_to_base64(priv, b64);
+	sm_key_to_base64(pub, pub64);
+	sm_secmem_free(priv);
+	snprintf(identity, sizeof(identity), "alice %s\n", b64);
+	snprintf(peers, sizeof(peers), "%s%s%s", trust_alice ? "alice " : "",
+		 trust_alice ? pub64 : "", trust_alice ? "\n" : "");
+	ck_assert_int_eq(sm_key_generate(&priv, pub), 0);
+	sm_key_to_base64(priv, b64);
+	sm_key_to_base64(pub, pub64);
+	sm_secmem_free(priv);
+	snprintf(keytab, sizeof(keytab), "HTTP@web %s\n", b64);
+	snprintf(peers + strlen(peers), sizeof(peers) - strlen(peers), "HTTP@web %s\n", pub64);
+	setenv("GSS_SODIUM_IDENTITY", unit_write_file("identity", identity, 0600), 1);
+	setenv("GSS_SODIUM_KEYTAB", unit_write_file("keytab", keytab, 0600), 1);
+	setenv("GSS_SODIUM_PEERS", unit_write_file("peers", peers, 0644), 1);
+	setenv("GSS_SODIUM_CONF", unit_write_file("sodium.conf", settings, 0644), 1);
+}
+
+struct sm_name *fixture_name(const char *text)
+{
+	struct sm_name *n;
+	OM_uint32 minor;
+
+	ck_assert_int_eq(sm_name_from_canonical(&minor, text, strlen(text), &n), GSS_S_COMPLETE);
+	return n;
+}
+
+OM_uint32 pair_start(struct pair *p, OM_uint32 req_flags, OM_uint32 time_req,
+		     gss_channel_bindings_t cb)
+{
+	struct sm_name *t = fixture_name("HTTP@web");
+	OM_uint32 minor, major;
+
+	memset(p, 0, sizeof(*p));
+	major = sm_context_initiate(&minor, NULL, &p->init, t, req_flags, time_req, cb,
+				    GSS_C_NO_BUFFER, &p->token1, &p->init_flags, NULL);
+	sm_name_free(&t);
+	return major;
+}
+
+OM_uint32 pair_accept(struct pair *p, gss_channel_bindings_t cb, OM_uint32 *minor)
+{
+	return sm_context_accept(minor, NULL, &p->acc, &p->token1, cb, &p->src,
+				 &p->token2, &p->acc_flags, NULL);
+}
+
+OM_uint32 pair_finish(struct pair *p, OM_uint32 *minor)
+{
+	gss_buffer_desc none = GSS_C_EMPTY_BUFFER;
+
+	return sm_context_initiate(minor, NULL, &p->init, NULL, 0, 0,
+				   GSS_C_NO_CHANNEL_BINDINGS, &p->token2, &none,
+				   &p->init_flags, NULL);
+}
+
+/* A full handshake that must succeed. */
+void pair_establish(struct pair *p, OM_uint32 req_flags, OM_uint32 time_req)
+{
+	OM_uint32 minor;
+
+	ck_assert_int_eq(pair_start(p, req_flags, time_req, GSS_C_NO_CHANNEL_BINDINGS),
+			 GSS_S_CONTINUE_NEEDED);
+	ck_assert_msg(pair_accept(p, GSS_C_NO_CHANNEL_BINDINGS, &minor) == GSS_S_COMPLETE,
+		      "accept: %s", sm_status_sentence(minor));
+	ck_assert_msg(pair_finish(p, &minor) == GSS_S_COMPLETE, "init: %s",
+		      sm_status_sentence(minor));
+}
+
+void pair_release(struct pair *p)
+{
+	sm_context_free(&p->init);
+	sm_context_free(&p->acc);
+	free(p->token1.value);
+	free(p->token2.value);
+	sm_name_free(&p->src);
+}

@@ -1,0 +1,30 @@
+/* Contexts made in process from fresh key files, for the unit tests. */
+#ifndef FIXTURE_H
+#define FIXTURE_H
+
+#include "context.h"
+
+/* An initiator and an acceptor context, with the tokens between them. */
+struct pair {
+	struct sm_context *init, *acc;
+	gss_buffer_desc token1, token2;
+	struct sm_name *src;
+	OM_uint32 init_flags, acc_flags;
+};
+
+/* Key files for alice (initiator) and HTTP@web (acceptor) and the given
+ * settings, named through the environment; the peers file holds both, or
+ * only the acceptor when `trust_alice` is 0. */
+void fixture_files(const char *settings, int trust_alice);
+struct sm_name *fixture_name(const char *text);
+
+/* Token 1 from a new initiator; token 2 from a new acceptor; the end. */
+OM_uint32 pair_start(struct pair *p, OM_uint32 req_flags, OM_uint32 time_req,
+		     gss_channel_bindings_t cb);
+OM_uint32 pair_accept(struct pair *p, gss_channel_bindings_t cb, OM_uint32 *minor);
+OM_uint32 pair_finish(struct pair *p, OM_uint32 *minor);
+/* The whole handshake, which must succeed. */
+void pair_establish(struct pair *p, OM_uint32 req_flags, OM_uint32 time_req);
+void pair_release(struct pair *p);
+
+#endif
