@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,6 +32,40 @@
 
 #define KEY_LABEL "gss-sodium export v1"
 #define STATE_MAX SM_SECMEM_LARGE_SLOT_SIZE
+
+/* ---- nonces -------------------------------------------------------------- */
+
+/* Export nonces must be unique, not secret: a random prefix per process
+ * (drawn again in a forked child) and a counter, so an export makes no
+ * system call for randomness. */
+#define NONCE_PREFIX_BYTES 16
+static pthread_once_t nonce_once = PTHREAD_ONCE_INIT;
+static unsigned char nonce_prefix[NONCE_PREFIX_BYTES];
+static uint64_t nonce_counter;
+
+static void nonce_reseed(void)
+{
+	randombytes_buf(nonce_prefix, sizeof(nonce_prefix));
+	nonce_counter = 0;
+}
+
+static void nonce_start(void)
+{
+	nonce_reseed();
+	pthread_atfork(NULL, NULL, nonce_reseed);
+}
+
+static void next_nonce(unsigned char nonce[SM_EXPORT_NONCE_BYTES])
+{
+	uint64_t n;
+	int i;
+
+	pthread_once(&nonce_once, nonce_start);
+	n = __atomic_fetch_add(&nonce_counter, 1, __ATOMIC_RELAXED);
+	memcpy(nonce, nonce_prefix, NONCE_PREFIX_BYTES);
+	for (i = 0; i < 8; i++)
+		nonce[NONCE_PREFIX_BYTES + i] = (unsigned char)(n >> (8 * i));
+}
 
 /* ---- the header --------------------------------------------------------- */
 
@@ -187,10 +222,11 @@ static OM_uint32 seal(OM_uint32 *minor, const struct sm_context *ctx,
 		      const struct sm_seal_key *key, gss_buffer_t token)
 {
 	const struct sm_settings *settings = sm_current_settings();
-	unsigned char k[crypto_secretbox_KEYBYTES], *state, *box;
+	unsigned char k[crypto_secretbox_KEYBYTES], *state, *out;
 	struct sm_export_header h;
 	struct sm_writer w, sw;
 	time_t now = time(NULL);
+	size_t total;
 
 	memset(&h, 0, sizeof(h));
 	h.flags = settings->export_bind_uid ? SM_EXPORT_FLAG_UID_BOUND : 0;
@@ -200,7 +236,7 @@ static OM_uint32 seal(OM_uint32 *minor, const struct sm_context *ctx,
 	if (settings->export_max_age > 0 && now + (time_t)settings->export_max_age < ctx->expires)
 		h.not_after = (uint64_t)(now + (time_t)settings->export_max_age);
 	h.uid = settings->export_bind_uid ? (uint32_t)geteuid() : 0;
-	randombytes_buf(h.nonce, sizeof(h.nonce));
+	next_nonce(h.nonce);
 
 	/* The state holds the context's keys: it is built in locked memory. */
 	state = sm_secmem_alloc(STATE_MAX);
@@ -208,25 +244,24 @@ static OM_uint32 seal(OM_uint32 *minor, const struct sm_context *ctx,
 		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
 	sm_writer_init_fixed(&sw, state, STATE_MAX);
 	write_state(&sw, ctx);
-	sm_writer_init(&w);
-	write_header(&w, &h);
-	if (!sw.failed && !w.failed && w.len == SM_EXPORT_HEADER_BYTES) {
-		box_key(key->key, w.data, k);
-		box = sm_write_space(&w, crypto_secretbox_MACBYTES + sw.len);
-		if (box != NULL)
-			crypto_secretbox_easy(box, state, sw.len, h.nonce, k);
+	/* One allocation of the exact size: header, then the box. */
+	total = SM_EXPORT_HEADER_BYTES + crypto_secretbox_MACBYTES + sw.len;
+	out = sw.failed ? NULL : malloc(total);
+	if (out != NULL) {
+		sm_writer_init_fixed(&w, out, SM_EXPORT_HEADER_BYTES);
+		write_header(&w, &h);
+		box_key(key->key, out, k);
+		crypto_secretbox_easy(out + SM_EXPORT_HEADER_BYTES, state, sw.len, h.nonce, k);
 		sodium_memzero(k, sizeof(k));
 	}
 	sm_secmem_free(state);
-	if (sw.failed || w.failed) {
-		sm_writer_discard(&w);
+	if (out == NULL)
 		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
-	}
-	token->value = w.data;
-	token->length = w.len;
+	token->value = out;
+	token->length = total;
 	sm_trace("export: context with '%s' sealed with key %u, %zu bytes, not after %llu",
 		 ctx->initiator ? ctx->acceptor_name->text : ctx->initiator_name->text,
-		 key->id, w.len, (unsigned long long)h.not_after);
+		 key->id, total, (unsigned long long)h.not_after);
 	return sm_ok(minor);
 }
 
@@ -303,8 +338,11 @@ static OM_uint32 admit(OM_uint32 *minor, const struct sm_export_header *h)
 			       h->uid, (unsigned)geteuid());
 	if (!settings->import_once)
 		return sm_ok(minor);
-	/* The nonce is random per token: its first bytes identify it. */
-	return sm_rcache_record(minor, settings->rcache_dir, h->nonce, (time_t)h->not_after);
+	/* The nonce's last 16 bytes (8 random bytes of the exporting process
+	 * and its counter) identify the token. */
+	return sm_rcache_record(minor, settings->rcache_dir,
+				h->nonce + SM_EXPORT_NONCE_BYTES - SM_RCACHE_ID_BYTES,
+				(time_t)h->not_after);
 }
 
 OM_uint32 sm_import_context(OM_uint32 *minor, const gss_buffer_desc *token,

@@ -248,6 +248,10 @@ const struct sm_seal_key *sm_keyring_sealing_key(const struct sm_keyring *ring)
 
 /* ---- the per-process cache ---------------------------------------------- */
 
+/* How often, at most, a process looks whether its keyring file changed:
+ * a stat() per export and import would cost more than the sealing. */
+#define RECHECK_SECONDS 1
+
 /* A loaded keyring shared by reference; the ring comes first so a
  * reference to it is a reference to this. */
 struct shared_ring {
@@ -256,6 +260,7 @@ struct shared_ring {
 	char path[PATH_MAX];
 	int exists;
 	struct stat st;
+	time_t checked;		/* CLOCK_MONOTONIC_COARSE seconds */
 };
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -286,6 +291,45 @@ static void unref(struct shared_ring *s)
 	}
 }
 
+static time_t monotonic_seconds(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	return now.tv_sec;
+}
+
+/* The cached keyring if it is for `path` and was looked at within the last
+ * RECHECK_SECONDS, or if its file is unchanged; else NULL. */
+static const struct sm_keyring *take_cached(const char *path)
+{
+	const struct sm_keyring *ring = NULL;
+	time_t now = monotonic_seconds();
+	struct stat st;
+	int exists;
+
+	pthread_mutex_lock(&cache_lock);
+	if (cached != NULL && strcmp(cached->path, path) == 0 &&
+	    now - cached->checked < RECHECK_SECONDS) {
+		cached->refs++;
+		ring = &cached->ring;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	if (ring != NULL)
+		return ring;
+	exists = stat(path, &st) == 0;
+	if (!exists)
+		memset(&st, 0, sizeof(st));
+	pthread_mutex_lock(&cache_lock);
+	if (cached != NULL && same_file(cached, path, exists, &st)) {
+		cached->checked = now;
+		cached->refs++;
+		ring = &cached->ring;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	return ring;
+}
+
 OM_uint32 sm_keyring_acquire(OM_uint32 *minor, const struct sm_keyring **ring,
 			     char *path)
 {
@@ -300,17 +344,12 @@ OM_uint32 sm_keyring_acquire(OM_uint32 *minor, const struct sm_keyring **ring,
 	if (GSS_ERROR(major))
 		return major;
 	strcpy(path, loc.path[0]);
-	exists = stat(path, &st) == 0;
-	if (!exists && errno != ENOENT)
-		memset(&st, 0, sizeof(st));
-	pthread_mutex_lock(&cache_lock);
-	if (cached != NULL && same_file(cached, path, exists, &st)) {
-		cached->refs++;
-		*ring = &cached->ring;
-		pthread_mutex_unlock(&cache_lock);
+	*ring = take_cached(path);
+	if (*ring != NULL)
 		return sm_ok(minor);
-	}
-	pthread_mutex_unlock(&cache_lock);
+	exists = stat(path, &st) == 0;
+	if (!exists)
+		memset(&st, 0, sizeof(st));
 
 	/* Read outside the lock; the newest reading wins the cache. */
 	fresh = calloc(1, sizeof(*fresh));
@@ -325,6 +364,7 @@ OM_uint32 sm_keyring_acquire(OM_uint32 *minor, const struct sm_keyring **ring,
 	fresh->exists = exists;
 	fresh->st = st;
 	fresh->refs = 2;	/* the cache's and the caller's */
+	fresh->checked = monotonic_seconds();
 	pthread_mutex_lock(&cache_lock);
 	unref(cached);
 	cached = fresh;

@@ -47,7 +47,8 @@ time_t sm_timestamp_parse(const char *text, size_t len);
 
 /*
  * The process's keyring: read from GSS_SODIUM_SEALKEYS or the default
- * location, kept while the file is unchanged, shared by threads.  The
+ * location, shared by threads, and read again when the file has changed;
+ * a process looks for a change at most once a second.  The
  * reference must be given back with sm_keyring_release().  `path` receives
  * the file's name (PATH_MAX).  A missing file gives an empty keyring.
  */

@@ -19,7 +19,12 @@
  * characters the key files or display forms give a meaning to. */
 static int name_byte_ok(unsigned char c)
 {
-	return c > 0x20 && c != 0x7f && strchr("#<>\"\\", c) == NULL;
+	switch (c) {
+	case '#': case '<': case '>': case '"': case '\\': case 0x7f:
+		return 0;
+	default:
+		return c > 0x20;
+	}
 }
 
 static OM_uint32 new_name(OM_uint32 *minor, enum sm_name_kind kind,

@@ -16,17 +16,19 @@
 #include "status.h"
 
 #define DEFAULT_PARENT "/var/tmp"
-#define FILE_NAME "import-once.v1"
-#define MAGIC "gsrc0001"
-#define SLOTS 65536u
-/* An id lives in one of the PROBE slots after its hash; a full window
- * refuses the import rather than forget an id. */
+#define FILE_NAME "import-once.v2"
+#define MAGIC "gsrc0002"
+/* Room for the tokens of about 400 exports a second at the default
+ * export_max_age; the file is sparse until used. */
+#define SLOTS 262144u
+/* An id lives in one of the PROBE slots after its hash, in the first one
+ * that was free when it came, so a search ends at a slot never used; a
+ * full window refuses the import rather than forget an id. */
 #define PROBE 64
 
 struct slot {
 	unsigned char id[SM_RCACHE_ID_BYTES];
 	int64_t expires;
-	int64_t unused;
 };
 
 struct cache_file {
@@ -167,10 +169,19 @@ static OM_uint32 cache_for(OM_uint32 *minor, const char *dir, struct cache_file 
 	return major;
 }
 
+/* Where an id's window starts: a 64-bit mix of all its bytes (ids share
+ * a per-process prefix, so no single part of them spreads well). */
 static uint32_t slot_of(const unsigned char *id)
 {
-	return ((uint32_t)id[0] << 24 | (uint32_t)id[1] << 16 |
-		(uint32_t)id[2] << 8 | id[3]) % SLOTS;
+	uint64_t h = 0x9e3779b97f4a7c15u;
+	int i;
+
+	for (i = 0; i < SM_RCACHE_ID_BYTES; i++) {
+		h ^= id[i];
+		h *= 0x100000001b3u;
+	}
+	h ^= h >> 32;
+	return (uint32_t)(h % SLOTS);
 }
 
 OM_uint32 sm_rcache_record(OM_uint32 *minor, const char *dir,
@@ -199,6 +210,8 @@ OM_uint32 sm_rcache_record(OM_uint32 *minor, const char *dir,
 			seen = 1;
 		else if (s->expires < now && free_slot == NULL)
 			free_slot = s;
+		if (s->expires == 0)
+			break;
 	}
 	if (!seen && free_slot != NULL) {
 		memcpy(free_slot->id, id, SM_RCACHE_ID_BYTES);

@@ -36,6 +36,9 @@ void sm_settings_defaults(struct sm_settings *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->context_lifetime = 10 * 3600;
+	/* An exported context is meant to be imported at once; a short life
+	 * limits what a stolen token is worth and bounds the replay cache. */
+	s->export_max_age = 600;
 	s->import_once = 1;
 }
 

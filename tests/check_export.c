@@ -22,19 +22,21 @@
 #include "status.h"
 #include "unit.h"
 
-/* The test's sealing keyring: lines kept here, written whole (a new inode
- * each time) to the file GSS_SODIUM_SEALKEYS names. */
+/* The test's sealing keyring: lines kept here, written whole to a new file
+ * each time, which GSS_SODIUM_SEALKEYS then names (a process looks at an
+ * unchanged path once a second; check_keyring tests that). */
 static char ring_lines[8][128];
-static int ring_count;
+static int ring_count, ring_version;
 
 static void write_keyring(void)
 {
-	char text[sizeof(ring_lines)] = "";
+	char text[sizeof(ring_lines)] = "", name[32];
 	int i;
 
 	for (i = 0; i < ring_count; i++)
 		strcat(text, ring_lines[i]);
-	setenv("GSS_SODIUM_SEALKEYS", unit_write_file("sealkeys", text, 0600), 1);
+	snprintf(name, sizeof(name), "sealkeys-%d", ++ring_version);
+	setenv("GSS_SODIUM_SEALKEYS", unit_write_file(name, text, 0600), 1);
 }
 
 /* Add key `id` (random bytes, created now) to the keyring. */

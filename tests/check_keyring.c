@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "keyring.h"
 #include "secmem.h"
@@ -132,6 +133,12 @@ START_TEST(cache_follows_the_file)
 	ck_assert_ptr_eq(a, b);
 	ck_assert_int_eq(a->count, 1);
 	unit_write_file("sealkeys", "1 " K1 " " T "\n2 " K2 " " T "\n", 0600);
+	/* A process looks at the file at most once a second... */
+	ck_assert_int_eq(sm_keyring_acquire(&minor, &c, path), GSS_S_COMPLETE);
+	ck_assert_ptr_eq(a, c);
+	sm_keyring_release(c);
+	/* ...and then sees the change. */
+	usleep(2100 * 1000);
 	ck_assert_int_eq(sm_keyring_acquire(&minor, &c, path), GSS_S_COMPLETE);
 	ck_assert_ptr_ne(a, c);
 	ck_assert_int_eq(c->count, 2);

@@ -25,7 +25,7 @@ START_TEST(defaults)
 	ck_assert_uint_eq(s.context_lifetime, 36000);
 	ck_assert_int_eq(s.allow_anonymous, 0);
 	ck_assert_int_eq(s.allow_unknown_initiators, 0);
-	ck_assert_uint_eq(s.export_max_age, 0);
+	ck_assert_uint_eq(s.export_max_age, 600);
 	ck_assert_int_eq(s.import_once, 1);
 	ck_assert_str_eq(s.rcache_dir, "");
 	ck_assert_int_eq(s.export_bind_uid, 0);

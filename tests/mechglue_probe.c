@@ -270,6 +270,38 @@ static int buffer_is(const gss_buffer_desc *b, const char *text)
 	return b->length == strlen(text) && memcmp(b->value, text, b->length) == 0;
 }
 
+/* With a sealing keyring: the acceptor's context is exported, imported
+ * and goes on; the token imports once only. */
+static void transfer_through_the_mechglue(gss_ctx_id_t *actx, gss_ctx_id_t ictx)
+{
+	gss_buffer_desc msg = { 5, (void *)"after" }, token = GSS_C_EMPTY_BUFFER;
+	gss_buffer_desc wrapped = GSS_C_EMPTY_BUFFER, out = GSS_C_EMPTY_BUFFER;
+	gss_ctx_id_t again = GSS_C_NO_CONTEXT;
+	OM_uint32 major, minor;
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/sealkeys", getenv("PROBE_DIR"));
+	setenv("GSS_SODIUM_SEALKEYS", path, 1);
+	major = gss_export_sec_context(&minor, actx, &token);
+	check(major == GSS_S_COMPLETE && *actx == GSS_C_NO_CONTEXT && token.length > 0 &&
+	      token.length <= 400, "export_sec_context seals the context (%zu bytes) and ends it %s",
+	      token.length, minor_text(minor));
+	major = gss_import_sec_context(&minor, &token, actx);
+	check(major == GSS_S_COMPLETE && *actx != GSS_C_NO_CONTEXT,
+	      "import_sec_context opens it again %s", minor_text(minor));
+	gss_wrap(&minor, ictx, 1, GSS_C_QOP_DEFAULT, &msg, NULL, &wrapped);
+	major = gss_unwrap(&minor, *actx, &wrapped, &out, NULL, NULL);
+	check(major == GSS_S_COMPLETE && buffer_is(&out, "after"),
+	      "the imported context reads the initiator's next message");
+	gss_release_buffer(&minor, &out);
+	major = gss_import_sec_context(&minor, &token, &again);
+	check(major == GSS_S_UNAUTHORIZED && again == GSS_C_NO_CONTEXT,
+	      "a second import of the token is refused (0x%x)", major);
+	gss_release_buffer(&minor, &token);
+	gss_release_buffer(&minor, &wrapped);
+	unsetenv("GSS_SODIUM_SEALKEYS");
+}
+
 /* An initiator (alice, from the identity file) and an acceptor (the
  * keytab) in one process, each through the mechglue. */
 static void context_through_the_mechglue(void)
@@ -354,6 +386,7 @@ static void context_through_the_mechglue(void)
 	gss_release_buffer(&minor, &wrapped);
 	major = gss_wrap(&minor, actx, 0, GSS_C_QOP_DEFAULT, &msg, &conf, &wrapped);
 	check(major == GSS_S_COMPLETE && conf == 0, "the acceptor's context still wraps");
+	transfer_through_the_mechglue(&actx, ictx);
 	major = gss_unwrap(&minor, ictx, &wrapped, &out, &conf, NULL);
 	check(major == GSS_S_COMPLETE && conf == 0 && buffer_is(&out, "hello, sodium"),
 	      "integrity-only wrap reaches the initiator");

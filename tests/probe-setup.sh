@@ -4,7 +4,8 @@
 "$tool" keygen imap@mail.example -f "$scratch/store-keytab" >/dev/null 2>&1 &&
 "$tool" keygen mallory -f "$scratch/readable-identity" >/dev/null 2>&1 &&
 chmod 644 "$scratch/readable-identity" &&
-: >"$scratch/sodium.conf" ||
+"$tool" sealkey new -f "$scratch/sealkeys" >/dev/null 2>&1 &&
+echo "rcache_dir = $scratch/rcache" >"$scratch/sodium.conf" ||
 	bail_out "could not make key files with $tool"
 echo "sodium $MECH_OID $module" >"$scratch/mech"
 export PROBE_DIR="$scratch" GSS_SODIUM_KEYTAB="$scratch/keytab" \

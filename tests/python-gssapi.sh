@@ -8,5 +8,5 @@
 	skip_all "python3-gssapi is not installed (Debian package python3-gssapi)"
 make_scratch
 . "$abs_top_srcdir/tests/probe-setup.sh"
-export GSS_MECH_CONFIG="$scratch/mech"
+export GSS_MECH_CONFIG="$scratch/mech" GSS_SODIUM_SEALKEYS="$scratch/sealkeys"
 /usr/bin/python3 "$abs_top_srcdir/tests/python_gssapi.py"

@@ -130,6 +130,55 @@ def main_scenario():
               major_of(e) == GSS_S_UNAUTHORIZED, hex(e.maj_code))
 
 
+def transfer_scenario():
+    """Export the acceptor's context here, import it in a child process,
+    and go on talking to the original initiator, which stays here."""
+    init, acc = establish()
+    before = init.wrap(b"sent before the export", True).message
+    check("the acceptor reads a message before the export",
+          acc.unwrap(before).message == b"sent before the export")
+    token = acc.export()
+    check("the exported token is sealed: no key or name in the clear",
+          b"alice" not in token and len(token) <= 400, "%d bytes" % len(token))
+    request = init.wrap(b"question for the new process", True).message
+    child = subprocess.run(
+        [sys.executable, __file__, "import-child"],
+        input=(token.hex() + "\n" + request.hex() + "\n" + before.hex() + "\n"),
+        capture_output=True, text=True)
+    lines = child.stdout.split()
+    check("a child process imports the token and continues the conversation",
+          child.returncode == 0 and len(lines) == 3, child.stderr.strip()[-300:])
+    if len(lines) == 3:
+        check("the child names the initiator alice", lines[0] == "alice", lines[0])
+        check("the child reports the replayed pre-export message as a duplicate",
+              lines[1] == "duplicate", lines[1])
+        reply = init.unwrap(bytes.fromhex(lines[2]))
+        check("the original initiator reads the child's reply",
+              reply.message == b"answer from the new process")
+    again = subprocess.run([sys.executable, __file__, "import-child"],
+                           input=token.hex() + "\n\n\n", capture_output=True, text=True)
+    check("a second import of the same token is refused (import once)",
+          again.returncode != 0 and "already imported once" in again.stderr,
+          again.stderr.strip()[-200:])
+
+
+def import_child():
+    token, request, before = (bytes.fromhex(l) for l in sys.stdin.read().split("\n")[:3])
+    try:
+        ctx = gssapi.SecurityContext(token=token)
+    except gssapi.exceptions.GSSError as e:
+        sys.stderr.write(str(e) + "\n")
+        sys.exit(1)
+    print(ctx.initiator_name)
+    try:
+        ctx.unwrap(before)
+        print("accepted")
+    except gssapi.raw.exceptions.DuplicateTokenError:
+        print("duplicate")
+    assert ctx.unwrap(request).message == b"question for the new process"
+    print(ctx.wrap(b"answer from the new process", True).message.hex())
+
+
 def anonymous_scenario():
     init, acc = establish(anonymous=True)
     check("with allow_anonymous = yes an anonymous initiator is accepted",
@@ -152,11 +201,15 @@ def report(lines):
 
 if __name__ == "__main__":
     scenario = sys.argv[1] if len(sys.argv) > 1 else "all"
+    if scenario == "import-child":
+        import_child()
+        sys.exit(0)
     try:
         if scenario == "anonymous":
             anonymous_scenario()
         else:
             main_scenario()
+            transfer_scenario()
     except Exception as e:  # a crash of the scenario is a failure, not a skip
         check("the %s scenario ran to its end" % scenario, False, repr(e))
     report(results)

@@ -1,0 +1,919 @@
+/*
+ * bench: gss-sodium against MIT krb5's Kerberos mechanism, in one process and
+ * through the one mechglue of MIT's libgssapi_krb5, and both against a floor:
+ * libsodium alone doing the cryptography gss-sodium's protocol needs.
+ *
+ * Each operation is timed as a warm-up, a calibration that picks N so that
+ * a batch of N iterations lasts about the batch target, then B batches; the
+ * figure reported is the median over the batches of the batch time divided
+ * by N.  The median of batches, rather than the mean of iterations, keeps a
+ * stray page fault, KDC log flush or scheduler hiccup out of the result.
+ *
+ * Environment (bench/run.sh sets all of it up): for krb5, KRB5_CONFIG,
+ * KRB5CCNAME (a FILE ccache holding a TGT), KRB5_KTNAME (the service
+ * keytab); for gss-sodium, GSS_MECH_CONFIG (the mechglue line) and the
+ * GSS_SODIUM_* key files.  Both mechanisms use their default credentials.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gssapi/gssapi.h>
+#include <sodium.h>
+
+#include "gssapi/gssapi_sodium.h"
+
+#define CONTEXT_FLAGS (GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG | \
+		       GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG)
+#define MAX_ROUNDS 8		/* establishment steps before we call it a loop */
+#define MAX_MESSAGE (64 * 1024)
+#define MAX_BATCHES 1000
+#define EXPORT_FLOOR_BYTES 300	/* about one exported context's secrets and state */
+
+/*
+ * The handshake floor.  The mechanism runs Noise IK, and a handshake here
+ * runs both ends: each computes the pattern's four DH values (es, ss for
+ * message 1, ee, se for message 2) and makes one ephemeral key pair, so the
+ * floor is eight crypto_scalarmult and two crypto_scalarmult_base.  (Five
+ * scalar multiplications, four DH and a key pair, is one end's share only.)
+ * The static public keys are known in advance and not recomputed; hashing
+ * and the AEAD over the short payloads cost a few microseconds and are left
+ * out.
+ */
+#define HANDSHAKE_FLOOR_DH 8
+#define HANDSHAKE_FLOOR_KEYGEN 2
+
+/*
+ * gss-sodium's import-once replay cache holds a bounded number of tokens
+ * until they expire, and every import adds one; capping the iterations of
+ * a transfer batch keeps a full run well inside it.  2000 round trips per
+ * batch are plenty for a stable median.
+ */
+#define TRANSFER_MAX_N 2000
+#define NO_CAP ((size_t)1 << 30)
+
+/* ---- settings -------------------------------------------------------------- */
+
+static struct {
+	int batches;		/* B */
+	double batch_ns;	/* the duration a batch of N iterations aims at */
+	const char *csv_path;
+	const char *krb5_target;
+	const char *sodium_target;
+	int verbose;
+} settings = { 15, 30e6, NULL, "host@localhost", "host@localhost", 0 };
+
+/* ---- what is measured ------------------------------------------------------ */
+
+enum outcome { DONE, UNAVAILABLE, FAILED };
+
+/*
+ * Runs n iterations of one operation on `state` with messages of `size`
+ * bytes and adds the time they took, in nanoseconds, to *ns.  The operation
+ * decides what is inside the clock: a handshake leaves out deleting the
+ * contexts it made, everything else times its whole loop.
+ */
+typedef enum outcome (*op_fn)(void *state, size_t size, size_t n, double *ns);
+
+struct measurement {
+	enum outcome outcome;
+	double us;		/* median time per iteration */
+	double min_us, max_us;	/* fastest and slowest batch, for --verbose */
+	size_t n;		/* iterations per batch */
+};
+
+/* Two ends of one security context, both in this process. */
+struct pair {
+	gss_ctx_id_t initiator;
+	gss_ctx_id_t acceptor;
+};
+
+struct mech {
+	const char *label;
+	gss_OID_desc oid;
+	const char *target_text;
+	gss_name_t target;
+	gss_cred_id_t initiator_cred;
+	gss_cred_id_t acceptor_cred;
+	struct pair traffic;	/* carries the wrap and MIC rows */
+	struct pair transfer;	/* its acceptor is exported and imported */
+	size_t token_size;	/* the last exported context token */
+	int ready;		/* credentials and both pairs were set up */
+};
+
+/* libsodium's side: keys, a nonce counter, and room for the outputs. */
+struct floor_state {
+	unsigned char aead_key[crypto_aead_chacha20poly1305_ietf_KEYBYTES];
+	unsigned char box_key[crypto_secretbox_KEYBYTES];
+	unsigned char box_nonce[crypto_secretbox_NONCEBYTES];
+	unsigned char secret[HANDSHAKE_FLOOR_DH][crypto_scalarmult_SCALARBYTES];
+	unsigned char public[HANDSHAKE_FLOOR_DH][crypto_scalarmult_BYTES];
+	unsigned long long sequence;
+	unsigned char sealed[MAX_MESSAGE + crypto_aead_chacha20poly1305_ietf_ABYTES];
+	unsigned char opened[MAX_MESSAGE];
+};
+
+/* The message every operation protects, random bytes. */
+static unsigned char message[MAX_MESSAGE];
+
+static gss_OID_desc krb5_oid = { 9, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02" };
+static gss_OID_desc sodium_oid = { GSS_SODIUM_MECH_OID_DER_LENGTH,
+				   (void *)GSS_SODIUM_MECH_OID_DER };
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* ---- errors ---------------------------------------------------------------- */
+
+/* Appends the mechglue's sentences for one kind of status code to stderr. */
+static void print_status(OM_uint32 code, int type, gss_OID mech_oid)
+{
+	OM_uint32 minor, context = 0;
+	gss_buffer_desc text = GSS_C_EMPTY_BUFFER;
+
+	do {
+		if (GSS_ERROR(gss_display_status(&minor, code, type, mech_oid, &context, &text)))
+			return;
+		fprintf(stderr, "; %.*s", (int)text.length, (char *)text.value);
+		gss_release_buffer(&minor, &text);
+	} while (context != 0);
+}
+
+static void report(const struct mech *m, const char *call, OM_uint32 major, OM_uint32 minor)
+{
+	fprintf(stderr, "bench: %s: %s failed (major 0x%x)", m->label, call, major);
+	print_status(major, GSS_C_GSS_CODE, GSS_C_NO_OID);
+	if (minor != 0)
+		print_status(minor, GSS_C_MECH_CODE, (gss_OID)&m->oid);
+	fputc('\n', stderr);
+}
+
+static void complain(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("bench: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int same_bytes(const gss_buffer_desc *b, const void *bytes, size_t size)
+{
+	return b->length == size && memcmp(b->value, bytes, size) == 0;
+}
+
+/* ---- contexts -------------------------------------------------------------- */
+
+static void delete_pair(struct pair *p)
+{
+	OM_uint32 minor;
+
+	if (p->initiator != GSS_C_NO_CONTEXT)
+		gss_delete_sec_context(&minor, &p->initiator, GSS_C_NO_BUFFER);
+	if (p->acceptor != GSS_C_NO_CONTEXT)
+		gss_delete_sec_context(&minor, &p->acceptor, GSS_C_NO_BUFFER);
+}
+
+/*
+ * Passes tokens between initiator and acceptor until both say COMPLETE.
+ * Written for any number of legs, so it does not assume that mutual
+ * authentication takes exactly one round trip in either mechanism.
+ */
+static int establish(const struct mech *m, struct pair *p)
+{
+	gss_buffer_desc to_acceptor = GSS_C_EMPTY_BUFFER, to_initiator = GSS_C_EMPTY_BUFFER;
+	OM_uint32 imajor = GSS_S_CONTINUE_NEEDED, amajor = GSS_S_CONTINUE_NEEDED;
+	OM_uint32 minor, ignored;
+	int step;
+
+	for (step = 0; step < MAX_ROUNDS; step++) {
+		if (imajor == GSS_S_CONTINUE_NEEDED) {
+			imajor = gss_init_sec_context(&minor, m->initiator_cred, &p->initiator,
+						      m->target, (gss_OID)&m->oid, CONTEXT_FLAGS, 0,
+						      GSS_C_NO_CHANNEL_BINDINGS,
+						      step == 0 ? GSS_C_NO_BUFFER : &to_initiator,
+						      NULL, &to_acceptor, NULL, NULL);
+			gss_release_buffer(&ignored, &to_initiator);
+			if (GSS_ERROR(imajor)) {
+				report(m, "gss_init_sec_context", imajor, minor);
+				break;
+			}
+		}
+		if (to_acceptor.length > 0) {
+			amajor = gss_accept_sec_context(&minor, &p->acceptor, m->acceptor_cred,
+							&to_acceptor, GSS_C_NO_CHANNEL_BINDINGS,
+							NULL, NULL, &to_initiator, NULL, NULL, NULL);
+			gss_release_buffer(&ignored, &to_acceptor);
+			if (GSS_ERROR(amajor)) {
+				report(m, "gss_accept_sec_context", amajor, minor);
+				break;
+			}
+		}
+		if (imajor == GSS_S_COMPLETE && amajor == GSS_S_COMPLETE &&
+		    to_initiator.length == 0)
+			return 1;
+		if (to_initiator.length == 0 && imajor == GSS_S_CONTINUE_NEEDED) {
+			complain("%s: the initiator waits for a token the acceptor did not send",
+				 m->label);
+			break;
+		}
+	}
+	if (step == MAX_ROUNDS)
+		complain("%s: no context after %d rounds", m->label, MAX_ROUNDS);
+	gss_release_buffer(&ignored, &to_acceptor);
+	gss_release_buffer(&ignored, &to_initiator);
+	return 0;
+}
+
+static int acquire(struct mech *m, gss_cred_usage_t usage, gss_cred_id_t *cred)
+{
+	gss_OID_set_desc only = { 1, &m->oid };
+	OM_uint32 major, minor;
+
+	major = gss_acquire_cred(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &only, usage,
+				 cred, NULL, NULL);
+	if (GSS_ERROR(major))
+		report(m, usage == GSS_C_INITIATE ? "gss_acquire_cred (initiator)"
+						  : "gss_acquire_cred (acceptor)", major, minor);
+	return !GSS_ERROR(major);
+}
+
+/* Both ends must have what was asked for, or the mechanisms would not be
+ * doing the same work. */
+static int has_all_flags(const struct mech *m, gss_ctx_id_t context)
+{
+	OM_uint32 major, minor, flags = 0;
+
+	major = gss_inquire_context(&minor, context, NULL, NULL, NULL, NULL, &flags, NULL, NULL);
+	if (GSS_ERROR(major)) {
+		report(m, "gss_inquire_context", major, minor);
+		return 0;
+	}
+	if ((flags & CONTEXT_FLAGS) != CONTEXT_FLAGS) {
+		complain("%s: the context has flags 0x%x, not all of 0x%x", m->label, flags,
+			 CONTEXT_FLAGS);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * The default credentials are acquired once, restricted to the one
+ * mechanism, so that a handshake measures the protocol (with krb5 still
+ * reading its cached service ticket from the ccache file each time) and not
+ * the mechglue's search for a default credential among all mechanisms.
+ */
+static int set_up(struct mech *m)
+{
+	gss_buffer_desc text = { strlen(m->target_text), (void *)m->target_text };
+	OM_uint32 major, minor;
+
+	major = gss_import_name(&minor, &text, GSS_C_NT_HOSTBASED_SERVICE, &m->target);
+	if (GSS_ERROR(major)) {
+		report(m, "gss_import_name", major, minor);
+		return 0;
+	}
+	m->ready = acquire(m, GSS_C_INITIATE, &m->initiator_cred) &&
+		   acquire(m, GSS_C_ACCEPT, &m->acceptor_cred) &&
+		   establish(m, &m->traffic) && establish(m, &m->transfer) &&
+		   has_all_flags(m, m->traffic.initiator) && has_all_flags(m, m->traffic.acceptor);
+	return m->ready;
+}
+
+static void tear_down(struct mech *m)
+{
+	OM_uint32 minor;
+
+	delete_pair(&m->traffic);
+	delete_pair(&m->transfer);
+	gss_release_cred(&minor, &m->initiator_cred);
+	gss_release_cred(&minor, &m->acceptor_cred);
+	gss_release_name(&minor, &m->target);
+}
+
+/* ---- operations through the mechglue ------------------------------------- */
+
+static enum outcome op_handshake(void *state, size_t size, size_t n, double *ns)
+{
+	struct mech *m = state;
+	struct pair p;
+	double start;
+	size_t i;
+	int ok;
+
+	(void)size;
+	for (i = 0; i < n; i++) {
+		p.initiator = p.acceptor = GSS_C_NO_CONTEXT;
+		start = now_ns();
+		ok = establish(m, &p);
+		*ns += now_ns() - start;
+		delete_pair(&p);
+		if (!ok)
+			return FAILED;
+	}
+	return DONE;
+}
+
+/*
+ * export(acceptor) -> token -> import(token) -> acceptor, n times: the
+ * imported context is exported again, so one established context serves
+ * every round trip.
+ */
+static enum outcome op_transfer(void *state, size_t size, size_t n, double *ns)
+{
+	struct mech *m = state;
+	gss_buffer_desc token = GSS_C_EMPTY_BUFFER;
+	OM_uint32 major, minor, ignored;
+	double start = now_ns();
+	size_t i;
+
+	(void)size;
+	for (i = 0; i < n; i++) {
+		major = gss_export_sec_context(&minor, &m->transfer.acceptor, &token);
+		if (major == GSS_S_UNAVAILABLE)
+			return UNAVAILABLE;
+		if (GSS_ERROR(major)) {
+			report(m, "gss_export_sec_context", major, minor);
+			return FAILED;
+		}
+		m->token_size = token.length;
+		major = gss_import_sec_context(&minor, &token, &m->transfer.acceptor);
+		gss_release_buffer(&ignored, &token);
+		if (major == GSS_S_UNAVAILABLE) {
+			complain("%s: export works but import is unavailable", m->label);
+			return UNAVAILABLE;
+		}
+		if (GSS_ERROR(major)) {
+			report(m, "gss_import_sec_context", major, minor);
+			return FAILED;
+		}
+	}
+	*ns += now_ns() - start;
+	return DONE;
+}
+
+/* One wrap from `from` unwrapped by `to`, checked for content and sealing. */
+static int wrap_reaches(const struct mech *m, gss_ctx_id_t from, gss_ctx_id_t to,
+			size_t size, int check_content)
+{
+	gss_buffer_desc plain = { size, message }, token = GSS_C_EMPTY_BUFFER;
+	gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
+	OM_uint32 major, minor, ignored;
+	int sealed = 0, ok = 0;
+
+	major = gss_wrap(&minor, from, 1, GSS_C_QOP_DEFAULT, &plain, &sealed, &token);
+	if (GSS_ERROR(major)) {
+		report(m, "gss_wrap", major, minor);
+	} else if (!sealed) {
+		complain("%s: gss_wrap did not seal the message", m->label);
+	} else {
+		major = gss_unwrap(&minor, to, &token, &out, &sealed, NULL);
+		if (major != GSS_S_COMPLETE)
+			report(m, "gss_unwrap", major, minor);
+		else if (!sealed || (check_content && !same_bytes(&out, message, size)))
+			complain("%s: gss_unwrap did not give the message back", m->label);
+		else
+			ok = 1;
+	}
+	gss_release_buffer(&ignored, &token);
+	gss_release_buffer(&ignored, &out);
+	return ok;
+}
+
+/* The initiator seals, the acceptor opens; the first message of each call
+ * is compared with what was sent, the rest only need to unwrap. */
+static enum outcome op_wrap(void *state, size_t size, size_t n, double *ns)
+{
+	struct mech *m = state;
+	double start = now_ns();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!wrap_reaches(m, m->traffic.initiator, m->traffic.acceptor, size, i == 0))
+			return FAILED;
+	*ns += now_ns() - start;
+	return DONE;
+}
+
+static enum outcome op_mic(void *state, size_t size, size_t n, double *ns)
+{
+	struct mech *m = state;
+	gss_buffer_desc text = { size, message }, mic = GSS_C_EMPTY_BUFFER;
+	OM_uint32 major, minor, ignored;
+	double start = now_ns();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		major = gss_get_mic(&minor, m->traffic.initiator, GSS_C_QOP_DEFAULT, &text, &mic);
+		if (GSS_ERROR(major)) {
+			report(m, "gss_get_mic", major, minor);
+			return FAILED;
+		}
+		major = gss_verify_mic(&minor, m->traffic.acceptor, &text, &mic, NULL);
+		gss_release_buffer(&ignored, &mic);
+		if (major != GSS_S_COMPLETE) {
+			report(m, "gss_verify_mic", major, minor);
+			return FAILED;
+		}
+	}
+	*ns += now_ns() - start;
+	return DONE;
+}
+
+/* The imported context must still talk to its initiator, both ways. */
+static int transfer_kept_context(const struct mech *m)
+{
+	return wrap_reaches(m, m->transfer.initiator, m->transfer.acceptor, 64, 1) &&
+	       wrap_reaches(m, m->transfer.acceptor, m->transfer.initiator, 64, 1);
+}
+
+/* ---- the floor: libsodium alone ------------------------------------------ */
+
+/* gss-sodium's nonce: four zero bytes and the little-endian sequence number. */
+static void next_nonce(struct floor_state *f,
+		       unsigned char nonce[crypto_aead_chacha20poly1305_ietf_NPUBBYTES])
+{
+	unsigned long long seq = f->sequence++;
+	int i;
+
+	memset(nonce, 0, 4);
+	for (i = 0; i < 8; i++)
+		nonce[4 + i] = (unsigned char)(seq >> (8 * i));
+}
+
+/* Seals `plain_len` bytes of the message with `ad_len` bytes of it as
+ * associated data, and opens the result again. */
+static int aead_round_trip(struct floor_state *f, size_t plain_len, size_t ad_len)
+{
+	unsigned char nonce[crypto_aead_chacha20poly1305_ietf_NPUBBYTES];
+	unsigned long long sealed_len, opened_len;
+
+	next_nonce(f, nonce);
+	crypto_aead_chacha20poly1305_ietf_encrypt(f->sealed, &sealed_len, message, plain_len,
+						  message, ad_len, NULL, nonce, f->aead_key);
+	return crypto_aead_chacha20poly1305_ietf_decrypt(f->opened, &opened_len, NULL,
+							 f->sealed, sealed_len, message, ad_len,
+							 nonce, f->aead_key) == 0 &&
+	       opened_len == plain_len;
+}
+
+/* Floor of wrap+unwrap: the message sealed and opened. */
+static enum outcome floor_wrap(void *state, size_t size, size_t n, double *ns)
+{
+	struct floor_state *f = state;
+	double start = now_ns();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!aead_round_trip(f, size, 0))
+			return FAILED;
+	*ns += now_ns() - start;
+	return memcmp(f->opened, message, size) == 0 ? DONE : FAILED;
+}
+
+/* Floor of get_mic+verify_mic: a tag over the message, nothing encrypted. */
+static enum outcome floor_mic(void *state, size_t size, size_t n, double *ns)
+{
+	struct floor_state *f = state;
+	double start = now_ns();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!aead_round_trip(f, 0, size))
+			return FAILED;
+	*ns += now_ns() - start;
+	return DONE;
+}
+
+/* Floor of export+import: a context's worth of bytes sealed and opened. */
+static enum outcome floor_transfer(void *state, size_t size, size_t n, double *ns)
+{
+	struct floor_state *f = state;
+	double start = now_ns();
+	size_t i;
+
+	(void)size;
+	for (i = 0; i < n; i++) {
+		crypto_secretbox_easy(f->sealed, message, EXPORT_FLOOR_BYTES, f->box_nonce,
+				      f->box_key);
+		if (crypto_secretbox_open_easy(f->opened, f->sealed,
+					       EXPORT_FLOOR_BYTES + crypto_secretbox_MACBYTES,
+					       f->box_nonce, f->box_key) != 0)
+			return FAILED;
+	}
+	*ns += now_ns() - start;
+	return DONE;
+}
+
+/* Floor of the handshake: see HANDSHAKE_FLOOR_DH. */
+static enum outcome floor_handshake(void *state, size_t size, size_t n, double *ns)
+{
+	struct floor_state *f = state;
+	unsigned char shared[crypto_scalarmult_BYTES], ephemeral[crypto_scalarmult_BYTES];
+	double start = now_ns();
+	size_t i;
+	int k;
+
+	(void)size;
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < HANDSHAKE_FLOOR_KEYGEN; k++)
+			crypto_scalarmult_base(ephemeral, f->secret[k]);
+		for (k = 0; k < HANDSHAKE_FLOOR_DH; k++)
+			if (crypto_scalarmult(shared, f->secret[k], f->public[k]) != 0)
+				return FAILED;
+	}
+	*ns += now_ns() - start;
+	return DONE;
+}
+
+static void floor_set_up(struct floor_state *f)
+{
+	int k;
+
+	memset(f, 0, sizeof(*f));
+	crypto_aead_chacha20poly1305_ietf_keygen(f->aead_key);
+	crypto_secretbox_keygen(f->box_key);
+	randombytes_buf(f->box_nonce, sizeof(f->box_nonce));
+	/* Each DH meets a real peer key, as in the handshake. */
+	for (k = 0; k < HANDSHAKE_FLOOR_DH; k++) {
+		unsigned char peer[crypto_scalarmult_SCALARBYTES];
+
+		randombytes_buf(f->secret[k], sizeof(f->secret[k]));
+		randombytes_buf(peer, sizeof(peer));
+		crypto_scalarmult_base(f->public[k], peer);
+	}
+}
+
+/* ---- measurement ----------------------------------------------------------- */
+
+static int compare_doubles(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, int count)
+{
+	qsort(v, (size_t)count, sizeof(*v), compare_doubles);
+	return count % 2 ? v[count / 2] : (v[count / 2 - 1] + v[count / 2]) / 2;
+}
+
+/*
+ * Doubles N until a batch lasts half the target, then scales it to the
+ * target.  The doubling runs are the warm-up proper: caches, branch
+ * predictors and the CPU clock settle before anything is kept.
+ */
+static enum outcome calibrate(op_fn op, void *state, size_t size, size_t max_n, size_t *n)
+{
+	enum outcome outcome;
+	double ns = 0, scaled;
+
+	for (*n = 1;; *n *= 2) {
+		ns = 0;
+		if ((outcome = op(state, size, *n, &ns)) != DONE)
+			return outcome;
+		if (ns >= settings.batch_ns / 2 || *n >= max_n)
+			break;
+	}
+	scaled = (double)*n * settings.batch_ns / (ns > 0 ? ns : 1);
+	*n = scaled < 1 ? 1 : scaled > (double)max_n ? max_n : (size_t)scaled;
+	return DONE;
+}
+
+static struct measurement measure(op_fn op, void *state, size_t size, size_t max_n)
+{
+	struct measurement m = { DONE, 0, 0, 0, 0 };
+	double per_iteration[MAX_BATCHES], ns;
+	int b;
+
+	/* A first run apart: for krb5 it fetches the service ticket. */
+	ns = 0;
+	if ((m.outcome = op(state, size, 2, &ns)) != DONE ||
+	    (m.outcome = calibrate(op, state, size, max_n, &m.n)) != DONE)
+		return m;
+	for (b = 0; b < settings.batches; b++) {
+		ns = 0;
+		if ((m.outcome = op(state, size, m.n, &ns)) != DONE)
+			return m;
+		per_iteration[b] = ns / (double)m.n / 1000;
+	}
+	m.us = median(per_iteration, settings.batches);	/* sorts */
+	m.min_us = per_iteration[0];
+	m.max_us = per_iteration[settings.batches - 1];
+	return m;
+}
+
+/* ---- the table ------------------------------------------------------------- */
+
+enum column { KRB5, SODIUM, FLOOR, COLUMNS };
+
+static const char *const column_label[COLUMNS] = { "krb5", "sodium", "floor" };
+
+struct row {
+	const char *operation;
+	size_t size;		/* message bytes; 0 where it means nothing */
+	op_fn mech_op;
+	op_fn floor_op;
+	size_t max_n;		/* most iterations per batch through the mechglue */
+	int has_token;
+	struct measurement cell[COLUMNS];
+	size_t token_size[2];	/* krb5, sodium; 0 when none was made */
+};
+
+static struct row rows[] = {
+	{ .operation = "handshake", .mech_op = op_handshake, .floor_op = floor_handshake,
+	  .max_n = NO_CAP },
+	{ .operation = "export+import", .mech_op = op_transfer, .floor_op = floor_transfer,
+	  .max_n = TRANSFER_MAX_N, .has_token = 1 },
+	{ .operation = "wrap+unwrap", .size = 64, .mech_op = op_wrap, .floor_op = floor_wrap,
+	  .max_n = NO_CAP },
+	{ .operation = "wrap+unwrap", .size = 1024, .mech_op = op_wrap, .floor_op = floor_wrap,
+	  .max_n = NO_CAP },
+	{ .operation = "wrap+unwrap", .size = 65536, .mech_op = op_wrap, .floor_op = floor_wrap,
+	  .max_n = NO_CAP },
+	{ .operation = "get_mic+verify_mic", .size = 1024, .mech_op = op_mic,
+	  .floor_op = floor_mic, .max_n = NO_CAP },
+};
+#define N_ROWS (sizeof(rows) / sizeof(rows[0]))
+
+static void say_progress(const struct row *r, enum column c)
+{
+	const struct measurement *m = &r->cell[c];
+
+	if (settings.verbose && m->outcome == DONE)
+		fprintf(stderr, "bench: %-6s %-18s %6zu: N=%zu, batches %.3f..%.3f us\n",
+			column_label[c], r->operation, r->size, m->n, m->min_us, m->max_us);
+}
+
+static void measure_mech(struct row *r, enum column c, struct mech *m)
+{
+	if (!m->ready) {
+		r->cell[c].outcome = FAILED;
+		return;
+	}
+	r->cell[c] = measure(r->mech_op, m, r->size, r->max_n);
+	if (r->has_token && r->cell[c].outcome == DONE) {
+		r->token_size[c] = m->token_size;
+		if (!transfer_kept_context(m)) {
+			complain("%s: the imported context does not work", m->label);
+			r->cell[c].outcome = FAILED;
+		}
+	}
+	say_progress(r, c);
+}
+
+/* Row by row, the three columns in turn, so that a change of machine load or
+ * CPU clock during the run lands on all three alike. */
+static void measure_all(struct mech *krb5, struct mech *sodium, struct floor_state *f)
+{
+	size_t i;
+
+	for (i = 0; i < N_ROWS; i++) {
+		measure_mech(&rows[i], KRB5, krb5);
+		measure_mech(&rows[i], SODIUM, sodium);
+		/* The cap is for the mechanisms' sake; libsodium alone has none. */
+		rows[i].cell[FLOOR] = measure(rows[i].floor_op, f, rows[i].size, NO_CAP);
+		say_progress(&rows[i], FLOOR);
+	}
+}
+
+static int has_value(const struct measurement *m)
+{
+	return m->outcome == DONE;
+}
+
+/* A cell of the printed table: the number, or why there is none. */
+static void format_time(char *out, size_t len, const struct measurement *m)
+{
+	if (m->outcome == DONE)
+		snprintf(out, len, "%.2f", m->us);
+	else
+		snprintf(out, len, "%s", m->outcome == UNAVAILABLE ? "unavailable" : "failed");
+}
+
+static void format_ratio(char *out, size_t len, const struct measurement *num,
+			 const struct measurement *den)
+{
+	if (has_value(num) && has_value(den) && den->us > 0)
+		snprintf(out, len, "%.2f", num->us / den->us);
+	else
+		snprintf(out, len, "-");
+}
+
+static void format_count(char *out, size_t len, size_t value)
+{
+	if (value > 0)
+		snprintf(out, len, "%zu", value);
+	else
+		snprintf(out, len, "-");
+}
+
+static void print_table(void)
+{
+	char t[COLUMNS][32], ratio[2][32], size[32], token[2][32];
+	size_t i;
+	int c;
+
+	printf("Median of %d batches of N iterations (a batch ~%.0f ms); times in "
+	       "microseconds per operation.\n\n", settings.batches, settings.batch_ns / 1e6);
+	/* "µs" is two bytes of UTF-8 and one column wide: one more byte of width. */
+	printf("%-19s %6s %13s %13s %13s %13s %13s %15s %15s\n", "operation", "size",
+	       "krb5 (µs)", "sodium (µs)", "floor (µs)", "sodium/krb5", "sodium/floor",
+	       "krb5 export B", "sodium export B");
+	for (i = 0; i < N_ROWS; i++) {
+		const struct row *r = &rows[i];
+
+		for (c = 0; c < COLUMNS; c++)
+			format_time(t[c], sizeof(t[c]), &r->cell[c]);
+		format_ratio(ratio[0], sizeof(ratio[0]), &r->cell[SODIUM], &r->cell[KRB5]);
+		format_ratio(ratio[1], sizeof(ratio[1]), &r->cell[SODIUM], &r->cell[FLOOR]);
+		format_count(size, sizeof(size), r->size);
+		format_count(token[0], sizeof(token[0]), r->token_size[KRB5]);
+		format_count(token[1], sizeof(token[1]), r->token_size[SODIUM]);
+		printf("%-19s %6s %12s %12s %12s %13s %13s %15s %15s\n", r->operation, size,
+		       t[KRB5], t[SODIUM], t[FLOOR], ratio[0], ratio[1], token[0], token[1]);
+	}
+	printf("\nfloor = libsodium alone: handshake %d crypto_scalarmult + %d "
+	       "crypto_scalarmult_base;\nexport+import crypto_secretbox_easy + open_easy of "
+	       "%d bytes; wrap+unwrap ChaCha20-Poly1305 (IETF)\nseal + open of the message; "
+	       "MIC the same with an empty plaintext and the message as\nassociated data.  "
+	       "Export token sizes are what gss_export_sec_context returns.\n",
+	       HANDSHAKE_FLOOR_DH, HANDSHAKE_FLOOR_KEYGEN, EXPORT_FLOOR_BYTES);
+}
+
+/* CSV: the table's columns, plain numbers, empty where there is none. */
+static void csv_number(FILE *f, int present, double value, const char *format)
+{
+	fputc(',', f);
+	if (present)
+		fprintf(f, format, value);
+}
+
+static int write_csv(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	size_t i;
+
+	if (f == NULL) {
+		complain("cannot write %s", path);
+		return 0;
+	}
+	fprintf(f, "operation,size_bytes,krb5_us,sodium_us,floor_us,sodium_over_krb5,"
+		   "sodium_over_floor,krb5_export_token_bytes,sodium_export_token_bytes\n");
+	for (i = 0; i < N_ROWS; i++) {
+		const struct row *r = &rows[i];
+		const struct measurement *k = &r->cell[KRB5], *s = &r->cell[SODIUM],
+					 *fl = &r->cell[FLOOR];
+
+		fputs(r->operation, f);
+		csv_number(f, r->size > 0, (double)r->size, "%.0f");
+		csv_number(f, has_value(k), k->us, "%.4f");
+		csv_number(f, has_value(s), s->us, "%.4f");
+		csv_number(f, has_value(fl), fl->us, "%.4f");
+		csv_number(f, has_value(s) && has_value(k), s->us / k->us, "%.4f");
+		csv_number(f, has_value(s) && has_value(fl), s->us / fl->us, "%.4f");
+		csv_number(f, r->token_size[KRB5] > 0, (double)r->token_size[KRB5], "%.0f");
+		csv_number(f, r->token_size[SODIUM] > 0, (double)r->token_size[SODIUM], "%.0f");
+		fputc('\n', f);
+	}
+	if (fclose(f) != 0) {
+		complain("cannot write %s", path);
+		return 0;
+	}
+	return 1;
+}
+
+/* Any FAILED cell fails the run; UNAVAILABLE is a state of the mechanism. */
+static int all_measured(void)
+{
+	size_t i;
+	int c;
+
+	for (i = 0; i < N_ROWS; i++)
+		for (c = 0; c < COLUMNS; c++)
+			if (rows[i].cell[c].outcome == FAILED)
+				return 0;
+	return 1;
+}
+
+/* ---- command line ------------------------------------------------------- */
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: bench [--quick] [--batches B] [--csv FILE] [--krb5-target SERVICE@HOST]\n"
+		"             [--sodium-target SERVICE@HOST] [--verbose]\n"
+		"Times krb5 and gss-sodium through MIT's mechglue against libsodium alone.\n"
+		"  --quick          3 batches of ~5 ms: a smoke test, not a measurement\n"
+		"  --batches B      batches per operation (default 15, at most %d)\n"
+		"  --csv FILE       also write the table as CSV\n"
+		"  --krb5-target    acceptor name for krb5 (default host@localhost)\n"
+		"  --sodium-target  acceptor name for gss-sodium (default host@localhost)\n"
+		"  --verbose        N and the fastest and slowest batch of each cell, on stderr\n",
+		MAX_BATCHES);
+}
+
+static int parse_args(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "quick", no_argument, NULL, 'q' },
+		{ "batches", required_argument, NULL, 'b' },
+		{ "csv", required_argument, NULL, 'c' },
+		{ "krb5-target", required_argument, NULL, 'k' },
+		{ "sodium-target", required_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int opt, batches = -1;
+	char *end;
+
+	while ((opt = getopt_long(argc, argv, "qb:c:k:s:vh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'q':
+			settings.batches = 3;
+			settings.batch_ns = 5e6;
+			break;
+		case 'b':
+			batches = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || batches < 1 || batches > MAX_BATCHES) {
+				complain("--batches wants 1 to %d", MAX_BATCHES);
+				return 0;
+			}
+			break;
+		case 'c':
+			settings.csv_path = optarg;
+			break;
+		case 'k':
+			settings.krb5_target = optarg;
+			break;
+		case 's':
+			settings.sodium_target = optarg;
+			break;
+		case 'v':
+			settings.verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return 0;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 0;
+	}
+	if (batches > 0)	/* after --quick, whatever the order */
+		settings.batches = batches;
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	static struct floor_state alone;	/* large: not on the stack */
+	struct mech krb5, sodium;
+	int ok;
+
+	if (!parse_args(argc, argv))
+		return 2;
+	if (sodium_init() < 0) {
+		complain("libsodium cannot be initialised");
+		return 1;
+	}
+	randombytes_buf(message, sizeof(message));
+	/* The members not named are null: GSS_C_NO_NAME, GSS_C_NO_CREDENTIAL
+	 * and GSS_C_NO_CONTEXT. */
+	krb5 = (struct mech){ .label = "krb5", .oid = krb5_oid,
+			      .target_text = settings.krb5_target };
+	sodium = (struct mech){ .label = "sodium", .oid = sodium_oid,
+				.target_text = settings.sodium_target };
+
+	/* A mechanism that cannot be set up leaves its column "failed"; the
+	 * other one is still measured. */
+	set_up(&krb5);
+	set_up(&sodium);
+	floor_set_up(&alone);
+	measure_all(&krb5, &sodium, &alone);
+	print_table();
+	ok = all_measured();
+	if (settings.csv_path != NULL && !write_csv(settings.csv_path))
+		ok = 0;
+	tear_down(&krb5);
+	tear_down(&sodium);
+	return ok ? 0 : 1;
+}
