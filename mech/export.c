@@ -30,7 +30,6 @@
 #include "status.h"
 #include "trace.h"
 
-#define KEY_LABEL "gss-sodium export v1"
 #define STATE_MAX SM_SECMEM_LARGE_SLOT_SIZE
 
 /* ---- nonces -------------------------------------------------------------- */
@@ -121,20 +120,6 @@ OM_uint32 sm_export_header_parse(OM_uint32 *minor, const void *token, size_t len
 		return bad_shape(minor, "is shorter than its header and tag");
 	h->sealed_len = r.left;
 	return sm_ok(minor);
-}
-
-/* The box key: keyed BLAKE2b-256 (key = keyring key) of a label and the
- * header, so a changed header opens nothing. */
-static void box_key(const unsigned char *ring_key, const unsigned char *header,
-		    unsigned char out[crypto_secretbox_KEYBYTES])
-{
-	crypto_generichash_state st;
-
-	crypto_generichash_init(&st, ring_key, SM_SEAL_KEY_BYTES, crypto_secretbox_KEYBYTES);
-	crypto_generichash_update(&st, (const unsigned char *)KEY_LABEL, sizeof(KEY_LABEL) - 1);
-	crypto_generichash_update(&st, header, SM_EXPORT_HEADER_BYTES);
-	crypto_generichash_final(&st, out, crypto_secretbox_KEYBYTES);
-	sodium_memzero(&st, sizeof(st));
 }
 
 /* ---- the serialized context --------------------------------------------- */
@@ -250,7 +235,7 @@ static OM_uint32 seal(OM_uint32 *minor, const struct sm_context *ctx,
 	if (out != NULL) {
 		sm_writer_init_fixed(&w, out, SM_EXPORT_HEADER_BYTES);
 		write_header(&w, &h);
-		box_key(key->key, out, k);
+		sm_seal_key_for_header(key, out, SM_EXPORT_HEADER_BYTES, k);
 		crypto_secretbox_easy(out + SM_EXPORT_HEADER_BYTES, state, sw.len, h.nonce, k);
 		sodium_memzero(k, sizeof(k));
 	}
@@ -308,7 +293,7 @@ OM_uint32 sm_export_context(OM_uint32 *minor, struct sm_context **context,
 
 /* Open the box into locked memory; returns the state's length or 0. */
 static size_t open_box(const struct sm_export_header *h, const unsigned char *sealed,
-		       const unsigned char *ring_key, unsigned char *state)
+		       const struct sm_seal_key *key, unsigned char *state)
 {
 	unsigned char k[crypto_secretbox_KEYBYTES];
 	size_t len = h->sealed_len - crypto_secretbox_MACBYTES;
@@ -316,7 +301,7 @@ static size_t open_box(const struct sm_export_header *h, const unsigned char *se
 
 	if (len > STATE_MAX)
 		return 0;
-	box_key(ring_key, h->bytes, k);
+	sm_seal_key_for_header(key, h->bytes, SM_EXPORT_HEADER_BYTES, k);
 	failed = crypto_secretbox_open_easy(state, sealed, h->sealed_len, h->nonce, k) != 0;
 	sodium_memzero(k, sizeof(k));
 	return failed ? 0 : len;
@@ -374,7 +359,7 @@ OM_uint32 sm_import_context(OM_uint32 *minor, const gss_buffer_desc *token,
 	} else if ((state = sm_secmem_alloc(STATE_MAX)) == NULL) {
 		major = sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
 	} else if ((state_len = open_box(&h, (const unsigned char *)token->value +
-					 SM_EXPORT_HEADER_BYTES, key->key, state)) == 0) {
+					 SM_EXPORT_HEADER_BYTES, key, state)) == 0) {
 		major = sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_SEALED_TOKEN_FORGED, NULL);
 	}
 	sm_keyring_release(ring);

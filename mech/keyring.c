@@ -18,6 +18,7 @@
 
 #define MAX_FIELDS 4
 #define RETIRED_WORD "retired"
+#define DERIVATION_LABEL "gss-sodium export v1"
 
 void sm_timestamp_format(time_t t, char out[SM_TIMESTAMP_CHARS + 1])
 {
@@ -155,8 +156,10 @@ void sm_keyring_clear(struct sm_keyring *ring)
 {
 	size_t i;
 
-	for (i = 0; i < ring->count; i++)
+	for (i = 0; i < ring->count; i++) {
 		sm_secmem_free(ring->keys[i].key);
+		sm_secmem_free(ring->keys[i].derivation);
+	}
 	free(ring->keys);
 	ring->keys = NULL;
 	ring->count = 0;
@@ -195,14 +198,23 @@ OM_uint32 sm_keyring_parse(OM_uint32 *minor, const char *path, const char *text,
 			return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_FILE_SYNTAX,
 				       "%s line %u: %s", path, line, why);
 		}
-		bigger = realloc(ring->keys, (ring->count + 1) * sizeof(*bigger));
+		k.key = key;
+		k.derivation = sm_secmem_alloc(sizeof(crypto_generichash_state));
+		bigger = k.derivation == NULL ? NULL
+			 : realloc(ring->keys, (ring->count + 1) * sizeof(*bigger));
 		if (bigger == NULL) {
 			sm_secmem_free(key);
+			sm_secmem_free(k.derivation);
 			sm_keyring_clear(ring);
 			return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
 		}
+		/* Keying BLAKE2b costs a block: do it once per key. */
+		crypto_generichash_init((crypto_generichash_state *)k.derivation, key,
+					SM_SEAL_KEY_BYTES, SM_SEAL_KEY_BYTES);
+		crypto_generichash_update((crypto_generichash_state *)k.derivation,
+					  (const unsigned char *)DERIVATION_LABEL,
+					  sizeof(DERIVATION_LABEL) - 1);
 		ring->keys = bigger;
-		k.key = key;
 		ring->keys[ring->count++] = k;
 	}
 	return sm_ok(minor);
@@ -223,6 +235,17 @@ OM_uint32 sm_keyring_load(OM_uint32 *minor, const char *path, int must_exist,
 	major = sm_keyring_parse(minor, path, text, len, ring);
 	sm_file_release(text, len);
 	return major;
+}
+
+void sm_seal_key_for_header(const struct sm_seal_key *key, const unsigned char *header,
+			    size_t header_len, unsigned char out[SM_SEAL_KEY_BYTES])
+{
+	crypto_generichash_state st;
+
+	memcpy(&st, key->derivation, sizeof(st));
+	crypto_generichash_update(&st, header, header_len);
+	crypto_generichash_final(&st, out, SM_SEAL_KEY_BYTES);
+	sodium_memzero(&st, sizeof(st));
 }
 
 const struct sm_seal_key *sm_keyring_find(const struct sm_keyring *ring, uint32_t id)

@@ -20,7 +20,15 @@ struct sm_seal_key {
 	unsigned char *key;	/* locked slot */
 	time_t created;
 	int retired;
+	/* BLAKE2b keyed with `key` and fed the label, ready for a header;
+	 * in a locked slot, made when the keyring is parsed. */
+	unsigned char *derivation;
 };
+
+/* The secretbox key for a token with this header: BLAKE2b-256 keyed with
+ * the keyring key, of the label "gss-sodium export v1" and the header. */
+void sm_seal_key_for_header(const struct sm_seal_key *key, const unsigned char *header,
+			    size_t header_len, unsigned char out[SM_SEAL_KEY_BYTES]);
 
 struct sm_keyring {
 	size_t count;
