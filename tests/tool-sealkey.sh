@@ -177,8 +177,11 @@ sys.stdout.buffer.write(a.export())' "$MECH_OID" >token 2>err ||
 	check "inspect never prints a key" \
 		sh -c 'for k in $(cut -d" " -f2 ring) $(cut -d" " -f2 keytab identity); do
 			grep -qF "$k" out && exit 1; done; exit 0'
+	# The "expired:" line counts down, so it is left out of the comparison.
 	check "inspect reads standard input by default and for '-'" \
-		sh -c "\"$tool\" inspect <token | cmp - out && \"$tool\" inspect - <token | cmp - out"
+		sh -c "grep -v '^expired:' out >out.fixed &&
+		       \"$tool\" inspect <token | grep -v '^expired:' | cmp - out.fixed &&
+		       \"$tool\" inspect - <token | grep -v '^expired:' | cmp - out.fixed"
 	"$tool" inspect bare >out 2>err
 	rc=$?
 	check "inspect on the bare token exits 0" test $rc -eq 0
