@@ -386,8 +386,8 @@ OM_uint32 gss_display_status(OM_uint32 *minor, OM_uint32 status_value,
 		return sm_fail(minor, GSS_S_BAD_STATUS, GSS_SODIUM_S_BAD_STATUS_TYPE, NULL);
 	sentence = sm_status_sentence(status_value);
 	if (sentence == NULL) {
-		snprintf(unknown, sizeof(unknown),
-			 "gss-sodium: unknown minor status code %u", status_value);
+		snprintf(unknown, sizeof(unknown), "%s %u",
+			 sm_status_generic(GSS_SODIUM_S_UNKNOWN_CODE), status_value);
 		sentence = unknown;
 	}
 	output->value = strdup(sentence);

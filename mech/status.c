@@ -52,7 +52,7 @@ static const char *const generic_sentences[] = {
 	[GSS_SODIUM_S_SETTINGS_BAD_VALUE - GSS_SODIUM_MINOR_BASE] =
 		"gss-sodium: the settings file gives a setting a value it cannot take",
 	[GSS_SODIUM_S_BAD_CRED_STORE - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the credential store names a key this mechanism does not know",
+		"gss-sodium: the credential store gives a gss-sodium key more than once",
 	[GSS_SODIUM_S_BAD_USAGE - GSS_SODIUM_MINOR_BASE] =
 		"gss-sodium: the credential usage is not initiate, accept or both",
 	[GSS_SODIUM_S_CRED_HAS_MECH - GSS_SODIUM_MINOR_BASE] =
@@ -62,7 +62,7 @@ static const char *const generic_sentences[] = {
 	[GSS_SODIUM_S_BAD_STATUS_TYPE - GSS_SODIUM_MINOR_BASE] =
 		"gss-sodium: only mechanism status codes can be displayed by the mechanism",
 	[GSS_SODIUM_S_UNKNOWN_CODE - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: unknown minor status code",
+		"gss-sodium: unknown minor status code",	/* followed by the code */
 	[GSS_SODIUM_S_BAD_TOKEN - GSS_SODIUM_MINOR_BASE] =
 		"gss-sodium: the token is malformed or truncated",
 	[GSS_SODIUM_S_BAD_VERSION - GSS_SODIUM_MINOR_BASE] =
