@@ -1,0 +1,465 @@
+/*
+ * gss-sodium sealkey: add, list, retire and prune the keys of the keyring
+ * that seals exported contexts.  Edits lock the keyring's directory; retire
+ * and prune replace the file atomically.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "files.h"
+#include "keyfile.h"
+#include "keyring.h"
+#include "secmem.h"
+#include "tool.h"
+
+/* Sealing keys are written with the keyfile's base64 helper. */
+_Static_assert(SM_SEAL_KEY_BYTES == SM_KEY_BYTES, "sealing keys are 32 bytes");
+
+static const char sealkey_usage[] =
+	"usage: gss-sodium sealkey new [-f FILE]\n"
+	"       gss-sodium sealkey list [-f FILE]\n"
+	"       gss-sodium sealkey retire ID [-f FILE]\n"
+	"       gss-sodium sealkey prune [-f FILE]\n"
+	"\n"
+	"Manage the sealing keyring, whose lines are 'ID KEY-BASE64 CREATED [retired]'.\n"
+	"The key with the highest ID that is not retired seals new exported contexts;\n"
+	"every key that is not retired opens them.\n"
+	"\n"
+	"  new     add a key with the highest ID plus one, which seals from now on;\n"
+	"          print its ID on standard output (FILE is created with mode 0600)\n"
+	"  list    print 'ID CREATED STATUS' for each key, STATUS being 'sealing',\n"
+	"          'opens' or 'retired' (key bytes are never shown)\n"
+	"  retire  stop key ID from opening tokens; if it was sealing, the next\n"
+	"          highest key that is not retired seals instead\n"
+	"  prune   remove the lines of retired keys\n"
+	"\n"
+	"FILE defaults to $GSS_SODIUM_SEALKEYS, else /etc/gss/sodium/sealkeys.\n"
+	"retire and prune replace FILE atomically, keeping comments, owner and mode.\n";
+
+/* A keyring opened for an edit: locked, read once and validated, so the
+ * text that is changed is the text that was checked. */
+struct keyring_file {
+	char path[PATH_MAX];
+	int dir_fd;
+	char *text;
+	size_t len;
+	struct sm_keyring ring;
+};
+
+/* Serialise the tool's edits of keyrings: two 'sealkey new' at once would
+ * pick the same ID, which makes the keyring unusable, and a key appended
+ * during a rewrite would be lost.  The directory is locked because a
+ * rewrite replaces the file; its descriptor also syncs the rename. */
+static int lock_directory(const char *path)
+{
+	char dir[PATH_MAX], *slash;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';		/* a file in / */
+	else
+		*slash = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && flock(fd, LOCK_EX) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0)
+		fprintf(stderr, "gss-sodium: %s: cannot lock its directory %s: %s\n", path,
+			dir, strerror(errno));
+	return fd;
+}
+
+static void close_keyring(struct keyring_file *kf)
+{
+	sm_keyring_clear(&kf->ring);
+	sm_file_release(kf->text, kf->len);	/* the text holds keys: wiped */
+	kf->text = NULL;
+	if (kf->dir_fd >= 0)
+		close(kf->dir_fd);
+	kf->dir_fd = -1;
+}
+
+/* Lock, read and validate the keyring at kf->path; the checks are those of
+ * sm_keyring_load(): no malformed line, not open to other users. */
+static int open_keyring(struct keyring_file *kf, int must_exist)
+{
+	OM_uint32 minor;
+
+	kf->text = NULL;
+	kf->len = 0;
+	kf->ring.count = 0;
+	kf->ring.keys = NULL;
+	kf->dir_fd = lock_directory(kf->path);
+	if (kf->dir_fd < 0)
+		return EXIT_PROBLEM;
+	if (GSS_ERROR(sm_file_read(&minor, SM_FILE_SEALKEYS, kf->path, must_exist,
+				   &kf->text, &kf->len)) ||
+	    (kf->text != NULL &&
+	     GSS_ERROR(sm_keyring_parse(&minor, kf->path, kf->text, kf->len, &kf->ring)))) {
+		close_keyring(kf);
+		return report(minor);
+	}
+	return 0;
+}
+
+/* The arguments of a sealkey subcommand, and the keyring's path from
+ * '-f FILE' or the defaults; only retire takes an operand (the ID). */
+static int sealkey_arguments(int argc, char **argv, int takes_id, struct arguments *a,
+			     char *path)
+{
+	int rc = parse_arguments(argc, argv, sealkey_usage, a);
+
+	if (rc != 0 || a->help)
+		return rc;
+	if (a->name != NULL && !takes_id)
+		return usage_error(sealkey_usage, "unexpected argument '%s'", a->name);
+	return file_path(SM_FILE_SEALKEYS, a->file, path);
+}
+
+/* Everything that holds the new key's bytes, in one locked slot that
+ * sm_secmem_free() wipes. */
+struct fresh_key {
+	unsigned char key[SM_SEAL_KEY_BYTES];
+	char base64[SM_KEY_BASE64_CHARS + 1];
+	char line[SM_KEY_BASE64_CHARS + SM_TIMESTAMP_CHARS + 16];
+};
+
+/* The line of a new key with `id`, made now; its length, or -1. */
+static int make_key_line(uint32_t id, struct fresh_key *k)
+{
+	char created[SM_TIMESTAMP_CHARS + 1];
+
+	randombytes_buf(k->key, sizeof(k->key));
+	sm_key_to_base64(k->key, k->base64);
+	sm_timestamp_format(time(NULL), created);
+	return snprintf(k->line, sizeof(k->line), "%u %s %s\n", id,
+			k->base64, created);
+}
+
+static int cmd_sealkey_new(int argc, char **argv)
+{
+	struct keyring_file kf;
+	struct fresh_key *k;
+	struct arguments a;
+	uint32_t id = 0;
+	size_t i;
+	int rc, len;
+
+	rc = sealkey_arguments(argc, argv, 0, &a, kf.path);
+	if (rc != 0 || a.help)
+		return a.help ? (fputs(sealkey_usage, stdout), 0) : rc;
+	if (make_parent_directories(kf.path) != 0) {
+		fprintf(stderr, "gss-sodium: %s: cannot create its directory: %s\n",
+			kf.path, strerror(errno));
+		return EXIT_PROBLEM;
+	}
+	/* Refuse to add to a file the mechanism would refuse to read. */
+	rc = open_keyring(&kf, 0);
+	if (rc != 0)
+		return rc;
+	for (i = 0; i < kf.ring.count; i++)
+		if (kf.ring.keys[i].id > id)
+			id = kf.ring.keys[i].id;
+	k = id < UINT32_MAX ? sm_secmem_alloc(sizeof(*k)) : NULL;
+	if (k == NULL) {
+		if (id == UINT32_MAX)
+			fprintf(stderr, "gss-sodium: %s already holds key %u, the highest ID there is\n",
+				kf.path, id);
+		else
+			fprintf(stderr, "gss-sodium: out of memory\n");
+		close_keyring(&kf);
+		return EXIT_PROBLEM;
+	}
+	len = make_key_line(++id, k);
+	if (len < 0 || append_key(kf.path, k->line, (size_t)len) != 0) {
+		fprintf(stderr, "gss-sodium: %s: cannot add the key: %s\n", kf.path,
+			strerror(errno));
+		rc = EXIT_PROBLEM;
+	} else {
+		printf("%u\n", id);
+		fprintf(stderr, "gss-sodium: added sealing key %u to %s; it seals new exports\n",
+			id, kf.path);
+	}
+	sm_secmem_free(k);
+	close_keyring(&kf);
+	return rc;
+}
+
+static const char *key_status(const struct sm_seal_key *key,
+			      const struct sm_seal_key *sealing)
+{
+	return key->retired ? "retired" : key == sealing ? "sealing" : "opens";
+}
+
+static int cmd_sealkey_list(int argc, char **argv)
+{
+	const struct sm_seal_key *sealing;
+	char path[PATH_MAX], created[SM_TIMESTAMP_CHARS + 1];
+	struct sm_keyring ring;
+	struct arguments a;
+	OM_uint32 minor;
+	size_t i;
+	int rc;
+
+	rc = sealkey_arguments(argc, argv, 0, &a, path);
+	if (rc != 0 || a.help)
+		return a.help ? (fputs(sealkey_usage, stdout), 0) : rc;
+	if (GSS_ERROR(sm_keyring_load(&minor, path, 1, &ring)))
+		return report(minor);
+	sealing = sm_keyring_sealing_key(&ring);
+	for (i = 0; i < ring.count; i++) {
+		sm_timestamp_format(ring.keys[i].created, created);
+		printf("%u %s %s\n", ring.keys[i].id, created,
+		       key_status(&ring.keys[i], sealing));
+	}
+	if (sealing == NULL)
+		fprintf(stderr, "gss-sodium: %s holds no key that seals new exports; add one with 'gss-sodium sealkey new -f %s'\n",
+			path, path);
+	sm_keyring_clear(&ring);
+	return 0;
+}
+
+/* An ID operand, written as in the keyring: 1 to 4294967295, no sign, no
+ * leading zero. */
+static int parse_key_id(const char *text, uint32_t *id)
+{
+	unsigned long long v = 0;
+	size_t i, len = strlen(text);
+
+	if (len == 0 || len > 10 || text[0] == '0')
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (text[i] < '0' || text[i] > '9')
+			return 0;
+		v = v * 10 + (unsigned)(text[i] - '0');
+	}
+	if (v > UINT32_MAX)
+		return 0;
+	*id = (uint32_t)v;
+	return 1;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return 0;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 1;
+}
+
+/* Where ' retired' goes in a key line: after its last field, before any
+ * trailing blanks or comment, so that a comment stays a comment. */
+static size_t fields_end(const char *line, size_t len)
+{
+	const char *hash = memchr(line, '#', len);
+	size_t end = hash != NULL ? (size_t)(hash - line) : len;
+
+	while (end > 0 && (line[end - 1] == ' ' || line[end - 1] == '\t' ||
+			   line[end - 1] == '\r'))
+		end--;
+	return end;
+}
+
+enum keyring_edit { EDIT_RETIRE, EDIT_PRUNE };
+
+/* Write the keyring text to fd, every line verbatim but the one edited:
+ * key `id` gains ' retired' (EDIT_RETIRE) or retired keys go (EDIT_PRUNE). */
+static int write_edited(int fd, const char *text, size_t len, enum keyring_edit edit,
+			uint32_t id)
+{
+	const char *p = text, *end = text + len, *nl;
+	size_t line_len, with_nl, cut;
+	uint32_t line_id;
+	int retired, ok = 1;
+
+	for (; ok && p < end; p += with_nl) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		line_len = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+		with_nl = line_len + (nl != NULL);
+		if (sm_keyring_line(p, line_len, &line_id, &retired) != 1)
+			ok = write_all(fd, p, with_nl);
+		else if (edit == EDIT_PRUNE && retired)
+			continue;
+		else if (edit == EDIT_RETIRE && line_id == id) {
+			cut = fields_end(p, line_len);
+			ok = write_all(fd, p, cut) && write_all(fd, " retired", 8) &&
+			     write_all(fd, p + cut, with_nl - cut);
+		} else
+			ok = write_all(fd, p, with_nl);
+	}
+	return ok;
+}
+
+/* Give the new file the owner, group and permissions of the one it
+ * replaces, before a key is written to it, so that a service account or
+ * group that reads the keyring still can.  World bits were refused when the
+ * keyring was read. */
+static int keep_owner_and_mode(int fd, const struct stat *st)
+{
+	struct stat now;
+
+	if (fstat(fd, &now) != 0)
+		return 0;
+	if ((now.st_uid != st->st_uid || now.st_gid != st->st_gid) &&
+	    fchown(fd, st->st_uid, st->st_gid) != 0)
+		return 0;
+	return fchmod(fd, st->st_mode & (S_IRWXU | S_IRWXG)) == 0;
+}
+
+/* Replace the keyring with its edited text: a temporary file in the same
+ * directory (mode 0600 from mkstemp until it takes the old file's mode),
+ * synced, then renamed over it, so readers see the old file or the new. */
+static int rewrite_keyring(const struct keyring_file *kf, enum keyring_edit edit,
+			   uint32_t id)
+{
+	char tmp[PATH_MAX];
+	struct stat st;
+	int fd = -1, ok, saved;
+
+	if (lstat(kf->path, &st) != 0 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "gss-sodium: %s is not a regular file (a symbolic link?); edit the file itself\n",
+			kf->path);
+		return EXIT_PROBLEM;
+	}
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", kf->path) >= (int)sizeof(tmp)) {
+		fprintf(stderr, "gss-sodium: %s: the name is too long for a temporary file beside it\n",
+			kf->path);
+		return EXIT_PROBLEM;
+	}
+	ok = (fd = mkstemp(tmp)) >= 0 && keep_owner_and_mode(fd, &st) &&
+	     write_edited(fd, kf->text, kf->len, edit, id) && fsync(fd) == 0;
+	if (fd >= 0 && close(fd) != 0)
+		ok = 0;
+	if (ok && rename(tmp, kf->path) != 0)
+		ok = 0;
+	if (!ok) {
+		saved = errno;
+		if (fd >= 0)
+			unlink(tmp);
+		fprintf(stderr, "gss-sodium: %s: cannot replace it: %s; it was not changed\n",
+			kf->path, strerror(saved));
+		return EXIT_PROBLEM;
+	}
+	fsync(kf->dir_fd);	/* make the rename itself durable */
+	return 0;
+}
+
+/* Retire key `id` in the open keyring and say what seals from now on. */
+static int retire_key(struct keyring_file *kf, uint32_t id)
+{
+	const struct sm_seal_key *before = sm_keyring_sealing_key(&kf->ring), *after;
+	struct sm_seal_key *key = NULL;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < kf->ring.count; i++)
+		if (kf->ring.keys[i].id == id)
+			key = &kf->ring.keys[i];
+	if (key == NULL) {
+		fprintf(stderr, "gss-sodium: %s holds no key %u\n", kf->path, id);
+		return EXIT_PROBLEM;
+	}
+	if (key->retired) {
+		fprintf(stderr, "gss-sodium: key %u in %s is already retired\n",
+			id, kf->path);
+		return 0;
+	}
+	rc = rewrite_keyring(kf, EDIT_RETIRE, id);
+	if (rc != 0)
+		return rc;
+	key->retired = 1;
+	after = sm_keyring_sealing_key(&kf->ring);
+	fprintf(stderr, "gss-sodium: retired key %u in %s; tokens sealed with it no longer open\n",
+		id, kf->path);
+	if (before == key && after != NULL)
+		fprintf(stderr, "gss-sodium: key %u seals new exports now\n",
+			after->id);
+	else if (before == key)
+		fprintf(stderr, "gss-sodium: no key is left to seal new exports; they fail until 'gss-sodium sealkey new -f %s'\n",
+			kf->path);
+	return 0;
+}
+
+static int cmd_sealkey_retire(int argc, char **argv)
+{
+	struct keyring_file kf;
+	struct arguments a;
+	uint32_t id;
+	int rc;
+
+	rc = sealkey_arguments(argc, argv, 1, &a, kf.path);
+	if (rc != 0 || a.help)
+		return a.help ? (fputs(sealkey_usage, stdout), 0) : rc;
+	if (a.name == NULL)
+		return usage_error(sealkey_usage, "%s", "sealkey retire needs an ID");
+	if (!parse_key_id(a.name, &id))
+		return usage_error(sealkey_usage, "'%s' is not a key ID (1 to 4294967295)", a.name);
+	rc = open_keyring(&kf, 1);
+	if (rc != 0)
+		return rc;
+	rc = retire_key(&kf, id);
+	close_keyring(&kf);
+	return rc;
+}
+
+static int cmd_sealkey_prune(int argc, char **argv)
+{
+	struct keyring_file kf;
+	struct arguments a;
+	size_t i, retired = 0;
+	int rc;
+
+	rc = sealkey_arguments(argc, argv, 0, &a, kf.path);
+	if (rc != 0 || a.help)
+		return a.help ? (fputs(sealkey_usage, stdout), 0) : rc;
+	rc = open_keyring(&kf, 1);
+	if (rc != 0)
+		return rc;
+	for (i = 0; i < kf.ring.count; i++)
+		retired += kf.ring.keys[i].retired;
+	if (retired == 0)
+		fprintf(stderr, "gss-sodium: %s holds no retired key; nothing to remove\n", kf.path);
+	else if ((rc = rewrite_keyring(&kf, EDIT_PRUNE, 0)) == 0)
+		fprintf(stderr, "gss-sodium: removed %zu retired key%s from %s\n", retired,
+			retired == 1 ? "" : "s", kf.path);
+	close_keyring(&kf);
+	return rc;
+}
+
+static const struct command sealkey_commands[] = {
+	{ "new", cmd_sealkey_new },
+	{ "list", cmd_sealkey_list },
+	{ "retire", cmd_sealkey_retire },
+	{ "prune", cmd_sealkey_prune },
+};
+
+int cmd_sealkey(int argc, char **argv)
+{
+	return dispatch(sealkey_commands, sizeof(sealkey_commands) / sizeof(sealkey_commands[0]),
+			argc, argv, sealkey_usage);
+}
