@@ -403,6 +403,51 @@ static void context_through_the_mechglue(void)
 	gss_release_name(&minor, &target);
 }
 
+/* One handshake through the mechglue with the given flags and bindings on
+ * each side; returns the acceptor's major status. */
+static OM_uint32 handshake(OM_uint32 flags, gss_channel_bindings_t init_cb,
+			   gss_channel_bindings_t acc_cb, gss_name_t *src)
+{
+	gss_name_t target = import("HTTP@web.example", &nt_hostbased);
+	gss_ctx_id_t ictx = GSS_C_NO_CONTEXT, actx = GSS_C_NO_CONTEXT;
+	gss_buffer_desc t1 = GSS_C_EMPTY_BUFFER, t2 = GSS_C_EMPTY_BUFFER;
+	OM_uint32 major, minor;
+
+	major = gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &ictx, target, &mech, flags,
+				     0, init_cb, GSS_C_NO_BUFFER, NULL, &t1, NULL, NULL);
+	if (major == GSS_S_CONTINUE_NEEDED)
+		major = gss_accept_sec_context(&minor, &actx, GSS_C_NO_CREDENTIAL, &t1, acc_cb,
+					       src, NULL, &t2, NULL, NULL, NULL);
+	gss_release_buffer(&minor, &t1);
+	gss_release_buffer(&minor, &t2);
+	gss_delete_sec_context(&minor, &ictx, GSS_C_NO_BUFFER);
+	gss_delete_sec_context(&minor, &actx, GSS_C_NO_BUFFER);
+	gss_release_name(&minor, &target);
+	return major;
+}
+
+static void bindings_and_anonymity(void)
+{
+	struct gss_channel_bindings_struct a, b;
+	gss_name_t src = GSS_C_NO_NAME;
+	OM_uint32 minor;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	a.application_data.value = (void *)"tls-server-end-point:1";
+	a.application_data.length = 22;
+	b.application_data.value = (void *)"tls-server-end-point:2";
+	b.application_data.length = 22;
+	check(handshake(0, &a, &a, NULL) == GSS_S_COMPLETE,
+	      "equal channel bindings: the acceptor completes");
+	check(handshake(0, &a, &b, NULL) == GSS_S_BAD_BINDINGS,
+	      "different channel bindings: GSS_S_BAD_BINDINGS");
+	check(handshake(GSS_C_ANON_FLAG, GSS_C_NO_CHANNEL_BINDINGS, GSS_C_NO_CHANNEL_BINDINGS,
+			&src) == GSS_S_UNAUTHORIZED,
+	      "an anonymous initiator is refused (allow_anonymous = no)");
+	gss_release_name(&minor, &src);
+}
+
 int main(void)
 {
 	if (getenv("PROBE_DIR") == NULL) {
@@ -418,6 +463,7 @@ int main(void)
 #endif
 	bad_file_gives_a_sentence();
 	context_through_the_mechglue();
+	bindings_and_anonymity();
 	printf("1..%d\n", tests_run);
 	return tests_failed == 0 ? 0 : 1;
 }
