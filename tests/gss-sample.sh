@@ -20,14 +20,6 @@ export GSS_MECH_CONFIG="$scratch/mech" GSS_SODIUM_KEYTAB="$scratch/keytab" \
 	GSS_SODIUM_CONF="$scratch/sodium.conf" GSS_SODIUM_SEALKEYS="$scratch/sealkeys" \
 	GSS_SODIUM_TRACE="$scratch/trace"
 
-# A port nobody listens on, from a range unlikely to be in use.
-free_port() {
-	port=$((20000 + $$ % 20000))
-	while ss -ltnH "sport = :$port" | grep -q .; do
-		port=$((port + 1))
-	done
-	echo "$port"
-}
 
 # run_pair NAME "SERVER OPTIONS" [CLIENT OPTIONS...]: one gss-server -once
 # and one client.
@@ -39,16 +31,11 @@ run_pair() {
 	# shellcheck disable=SC2086
 	gss-server -port "$port" -once $server_options sample@localhost >"$scratch/server.out" 2>&1 &
 	server=$!
-	tries=0
-	until ss -ltnH "sport = :$port" | grep -q .; do
-		tries=$((tries + 1))
-		if [ $tries -gt 100 ] || ! kill -0 $server 2>/dev/null; then
-			not_ok "$name: gss-server did not start"
-			sed 's/^/# /' "$scratch/server.out"
-			return
-		fi
-		sleep 0.1
-	done
+	if ! wait_for_port "$port" $server; then
+		not_ok "$name: gss-server did not start"
+		sed 's/^/# /' "$scratch/server.out"
+		return
+	fi
 	timeout 30 gss-client -port "$port" -mech "$MECH_OID_BRACES" "$@" \
 		localhost sample@localhost "message $name" >"$scratch/client.out" 2>&1
 	client_rc=$?

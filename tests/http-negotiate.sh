@@ -80,14 +80,6 @@ printf 'mech %s\n' "$GSS_MECH"
 EOF
 chmod 755 "$server/whoami.cgi"
 
-# A port nobody listens on, from a range unlikely to be in use.
-free_port() {
-	port=$((20000 + $$ % 20000))
-	while ss -ltnH "sport = :$port" | grep -q .; do
-		port=$((port + 1))
-	done
-	echo "$port"
-}
 port=$(free_port)
 
 # Run as root, Apache's children take www-data's uid; they read the keys.
@@ -144,15 +136,10 @@ setsid env -u GSS_SODIUM_KEYTAB -u GSS_SODIUM_IDENTITY -u GSS_SODIUM_PEERS -u KR
 	KRB5_KTNAME="FILE:$server/no-keytab" \
 	apache2 -d "$server" -f "$server/httpd.conf" -DFOREGROUND >"$server/stdout.log" 2>&1 &
 apache=$!
-tries=0
-until ss -ltnH "sport = :$port" | grep -q .; do
-	tries=$((tries + 1))
-	if [ $tries -gt 100 ] || ! kill -0 $apache 2>/dev/null; then
-		sed 's/^/# /' "$server/stdout.log" "$server/error.log" 2>/dev/null
-		bail_out "apache2 did not start on 127.0.0.1:$port"
-	fi
-	sleep 0.1
-done
+if ! wait_for_port "$port" $apache; then
+	sed 's/^/# /' "$server/stdout.log" "$server/error.log" 2>/dev/null
+	bail_out "apache2 did not start on 127.0.0.1:$port"
+fi
 url=http://127.0.0.1:$port/whoami
 
 # fetch NAME IDENTITY-FILE CURL-OPTIONS...: one request by an initiator

@@ -51,5 +51,7 @@ make_scratch() {
 	trap 'rm -f "$tap_log"; rm -rf "$scratch"' EXIT
 }
 
+. "$abs_top_srcdir/scripts/ports.sh"
+
 tool="$abs_top_builddir/tools/gss-sodium"
 module="$abs_top_builddir/mech/.libs/mech_sodium.so"

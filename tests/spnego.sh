@@ -218,13 +218,6 @@ expect_fact() {
 }
 
 # ---- gss-server and gss-client ----------------------------------------------
-free_port() {
-	port=$((20000 + $$ % 20000))
-	while ss -ltnH "sport = :$port" | grep -q .; do
-		port=$((port + 1))
-	done
-	echo "$port"
-}
 
 # spnego_pair NAME SERVER-KEYTAB: gss-server -once with SERVER-KEYTAB as its
 # Kerberos keytab, and gss-client -spnego, both unmodified; sets client_rc
@@ -235,16 +228,11 @@ spnego_pair() {
 	KRB5_KTNAME="FILE:$2" gss-server -port "$port" -once host@localhost \
 		>"$scratch/server.out" 2>&1 &
 	server=$!
-	tries=0
-	until ss -ltnH "sport = :$port" | grep -q .; do
-		tries=$((tries + 1))
-		if [ $tries -gt 100 ] || ! kill -0 $server 2>/dev/null; then
-			echo "gss-server did not start" >"$scratch/client.out"
-			client_rc=255
-			return
-		fi
-		sleep 0.1
-	done
+	if ! wait_for_port "$port" $server; then
+		echo "gss-server did not start" >"$scratch/client.out"
+		client_rc=255
+		return
+	fi
 	timeout 30 gss-client -port "$port" -spnego localhost host@localhost \
 		"message $name" >"$scratch/client.out" 2>&1
 	client_rc=$?
