@@ -7,15 +7,8 @@
 # reads the same file there); the machine's own /etc/gss is never changed.
 . "$abs_top_srcdir/tests/lib.sh"
 
-[ -n "$HEIMDAL_GSSAPI" ] ||
-	skip_all "Heimdal's libgssapi is not installed (Debian package libgssapi3-heimdal)"
-[ "$(id -u)" -eq 0 ] || skip_all "needs root for unshare -m and a bind mount"
-[ -d /etc/gss ] || bail_out "/etc/gss does not exist to bind-mount over"
-make_scratch
-. "$abs_top_srcdir/tests/probe-setup.sh"
+heimdal_setup
 unset GSS_MECH_CONFIG
-mkdir "$scratch/etc-gss" && cp "$scratch/mech" "$scratch/etc-gss/mech" ||
-	bail_out "cannot write $scratch/etc-gss"
 
 mit="$abs_top_builddir/tests/crossglue_mit"
 heimdal="$abs_top_builddir/tests/crossglue_heimdal"

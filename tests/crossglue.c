@@ -17,17 +17,8 @@
 
 #include <gssapi/gssapi.h>
 
-#include "gssapi/gssapi_sodium.h"
+#include "glue.h"
 
-#ifdef PROBE_HEIMDAL
-#define GLUE "Heimdal"
-#else
-#define GLUE "MIT"
-#endif
-
-static gss_OID_desc mech = { GSS_SODIUM_MECH_OID_DER_LENGTH,
-			     (void *)GSS_SODIUM_MECH_OID_DER };
-static gss_OID_desc nt_hostbased = { 10, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x01\x04" };
 static const char *role;
 
 static int fail(const char *what, OM_uint32 major)

@@ -53,5 +53,19 @@ make_scratch() {
 
 . "$abs_top_srcdir/scripts/ports.sh"
 
+# heimdal_setup: skip unless Heimdal's library and root are here; make the
+# probe's key files (probe-setup.sh) and $scratch/etc-gss/mech, the file a
+# test bind-mounts over /etc/gss in a private mount namespace.
+heimdal_setup() {
+	[ -n "$HEIMDAL_GSSAPI" ] ||
+		skip_all "Heimdal's libgssapi is not installed (Debian package libgssapi3-heimdal)"
+	[ "$(id -u)" -eq 0 ] || skip_all "needs root for unshare -m and a bind mount"
+	[ -d /etc/gss ] || bail_out "/etc/gss does not exist to bind-mount over"
+	make_scratch
+	. "$abs_top_srcdir/tests/probe-setup.sh"
+	mkdir "$scratch/etc-gss" && cp "$scratch/mech" "$scratch/etc-gss/mech" ||
+		bail_out "cannot write $scratch/etc-gss"
+}
+
 tool="$abs_top_builddir/tools/gss-sodium"
 module="$abs_top_builddir/mech/.libs/mech_sodium.so"
