@@ -687,7 +687,9 @@ OM_uint32 sm_context_accept(OM_uint32 *minor, struct sm_cred *given,
 OM_uint32 sm_context_time(OM_uint32 *minor, const struct sm_context *ctx,
 			  OM_uint32 *time_rec)
 {
-	time_t left = ctx->expires - now();
+	time_t t = now();
+	/* Compared first, so the subtraction cannot overflow. */
+	time_t left = ctx->expires > t ? ctx->expires - t : 0;
 
 	if (ctx->state != SM_CTX_OPEN) {
 		if (time_rec != NULL)

@@ -20,6 +20,9 @@
 #define SM_KEY_PRF 64
 #define SM_CONTEXT_KEYS 96
 
+/* Expiry times past this (about the year 36800) are malformed. */
+#define SM_TIME_MAX ((time_t)1 << 40)
+
 enum sm_context_state {
 	SM_CTX_AWAITING_REPLY,	/* initiator: token 1 sent, token 2 awaited */
 	SM_CTX_OPEN,		/* established */

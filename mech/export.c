@@ -170,15 +170,17 @@ static OM_uint32 read_state(OM_uint32 *minor, const unsigned char *state, size_t
 {
 	const unsigned char *keys;
 	struct sm_reader r;
+	uint64_t expires;
 	uint8_t role;
 	OM_uint32 major;
 
 	sm_reader_init(&r, state, len);
 	role = sm_read_u8(&r);
 	ctx->flags = sm_read_u32be(&r);
-	ctx->expires = (time_t)sm_read_u64be(&r);
-	if (r.failed || role > 1)
+	expires = sm_read_u64be(&r);
+	if (r.failed || role > 1 || expires == 0 || expires > (uint64_t)SM_TIME_MAX)
 		return bad_shape(minor, "holds a malformed context");
+	ctx->expires = (time_t)expires;
 	ctx->initiator = role;
 	major = read_name(minor, &r, &ctx->initiator_name);
 	if (!GSS_ERROR(major))

@@ -187,6 +187,8 @@ OM_uint32 sm_wrap_iov(OM_uint32 *minor, struct sm_context *ctx, int conf_req,
 
 	major = sm_context_usable(minor, ctx, "gss_wrap_iov");
 	if (!GSS_ERROR(major))
+		major = sm_msg_can_send(minor, ctx);
+	if (!GSS_ERROR(major))
 		major = sm_msg_check_qop(minor, qop);
 	if (!GSS_ERROR(major))
 		major = classify(minor, iov, count, &l);

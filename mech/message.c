@@ -75,7 +75,7 @@ OM_uint32 sm_msg_read_header(OM_uint32 *minor, const struct sm_context *ctx,
 	if (r->failed)
 		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_BAD_TOKEN,
 			       "the %s token is shorter than its header", what);
-	if (h->id != want_id || filler != FILLER ||
+	if (h->id != want_id || filler != FILLER || h->seq == UINT64_MAX ||
 	    (h->flags & ~(SM_MSG_FLAG_SENT_BY_ACCEPTOR | SM_MSG_FLAG_SEALED)) != 0 ||
 	    (want_id == SM_MSG_TOKEN_MIC && (h->flags & SM_MSG_FLAG_SEALED)))
 		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_BAD_TOKEN,
@@ -117,6 +117,16 @@ static OM_uint32 integrity_tag(OM_uint32 *minor, const unsigned char *key,
 	return sm_ok(minor);
 }
 
+OM_uint32 sm_msg_can_send(OM_uint32 *minor, const struct sm_context *ctx)
+{
+	/* The last number is never sent (Noise reserves it), and the counter
+	 * never wraps: a nonce must not repeat under a key. */
+	if (ctx->send_seq == UINT64_MAX)
+		return sm_fail(minor, GSS_S_CONTEXT_EXPIRED, GSS_SODIUM_S_CONTEXT_EXPIRED,
+			       "the context has used all its sequence numbers; establish a new one");
+	return sm_ok(minor);
+}
+
 OM_uint32 sm_msg_too_long(OM_uint32 *minor, size_t len)
 {
 	if (len > MESSAGE_MAX)
@@ -134,6 +144,8 @@ OM_uint32 sm_get_mic(OM_uint32 *minor, struct sm_context *ctx, gss_qop_t qop,
 	token->length = 0;
 	token->value = NULL;
 	major = sm_context_usable(minor, ctx, "gss_get_mic");
+	if (!GSS_ERROR(major))
+		major = sm_msg_can_send(minor, ctx);
 	if (!GSS_ERROR(major))
 		major = sm_msg_check_qop(minor, qop);
 	if (!GSS_ERROR(major))
@@ -207,6 +219,8 @@ OM_uint32 sm_wrap(OM_uint32 *minor, struct sm_context *ctx, int conf_req,
 	output->length = 0;
 	output->value = NULL;
 	major = sm_context_usable(minor, ctx, "gss_wrap");
+	if (!GSS_ERROR(major))
+		major = sm_msg_can_send(minor, ctx);
 	if (!GSS_ERROR(major))
 		major = sm_msg_check_qop(minor, qop);
 	if (!GSS_ERROR(major))

@@ -40,6 +40,8 @@ OM_uint32 sm_msg_read_header(OM_uint32 *minor, const struct sm_context *ctx,
 OM_uint32 sm_msg_bad_signature(OM_uint32 *minor, const char *what);
 OM_uint32 sm_msg_check_qop(OM_uint32 *minor, gss_qop_t qop);
 OM_uint32 sm_msg_too_long(OM_uint32 *minor, size_t len);
+/* GSS_S_CONTEXT_EXPIRED once the send counter is used up. */
+OM_uint32 sm_msg_can_send(OM_uint32 *minor, const struct sm_context *ctx);
 
 /* After authentication: the replay window's verdict, and the QOP. */
 OM_uint32 sm_msg_accept_sequence(OM_uint32 *minor, struct sm_context *ctx,

@@ -87,8 +87,8 @@ static OM_uint32 user_name(OM_uint32 *minor, const char *text, size_t len,
 static OM_uint32 hostbased_name(OM_uint32 *minor, const char *text, size_t len,
 				int bare_service_ok, struct sm_name **out)
 {
-	char canon[SM_NAME_MAX + 2], host[HOST_NAME_MAX + 1];
-	const char *at = memchr(text, '@', len);
+	char canon[SM_NAME_MAX + 1], local_host[HOST_NAME_MAX + 1];
+	const char *at = memchr(text, '@', len), *host;
 	size_t service_len = at ? (size_t)(at - text) : len, host_len, i;
 	OM_uint32 major = check_chars(minor, text, len);
 
@@ -99,19 +99,21 @@ static OM_uint32 hostbased_name(OM_uint32 *minor, const char *text, size_t len,
 	if (at == NULL) {
 		if (!bare_service_ok)
 			return bad_syntax(minor, text, len, "has no host");
-		if (gethostname(host, sizeof(host)) != 0)
+		if (gethostname(local_host, sizeof(local_host)) != 0)
 			return bad_syntax(minor, text, len,
 					  "names no host and the local host name is unknown");
-		host[sizeof(host) - 1] = '\0';
+		local_host[sizeof(local_host) - 1] = '\0';
+		host = local_host;
 		host_len = strlen(host);
 	} else {
+		host = at + 1;
 		host_len = len - service_len - 1;
 		if (host_len == 0)
 			return bad_syntax(minor, text, len, "has no host after '@'");
-		if (memchr(at + 1, '@', host_len) != NULL)
+		if (memchr(host, '@', host_len) != NULL)
 			return bad_syntax(minor, text, len, "contains more than one '@'");
-		memcpy(host, at + 1, host_len);
 	}
+	/* Measured before anything is copied into canon. */
 	if (service_len + 1 + host_len > SM_NAME_MAX)
 		return bad_syntax(minor, text, len, "is longer than 255 bytes");
 	memcpy(canon, text, service_len);
@@ -186,6 +188,8 @@ OM_uint32 sm_name_import(OM_uint32 *minor, const gss_buffer_desc *buf,
 		return sm_name_anonymous(minor, out);
 	if (text == NULL && len != 0)
 		return bad_syntax(minor, "", 0, "is missing");
+	if (text == NULL)
+		text = "";	/* an empty name, refused below as such */
 	if (sm_oid_equal(type, &sm_nt_export_name))
 		return import_export_name(minor, buf, out);
 	/* Programs such as gss-sample's gss-server count the string's NUL in

@@ -521,6 +521,28 @@ START_TEST(replay_and_order_detection)
 }
 END_TEST
 
+/* Found by fuzzing: the send counter had no end, and after 2^64 - 1 would
+ * have reused nonces. */
+START_TEST(sequence_numbers_do_not_wrap)
+{
+	gss_buffer_desc msg = { 2, (void *)"hi" }, token, out;
+	struct pair p;
+	OM_uint32 minor;
+
+	fixture_files("", 1);
+	pair_establish(&p, 0, 0);
+	p.init->send_seq = UINT64_MAX - 1;
+	ck_assert_int_eq(sm_wrap(&minor, p.init, 1, 0, &msg, NULL, &token), GSS_S_COMPLETE);
+	ck_assert_int_eq(sm_unwrap(&minor, p.acc, &token, &out, NULL, NULL), GSS_S_COMPLETE);
+	free(out.value);
+	free(token.value);
+	ck_assert_int_eq(sm_wrap(&minor, p.init, 1, 0, &msg, NULL, &token), GSS_S_CONTEXT_EXPIRED);
+	ck_assert_int_eq(sm_get_mic(&minor, p.init, 0, &msg, &token), GSS_S_CONTEXT_EXPIRED);
+	ck_assert(unit_contains(sm_status_sentence(minor), "sequence numbers"));
+	pair_release(&p);
+}
+END_TEST
+
 START_TEST(wrap_size_limit)
 {
 	struct pair p;
@@ -726,6 +748,7 @@ Suite *unit_suite(void)
 	tcase_add_test(t, every_change_of_message_tokens_is_refused);
 	tcase_add_test(t, reflected_tokens_are_refused);
 	tcase_add_test(t, replay_and_order_detection);
+	tcase_add_test(t, sequence_numbers_do_not_wrap);
 	tcase_add_test(t, wrap_size_limit);
 	tcase_add_test(t, pseudo_random_agrees_on_both_sides);
 	tcase_add_test(t, iov_forms_match_wrap);

@@ -325,6 +325,26 @@ START_TEST(rotation_and_retirement)
 }
 END_TEST
 
+/* Found by fuzzing: an expiry near the ends of the time range made the
+ * remaining-time arithmetic overflow; such a state is malformed. */
+START_TEST(an_absurd_expiry_is_refused)
+{
+	gss_buffer_desc token;
+	struct pair p;
+	OM_uint32 minor;
+
+	make_files("import_once = no\n");
+	new_keyring();
+	pair_establish(&p, 0, 0);
+	p.acc->expires = INT64_MAX - 5;
+	token = export_ok(&p.acc);
+	ck_assert_int_eq(import_fails(&token, &minor), GSS_S_DEFECTIVE_TOKEN);
+	ck_assert(unit_contains(sm_status_sentence(minor), "malformed context"));
+	free(token.value);
+	pair_release(&p);
+}
+END_TEST
+
 START_TEST(export_failures_leave_the_context)
 {
 	gss_buffer_desc token, msg = { 2, (void *)"hi" }, out;
@@ -518,6 +538,7 @@ Suite *unit_suite(void)
 	tcase_add_test(t, a_header_change_gives_the_reason);
 	tcase_add_test(t, another_keyring_does_not_open_it);
 	tcase_add_test(t, rotation_and_retirement);
+	tcase_add_test(t, an_absurd_expiry_is_refused);
 	tcase_add_test(t, export_failures_leave_the_context);
 	tcase_add_test(t, expiry);
 	tcase_add_test(t, uid_binding);

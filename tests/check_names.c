@@ -93,6 +93,51 @@ START_TEST(a_trailing_nul_is_ignored)
 }
 END_TEST
 
+/* Found by fuzzing: a host longer than a host name buffer once overflowed
+ * the stack. */
+START_TEST(long_hosts_are_handled_whole)
+{
+	char text[300], expected[300];
+	struct sm_name *n;
+	OM_uint32 minor;
+	size_t i;
+
+	memcpy(text, "svc@", 4);
+	for (i = 4; i < 255; i++)
+		text[i] = (char)('A' + i % 26);
+	text[255] = '\0';
+	for (i = 0; i < 256; i++)
+		expected[i] = (char)tolower((unsigned char)text[i]);
+	n = import_ok(text, &sm_nt_hostbased_service);
+	ck_assert_str_eq(n->text, expected);
+	sm_name_free(&n);
+	n = import_ok(text, GSS_C_NO_OID);
+	ck_assert_str_eq(n->text, expected);
+	sm_name_free(&n);
+	text[255] = 'z';
+	text[256] = '\0';
+	ck_assert_int_eq(import_fails(text, 256, &sm_nt_hostbased_service, &minor),
+			 GSS_S_BAD_NAME);
+	ck_assert(unit_contains(sm_status_sentence(minor), "longer than 255 bytes"));
+}
+END_TEST
+
+/* Found by fuzzing: an empty buffer without a pointer. */
+START_TEST(empty_buffer_without_pointer)
+{
+	gss_buffer_desc none = { 0, NULL };
+	struct sm_name *n = NULL;
+	OM_uint32 minor;
+
+	ck_assert_int_eq(sm_name_import(&minor, &none, GSS_C_NO_OID, &n), GSS_S_BAD_NAME);
+	ck_assert_int_eq(sm_name_import(&minor, &none, &sm_nt_hostbased_service, &n),
+			 GSS_S_BAD_NAME);
+	ck_assert_int_eq(sm_name_import(&minor, &none, &sm_nt_user_name, &n), GSS_S_BAD_NAME);
+	ck_assert(unit_contains(sm_status_sentence(minor), "is empty"));
+	ck_assert_ptr_null(n);
+}
+END_TEST
+
 START_TEST(no_oid_means_canonical_form)
 {
 	struct sm_name *n = import_ok("imap@Mail", GSS_C_NO_OID);
@@ -290,6 +335,8 @@ Suite *unit_suite(void)
 	tcase_add_test(t, bare_service_gets_local_host);
 	tcase_add_test(t, user_names);
 	tcase_add_test(t, a_trailing_nul_is_ignored);
+	tcase_add_test(t, long_hosts_are_handled_whole);
+	tcase_add_test(t, empty_buffer_without_pointer);
 	tcase_add_test(t, no_oid_means_canonical_form);
 	tcase_add_test(t, bad_names_are_refused_with_a_sentence);
 	tcase_add_test(t, unknown_name_type);

@@ -1,0 +1,57 @@
+/*
+ * gss_accept_sec_context (sm_context_accept) on a first context token,
+ * with the test-only keytab (HTTP@web and host@web) and peers file (alice
+ * and the two services).
+ *
+ * The first input byte sets the acceptor's policy for this input (the
+ * FUZZ_ACC_* bits: allow_anonymous, allow_unknown_initiators, channel
+ * bindings given by the acceptor); the rest is the token.  The random
+ * stream is reset per input, so the acceptor's ephemeral key, and so any
+ * outcome, depends on the input alone.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "fuzz_common.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	fuzz_setup();
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	gss_buffer_desc token, reply = GSS_C_EMPTY_BUFFER;
+	struct sm_context *ctx = NULL;
+	struct sm_name *src = NULL;
+	size_t mark = fuzz_secmem_mark();
+	OM_uint32 major, minor, lifetime;
+	int local, open;
+
+	if (size < 1)
+		return 0;
+	token.value = (void *)(data + 1);
+	token.length = size - 1;
+	major = fuzz_accept_token(data[0] & FUZZ_ACC_BITS, &token, &ctx, &reply, &src);
+	if (!GSS_ERROR(major)) {
+		if (ctx == NULL || reply.length == 0 || src == NULL)
+			fuzz_die("accept succeeded without a context, a reply or a name");
+		sm_context_inquire(&minor, ctx, NULL, NULL, &lifetime, NULL, &local, &open);
+		if (local || !open)
+			fuzz_die("accept succeeded with a context that is not an open acceptor's");
+	} else if (ctx != NULL || reply.value != NULL || src != NULL) {
+		fuzz_die("accept failed (major %#x) but returned a context, a reply or a name",
+			 major);
+	}
+	free(reply.value);
+	sm_name_free(&src);
+	sm_context_free(&ctx);
+	fuzz_secmem_check(mark, "accept");
+	return 0;
+}

@@ -1,0 +1,489 @@
+/* Shared by the fuzzing harnesses and the seed generator (fuzz_common.h). */
+#include "config.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "fuzz_common.h"
+#include "init.h"
+#include "keyfile.h"
+#include "keyring.h"
+#include "secmem.h"
+#include "status.h"
+#include "test_only_keys.h"
+
+void fuzz_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("fuzz: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+static int verbose = -1;
+
+void fuzz_report(const char *call, OM_uint32 major, OM_uint32 minor)
+{
+	const char *v;
+
+	if (verbose < 0) {
+		v = getenv("FUZZ_VERBOSE");
+		verbose = v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
+	}
+	if (!verbose)
+		return;
+	if (GSS_ERROR(major))
+		fprintf(stderr, "fuzz: %s: major %#x: %s\n", call, major, sm_status_sentence(minor));
+	else
+		fprintf(stderr, "fuzz: %s: major %#x (ok)\n", call, major);
+}
+
+/* ---- a deterministic random stream ---------------------------------------- */
+
+/*
+ * libsodium draws every random byte through this implementation, installed
+ * before sodium_init(): block i of the stream after a reset is ChaCha20
+ * keyed with BLAKE2b-256(seed || i).  Only for fuzzing: it makes a token
+ * made by the seed generator authentic in a harness, and a crash
+ * reproducible from its input alone.
+ */
+static unsigned char rng_seed[32];
+static uint64_t rng_block;
+
+void fuzz_rng_reset(const char *label)
+{
+	static const char prefix[] = "gss-sodium fuzz TEST-ONLY random stream: ";
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, NULL, 0, sizeof(rng_seed));
+	crypto_generichash_update(&st, (const unsigned char *)prefix, sizeof(prefix) - 1);
+	crypto_generichash_update(&st, (const unsigned char *)label, strlen(label));
+	crypto_generichash_final(&st, rng_seed, sizeof(rng_seed));
+	rng_block = 0;
+}
+
+static void rng_buf(void *buf, size_t size)
+{
+	unsigned char counter[8], seed[randombytes_SEEDBYTES];
+	crypto_generichash_state st;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		counter[i] = (unsigned char)(rng_block >> (8 * i));
+	rng_block++;
+	crypto_generichash_init(&st, NULL, 0, sizeof(seed));
+	crypto_generichash_update(&st, rng_seed, sizeof(rng_seed));
+	crypto_generichash_update(&st, counter, sizeof(counter));
+	crypto_generichash_final(&st, seed, sizeof(seed));
+	randombytes_buf_deterministic(buf, size, seed);
+}
+
+static uint32_t rng_random(void)
+{
+	uint32_t v;
+
+	rng_buf(&v, sizeof(v));
+	return v;
+}
+
+static uint32_t rng_uniform(const uint32_t upper)
+{
+	uint32_t min, v;
+
+	if (upper < 2)
+		return 0;
+	min = (1U + ~upper) % upper;	/* 2**32 mod upper */
+	do
+		v = rng_random();
+	while (v < min);
+	return v % upper;
+}
+
+static const char *rng_name(void)
+{
+	return "gss-sodium-fuzz-deterministic";
+}
+
+static void rng_stir(void)
+{
+}
+
+static int rng_close(void)
+{
+	return 0;
+}
+
+static struct randombytes_implementation rng_implementation = {
+	rng_name, rng_random, rng_stir, rng_uniform, rng_buf, rng_close
+};
+
+/* ---- the temporary directory and its files ------------------------------- */
+
+#define MAX_FILES 8
+static char tmpdir[PATH_MAX];
+static char file_paths[MAX_FILES][PATH_MAX];
+static int file_count;
+
+const char *fuzz_tmpdir(void)
+{
+	return tmpdir;
+}
+
+static const char *write_file(const char *name, const char *text, mode_t mode)
+{
+	char *path;
+	size_t len = strlen(text);
+	int fd;
+
+	if (file_count == MAX_FILES)
+		fuzz_die("too many files");
+	path = file_paths[file_count++];
+	if (snprintf(path, PATH_MAX, "%s/%s", tmpdir, name) >= PATH_MAX)
+		fuzz_die("temporary path too long");
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len || fchmod(fd, mode) != 0 ||
+	    close(fd) != 0)
+		fuzz_die("cannot write %s", path);
+	return path;
+}
+
+static void remove_tmpdir(void)
+{
+	int i;
+
+	for (i = 0; i < file_count; i++)
+		unlink(file_paths[i]);
+	if (tmpdir[0] != '\0')
+		rmdir(tmpdir);
+}
+
+static void public_base64(const char *private_b64, char out[SM_KEY_BASE64_CHARS + 1])
+{
+	unsigned char priv[SM_KEY_BYTES], pub[SM_KEY_BYTES];
+	size_t got = 0;
+
+	if (sodium_base642bin(priv, sizeof(priv), private_b64, strlen(private_b64), NULL,
+			      &got, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    got != SM_KEY_BYTES)
+		fuzz_die("bad test key %s", private_b64);
+	crypto_scalarmult_base(pub, priv);
+	sodium_memzero(priv, sizeof(priv));
+	sm_key_to_base64(pub, out);
+}
+
+/* ---- setup ----------------------------------------------------------------- */
+
+static struct sm_cred *alice_cred, *mallory_cred, *acceptor_cred;
+static struct sm_name *service_names[2];
+static struct gss_channel_bindings_struct bindings;
+
+static struct sm_name *make_name(const char *text)
+{
+	struct sm_name *n;
+	OM_uint32 minor;
+
+	if (GSS_ERROR(sm_name_from_canonical(&minor, text, strlen(text), &n)))
+		fuzz_die("name %s: %s", text, sm_status_sentence(minor));
+	return n;
+}
+
+void fuzz_setup(void)
+{
+	static int done;
+	char alice[SM_KEY_BASE64_CHARS + 1], http[SM_KEY_BASE64_CHARS + 1];
+	char host[SM_KEY_BASE64_CHARS + 1], text[1024 + PATH_MAX];
+	struct sm_cred_files mallory_files = { NULL, NULL, NULL };
+	const struct sm_keyring *ring;
+	const char *base = getenv("TMPDIR");
+	char path[PATH_MAX];
+	OM_uint32 minor;
+
+	if (done++)
+		return;
+	/* Before sodium_init(), which sm_init() calls. */
+	randombytes_set_implementation(&rng_implementation);
+	fuzz_rng_reset("setup");
+	if (sodium_init() < 0)
+		fuzz_die("sodium_init failed");
+
+	if (base == NULL || base[0] == '\0')
+		base = "/tmp";
+	if (snprintf(tmpdir, sizeof(tmpdir), "%s/gss-sodium-fuzz-XXXXXX", base) >=
+	    (int)sizeof(tmpdir) || mkdtemp(tmpdir) == NULL)
+		fuzz_die("cannot make a temporary directory in %s", base);
+	atexit(remove_tmpdir);
+	/* The settings want absolute paths (TMPDIR may be relative). */
+	if (realpath(tmpdir, path) == NULL || strlen(path) >= sizeof(tmpdir))
+		fuzz_die("cannot resolve %s", tmpdir);
+	strcpy(tmpdir, path);
+
+	/* Only the files below, never the machine's own, and no trace file. */
+	unsetenv("GSS_SODIUM_TRACE");
+	public_base64(TEST_ONLY_ALICE_PRIVATE, alice);
+	public_base64(TEST_ONLY_HTTP_PRIVATE, http);
+	public_base64(TEST_ONLY_HOST_PRIVATE, host);
+	setenv("GSS_SODIUM_KEYTAB", write_file("keytab",
+		"# TEST ONLY\n"
+		"HTTP@web " TEST_ONLY_HTTP_PRIVATE "\n"
+		"host@web " TEST_ONLY_HOST_PRIVATE "\n", 0600), 1);
+	setenv("GSS_SODIUM_IDENTITY", write_file("identity",
+		"alice " TEST_ONLY_ALICE_PRIVATE "\n", 0600), 1);
+	mallory_files.identity = write_file("identity-mallory",
+		"mallory " TEST_ONLY_MALLORY_PRIVATE "\n", 0600);
+	snprintf(text, sizeof(text), "alice %s\nHTTP@web %s\nhost@web %s\n", alice, http, host);
+	setenv("GSS_SODIUM_PEERS", write_file("peers", text, 0644), 1);
+	setenv("GSS_SODIUM_SEALKEYS", write_file("sealkeys",
+		"1 " TEST_ONLY_SEAL_KEY_1 " 2024-01-01T00:00:00Z retired\n"
+		"2 " TEST_ONLY_SEAL_KEY_2 " 2024-06-01T00:00:00Z\n", 0600), 1);
+	/* A long context life, so the established pairs outlive any run;
+	 * import_once off, so no replay cache is written (rcache_dir is
+	 * private all the same). */
+	snprintf(text, sizeof(text),
+		 "context_lifetime = 3650d\n"
+		 "allow_anonymous = no\n"
+		 "allow_unknown_initiators = no\n"
+		 "export_max_age = 0\n"
+		 "import_once = no\n"
+		 "export_bind_uid = no\n"
+		 "rcache_dir = %s/rcache\n", tmpdir);
+	setenv("GSS_SODIUM_CONF", write_file("sodium.conf", text, 0644), 1);
+
+	if (GSS_ERROR(sm_init(&minor)))
+		fuzz_die("sm_init: %s", sm_status_sentence(minor));
+	if (GSS_ERROR(sm_cred_acquire(&minor, NULL, GSS_C_INITIATE, NULL, &alice_cred)) ||
+	    GSS_ERROR(sm_cred_acquire(&minor, NULL, GSS_C_INITIATE, &mallory_files,
+				      &mallory_cred)) ||
+	    GSS_ERROR(sm_cred_acquire(&minor, NULL, GSS_C_ACCEPT, NULL, &acceptor_cred)))
+		fuzz_die("credentials: %s", sm_status_sentence(minor));
+	service_names[FUZZ_HTTP] = make_name("HTTP@web");
+	service_names[FUZZ_HOST] = make_name("host@web");
+	bindings.application_data.value = (void *)"gss-sodium fuzz channel bindings";
+	bindings.application_data.length = strlen(bindings.application_data.value);
+	/* Load the keyring now, so that its cache (which holds locked slots)
+	 * is not counted against the first input. */
+	if (GSS_ERROR(sm_keyring_acquire(&minor, &ring, path)))
+		fuzz_die("keyring: %s", sm_status_sentence(minor));
+	sm_keyring_release(ring);
+}
+
+struct sm_cred *fuzz_initiator_cred(enum fuzz_identity who)
+{
+	return who == FUZZ_MALLORY ? mallory_cred : alice_cred;
+}
+
+struct sm_cred *fuzz_acceptor_cred(void)
+{
+	return acceptor_cred;
+}
+
+const struct sm_name *fuzz_service_name(enum fuzz_service which)
+{
+	return service_names[which];
+}
+
+gss_channel_bindings_t fuzz_bindings(void)
+{
+	return &bindings;
+}
+
+struct sm_settings *fuzz_settings(void)
+{
+	return (struct sm_settings *)sm_current_settings();
+}
+
+/* ---- handshake ----------------------------------------------------------- */
+
+OM_uint32 fuzz_initiate_first(enum fuzz_identity who, enum fuzz_service target,
+			      unsigned sel, struct sm_context **ctx,
+			      gss_buffer_t token1)
+{
+	OM_uint32 minor, flags = GSS_C_MUTUAL_FLAG | GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG;
+
+	if (sel & FUZZ_INIT_ANON)
+		flags |= GSS_C_ANON_FLAG;
+	if (sel & FUZZ_INIT_DETECT)
+		flags |= GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG;
+	*ctx = NULL;
+	fuzz_rng_reset("initiator");
+	return sm_context_initiate(&minor, fuzz_initiator_cred(who), ctx,
+				   fuzz_service_name(target), flags, 0,
+				   (sel & FUZZ_INIT_BINDINGS) ? fuzz_bindings()
+							      : GSS_C_NO_CHANNEL_BINDINGS,
+				   GSS_C_NO_BUFFER, token1, NULL, NULL);
+}
+
+OM_uint32 fuzz_accept_token(unsigned sel, const gss_buffer_desc *token1,
+			    struct sm_context **ctx, gss_buffer_t token2,
+			    struct sm_name **src)
+{
+	struct sm_settings *s = fuzz_settings();
+	int anon = s->allow_anonymous, unknown = s->allow_unknown_initiators;
+	OM_uint32 minor, major;
+
+	s->allow_anonymous = !!(sel & FUZZ_ACC_ALLOW_ANON);
+	s->allow_unknown_initiators = !!(sel & FUZZ_ACC_ALLOW_UNKNOWN);
+	*ctx = NULL;
+	fuzz_rng_reset("acceptor");
+	major = sm_context_accept(&minor, acceptor_cred, ctx, token1,
+				  (sel & FUZZ_ACC_BINDINGS) ? fuzz_bindings()
+							    : GSS_C_NO_CHANNEL_BINDINGS,
+				  src, token2, NULL, NULL);
+	fuzz_report("accept", major, minor);
+	s->allow_anonymous = anon;
+	s->allow_unknown_initiators = unknown;
+	return major;
+}
+
+void fuzz_pair_establish(enum fuzz_pair_kind kind, struct fuzz_pair *p)
+{
+	gss_buffer_desc t1 = GSS_C_EMPTY_BUFFER, t2 = GSS_C_EMPTY_BUFFER;
+	gss_buffer_desc none = GSS_C_EMPTY_BUFFER;
+	int named = kind == FUZZ_PAIR_NAMED;
+	OM_uint32 minor, major;
+
+	memset(p, 0, sizeof(*p));
+	major = fuzz_initiate_first(FUZZ_ALICE, named ? FUZZ_HTTP : FUZZ_HOST,
+				    named ? FUZZ_INIT_DETECT : FUZZ_INIT_ANON, &p->init, &t1);
+	if (major != GSS_S_CONTINUE_NEEDED)
+		fuzz_die("pair: initiate failed (major %#x)", major);
+	major = fuzz_accept_token(named ? 0 : FUZZ_ACC_ALLOW_ANON, &t1, &p->acc, &t2, NULL);
+	if (major != GSS_S_COMPLETE)
+		fuzz_die("pair: accept failed (major %#x)", major);
+	major = sm_context_initiate(&minor, NULL, &p->init, NULL, 0, 0,
+				    GSS_C_NO_CHANNEL_BINDINGS, &t2, &none, NULL, NULL);
+	if (major != GSS_S_COMPLETE)
+		fuzz_die("pair: finish: %s", sm_status_sentence(minor));
+	free(t1.value);
+	free(t2.value);
+	free(none.value);
+}
+
+void fuzz_pair_release(struct fuzz_pair *p)
+{
+	sm_context_free(&p->init);
+	sm_context_free(&p->acc);
+}
+
+/* ---- sealed export ------------------------------------------------------- */
+
+static void put_be(unsigned char *p, uint64_t v, int bytes)
+{
+	int i;
+
+	for (i = bytes - 1; i >= 0; i--, v >>= 8)
+		p[i] = (unsigned char)v;
+}
+
+static uint64_t get_be(const unsigned char *p, int bytes)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < bytes; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/* The 56-byte header of doc/PROTOCOL.md section 7.2. */
+static void write_header(const struct fuzz_export_header *h,
+			 unsigned char out[FUZZ_EXPORT_HEADER_BYTES])
+{
+	memcpy(out, "sodX", 4);
+	out[4] = 1;
+	out[5] = h->flags;
+	out[6] = out[7] = 0;
+	put_be(out + 8, h->key_id, 4);
+	put_be(out + 12, h->created, 8);
+	put_be(out + 20, h->not_after, 8);
+	put_be(out + 28, h->uid, 4);
+	memcpy(out + 32, h->nonce, FUZZ_EXPORT_NONCE_BYTES);
+}
+
+/* The box key for a header, from the test keyring the process reads. */
+static void box_key(uint32_t key_id, const unsigned char *header,
+		    unsigned char k[crypto_secretbox_KEYBYTES])
+{
+	const struct sm_keyring *ring;
+	const struct sm_seal_key *key;
+	char path[PATH_MAX];
+	OM_uint32 minor;
+
+	if (GSS_ERROR(sm_keyring_acquire(&minor, &ring, path)))
+		fuzz_die("keyring: %s", sm_status_sentence(minor));
+	key = sm_keyring_find(ring, key_id);
+	if (key == NULL)
+		fuzz_die("no test sealing key %u", key_id);
+	sm_seal_key_for_header(key, header, FUZZ_EXPORT_HEADER_BYTES, k);
+	sm_keyring_release(ring);
+}
+
+void fuzz_seal(const struct fuzz_export_header *h, const unsigned char *state,
+	       size_t len, gss_buffer_t out)
+{
+	unsigned char k[crypto_secretbox_KEYBYTES], *token;
+
+	token = malloc(FUZZ_EXPORT_HEADER_BYTES + crypto_secretbox_MACBYTES + len);
+	if (token == NULL)
+		fuzz_die("out of memory");
+	write_header(h, token);
+	box_key(h->key_id, token, k);
+	crypto_secretbox_easy(token + FUZZ_EXPORT_HEADER_BYTES, state, len, h->nonce, k);
+	sodium_memzero(k, sizeof(k));
+	out->value = token;
+	out->length = FUZZ_EXPORT_HEADER_BYTES + crypto_secretbox_MACBYTES + len;
+}
+
+size_t fuzz_unseal(const gss_buffer_desc *token, struct fuzz_export_header *h,
+		   unsigned char *state, size_t cap)
+{
+	const unsigned char *t = token->value;
+	unsigned char k[crypto_secretbox_KEYBYTES];
+	size_t sealed_len;
+	int failed;
+
+	if (token->length < FUZZ_EXPORT_HEADER_BYTES + crypto_secretbox_MACBYTES ||
+	    memcmp(t, "sodX", 4) != 0)
+		return 0;
+	sealed_len = token->length - FUZZ_EXPORT_HEADER_BYTES;
+	if (sealed_len - crypto_secretbox_MACBYTES > cap)
+		return 0;
+	h->flags = t[5];
+	h->key_id = (uint32_t)get_be(t + 8, 4);
+	h->created = get_be(t + 12, 8);
+	h->not_after = get_be(t + 20, 8);
+	h->uid = (uint32_t)get_be(t + 28, 4);
+	memcpy(h->nonce, t + 32, FUZZ_EXPORT_NONCE_BYTES);
+	box_key(h->key_id, t, k);
+	failed = crypto_secretbox_open_easy(state, t + FUZZ_EXPORT_HEADER_BYTES, sealed_len,
+					    h->nonce, k) != 0;
+	sodium_memzero(k, sizeof(k));
+	return failed ? 0 : sealed_len - crypto_secretbox_MACBYTES;
+}
+
+/* ---- resource accounting ------------------------------------------------- */
+
+size_t fuzz_secmem_mark(void)
+{
+	return sm_secmem_in_use();
+}
+
+void fuzz_secmem_check(size_t mark, const char *where)
+{
+	size_t now = sm_secmem_in_use();
+
+	if (now != mark)
+		fuzz_die("%s: %zu locked key slot(s) in use after the input, %zu before: a slot was leaked or freed twice",
+			 where, now, mark);
+}

@@ -1,0 +1,137 @@
+/*
+ * Shared by the libFuzzer harnesses and the seed generator: a private
+ * temporary directory with the test-only key files and settings (named
+ * through the environment), a deterministic random stream, credentials
+ * acquired once, and the handshake and sealing steps the harnesses and the
+ * seeds must perform identically.
+ */
+#ifndef FUZZ_COMMON_H
+#define FUZZ_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <gssapi/gssapi.h>
+
+#include "context.h"
+#include "creds.h"
+#include "settings.h"
+
+/*
+ * Once per process (LLVMFuzzerInitialize, or the seed generator's main):
+ * install the deterministic random stream (before sodium_init), make
+ * ${TMPDIR:-/tmp}/gss-sodium-fuzz-XXXXXX with the key files, the sealing
+ * keyring and the settings, point GSS_SODIUM_* at them, initialise the
+ * mechanism and acquire the credentials.  The directory is removed at
+ * exit.  Any failure aborts.
+ */
+void fuzz_setup(void);
+const char *fuzz_tmpdir(void);
+
+/* With FUZZ_VERBOSE=1 in the environment, print each call's outcome to
+ * standard error (for checking what a seed or a crash input reaches). */
+void fuzz_report(const char *call, OM_uint32 major, OM_uint32 minor);
+
+/* Print a message and abort (a crash to libFuzzer). */
+void fuzz_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* Restart the random stream at the point named by `label`: everything the
+ * mechanism draws afterwards (ephemeral keys, export nonces) is fixed. */
+void fuzz_rng_reset(const char *label);
+
+/* ---- credentials and names ----------------------------------------------- */
+
+enum fuzz_identity { FUZZ_ALICE, FUZZ_MALLORY };
+enum fuzz_service { FUZZ_HTTP, FUZZ_HOST };
+
+struct sm_cred *fuzz_initiator_cred(enum fuzz_identity who);
+struct sm_cred *fuzz_acceptor_cred(void);
+const struct sm_name *fuzz_service_name(enum fuzz_service which);
+
+/* The channel bindings both sides give when asked to. */
+gss_channel_bindings_t fuzz_bindings(void);
+
+/* ---- settings ------------------------------------------------------------ */
+
+/*
+ * The process's settings are read once; the harnesses change a few of them
+ * per input through this pointer (the object itself is not const) and put
+ * them back afterwards.
+ */
+struct sm_settings *fuzz_settings(void);
+
+/* ---- handshake ----------------------------------------------------------- */
+
+/* Initiator selector bits (fuzz_initiate's first input byte). */
+#define FUZZ_INIT_ANON 0x01	/* GSS_C_ANON_FLAG: Noise NK */
+#define FUZZ_INIT_DETECT 0x02	/* request REPLAY and SEQUENCE detection */
+#define FUZZ_INIT_BINDINGS 0x04	/* give channel bindings */
+#define FUZZ_INIT_BITS 0x07
+
+/*
+ * Token 1 from a new initiator context: the random stream is reset first,
+ * so the same arguments always give the same token and the same
+ * handshake state.
+ */
+OM_uint32 fuzz_initiate_first(enum fuzz_identity who, enum fuzz_service target,
+			      unsigned sel, struct sm_context **ctx,
+			      gss_buffer_t token1);
+
+/* Acceptor selector bits (fuzz_accept's first input byte). */
+#define FUZZ_ACC_ALLOW_ANON 0x01	/* allow_anonymous = yes */
+#define FUZZ_ACC_ALLOW_UNKNOWN 0x02	/* allow_unknown_initiators = yes */
+#define FUZZ_ACC_BINDINGS 0x04		/* the acceptor gives channel bindings */
+#define FUZZ_ACC_BITS 0x07
+
+/*
+ * Accept token 1 with the fixed acceptor credential under the settings the
+ * selector names (restored afterwards); the random stream is reset first.
+ * `src` may be NULL.
+ */
+OM_uint32 fuzz_accept_token(unsigned sel, const gss_buffer_desc *token1,
+			    struct sm_context **ctx, gss_buffer_t token2,
+			    struct sm_name **src);
+
+/* Two established pairs, the same in every process. */
+enum fuzz_pair_kind {
+	FUZZ_PAIR_NAMED,	/* alice -> HTTP@web, IK, REPLAY and SEQUENCE */
+	FUZZ_PAIR_ANONYMOUS	/* anonymous -> host@web, NK, no detection */
+};
+struct fuzz_pair {
+	struct sm_context *init, *acc;
+};
+void fuzz_pair_establish(enum fuzz_pair_kind kind, struct fuzz_pair *p);
+void fuzz_pair_release(struct fuzz_pair *p);
+
+/* ---- sealed export ------------------------------------------------------- */
+
+#define FUZZ_SEAL_KEY_RETIRED 1
+#define FUZZ_SEAL_KEY 2
+#define FUZZ_EXPORT_HEADER_BYTES 56
+#define FUZZ_EXPORT_NONCE_BYTES 24
+
+struct fuzz_export_header {
+	uint32_t key_id;
+	uint8_t flags;		/* 01: uid-bound */
+	uint32_t uid;
+	uint64_t created, not_after;
+	unsigned char nonce[FUZZ_EXPORT_NONCE_BYTES];
+};
+
+/* Seal `state` as sm_export_context would, under the test keyring's key
+ * h->key_id (which need not be one that seals); *out is malloc()ed. */
+void fuzz_seal(const struct fuzz_export_header *h, const unsigned char *state,
+	       size_t len, gss_buffer_t out);
+
+/* Open a token of the test keyring: its header into *h and its state into
+ * state[cap]; returns the state's length, 0 if it does not open. */
+size_t fuzz_unseal(const gss_buffer_desc *token, struct fuzz_export_header *h,
+		   unsigned char *state, size_t cap);
+
+/* ---- resource accounting ------------------------------------------------- */
+
+/* Locked key slots are not malloc()ed, so LeakSanitizer cannot see them:
+ * every harness checks that an input gave back all it took. */
+size_t fuzz_secmem_mark(void);
+void fuzz_secmem_check(size_t mark, const char *where);
+
+#endif
