@@ -9,8 +9,8 @@
 /* Each test program defines its suite. */
 Suite *unit_suite(void);
 
-/* A fresh temporary directory for this test (removed by the OS's tmp
- * cleaning; tests run in forked children, so names never collide). */
+/* A fresh temporary directory for this test process, removed when the
+ * process that made it exits (tests run in forked children). */
 const char *unit_tmpdir(void);
 
 /* Write `text` to DIR/NAME with `mode`; returns the path (static storage

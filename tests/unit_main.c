@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,15 +15,26 @@
 
 #include "unit.h"
 
+/* One directory per run, made before the tests fork and removed after
+ * them, holding one directory per test process. */
+static char run_dir[64];
+static char tmpdir[128];
+static pid_t tmpdir_owner;
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
+{
+	return remove(path);
+}
+
 const char *unit_tmpdir(void)
 {
-	static char dir[64];
-
-	if (dir[0] == '\0') {
-		strcpy(dir, "/tmp/gss-sodium-unit-XXXXXX");
-		ck_assert_ptr_nonnull(mkdtemp(dir));
+	if (tmpdir[0] == '\0' || getpid() != tmpdir_owner) {
+		snprintf(tmpdir, sizeof(tmpdir), "%s/test-XXXXXX", run_dir);
+		ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+		tmpdir_owner = getpid();
 	}
-	return dir;
+	return tmpdir;
 }
 
 const char *unit_write_file(const char *name, const char *text, mode_t mode)
@@ -55,8 +67,12 @@ int main(void)
 
 	if (sodium_init() < 0)
 		return EXIT_FAILURE;
+	strcpy(run_dir, "/tmp/gss-sodium-unit-XXXXXX");
+	if (mkdtemp(run_dir) == NULL)
+		return EXIT_FAILURE;
 	srunner_run_all(runner, CK_ENV);
 	failed = srunner_ntests_failed(runner);
 	srunner_free(runner);
+	nftw(run_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
