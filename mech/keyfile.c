@@ -151,6 +151,10 @@ OM_uint32 sm_keys_parse(OM_uint32 *minor, enum sm_file which, const char *path,
 		if (GSS_ERROR(major)) {
 			while (keys->count > first_new)
 				clear_entry(&keys->entries[--keys->count]);
+			if (keys->count == 0) {	/* as it was: no array */
+				free(keys->entries);
+				keys->entries = NULL;
+			}
 			return major;
 		}
 		p += line_len + 1;

@@ -1,6 +1,7 @@
 /* Object identifiers: the mechanism, name types, RFC 5587 attributes. */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,13 +88,29 @@ int sm_oid_set_allows_mech(const gss_OID_set_desc *set)
 	return 0;
 }
 
+/*
+ * Who frees the bytes of a set's OIDs: MIT's gss_release_oid_set frees each
+ * element's bytes, Heimdal's only the element array (Heimdal copies OIDs
+ * shallowly and never frees their bytes).  So under MIT each element gets
+ * malloc()ed bytes, and under Heimdal a pointer to our static copy.
+ * Heimdal alone defines gss_mo_get.
+ */
+static int glue_frees_oid_bytes(void)
+{
+	static int frees = -1;
+
+	if (frees < 0)
+		frees = dlsym(RTLD_DEFAULT, "gss_mo_get") == NULL;
+	return frees;
+}
+
 void sm_oid_set_free(gss_OID_set *set)
 {
 	size_t i;
 
 	if (*set == GSS_C_NO_OID_SET)
 		return;
-	for (i = 0; i < (*set)->count; i++)
+	for (i = 0; i < (*set)->count && glue_frees_oid_bytes(); i++)
 		free((*set)->elements[i].elements);
 	free((*set)->elements);
 	free(*set);
@@ -114,10 +131,14 @@ OM_uint32 sm_oid_set_from(OM_uint32 *minor, gss_OID const *oids, size_t n,
 	if (set->elements == NULL)
 		goto nomem;
 	for (i = 0; i < n; i++) {
-		set->elements[i].elements = malloc(oids[i]->length);
-		if (set->elements[i].elements == NULL)
-			goto nomem;
-		memcpy(set->elements[i].elements, oids[i]->elements, oids[i]->length);
+		if (glue_frees_oid_bytes()) {
+			set->elements[i].elements = malloc(oids[i]->length);
+			if (set->elements[i].elements == NULL)
+				goto nomem;
+			memcpy(set->elements[i].elements, oids[i]->elements, oids[i]->length);
+		} else {
+			set->elements[i].elements = oids[i]->elements;
+		}
 		set->elements[i].length = oids[i]->length;
 		set->count++;
 	}

@@ -162,6 +162,7 @@ START_TEST(every_field_survives_the_round_trip)
 		ck_assert_int_eq(sm_unwrap(&minor, copy, &t2, &out, NULL, NULL), GSS_S_COMPLETE);
 		free(out.value);
 		/* The conversation with the original peer goes on. */
+		free(t1.value);
 		ck_assert_int_eq(sm_wrap(&minor, copy, 1, 0, &msg, NULL, &t1), GSS_S_COMPLETE);
 		ck_assert_int_eq(sm_unwrap(&minor, peer, &t1, &out, NULL, NULL), GSS_S_COMPLETE);
 		ck_assert_mem_eq(out.value, "hello", 5);
@@ -318,6 +319,7 @@ START_TEST(rotation_and_retirement)
 	ctx = import_ok(&new_token);
 	/* Retiring the sealing key leaves none: export is unavailable. */
 	retire_key(2);
+	free(old_token.value);
 	ck_assert_int_eq(sm_export_context(&minor, &ctx, &old_token), GSS_S_UNAVAILABLE);
 	sm_context_free(&ctx);
 	free(new_token.value);

@@ -29,14 +29,14 @@ run_pair() {
 	shift 2
 	port=$(free_port)
 	# shellcheck disable=SC2086
-	gss-server -port "$port" -once $server_options sample@localhost >"$scratch/server.out" 2>&1 &
+	$foreign gss-server -port "$port" -once $server_options sample@localhost >"$scratch/server.out" 2>&1 &
 	server=$!
 	if ! wait_for_port "$port" $server; then
 		not_ok "$name: gss-server did not start"
 		sed 's/^/# /' "$scratch/server.out"
 		return
 	fi
-	timeout 30 gss-client -port "$port" -mech "$MECH_OID_BRACES" "$@" \
+	timeout 30 $foreign gss-client -port "$port" -mech "$MECH_OID_BRACES" "$@" \
 		localhost sample@localhost "message $name" >"$scratch/client.out" 2>&1
 	client_rc=$?
 	timeout 10 sh -c "while kill -0 $server 2>/dev/null; do sleep 0.1; done"

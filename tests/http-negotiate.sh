@@ -134,7 +134,7 @@ setsid env -u GSS_SODIUM_KEYTAB -u GSS_SODIUM_IDENTITY -u GSS_SODIUM_PEERS -u KR
 	GSS_MECH_CONFIG="$server/mech" GSS_SODIUM_CONF="$server/sodium.conf" \
 	GSS_SODIUM_TRACE="$server/trace" KRB5_CONFIG="$scratch/krb5.conf" \
 	KRB5_KTNAME="FILE:$server/no-keytab" \
-	apache2 -d "$server" -f "$server/httpd.conf" -DFOREGROUND >"$server/stdout.log" 2>&1 &
+	$foreign apache2 -d "$server" -f "$server/httpd.conf" -DFOREGROUND >"$server/stdout.log" 2>&1 &
 apache=$!
 if ! wait_for_port "$port" $apache; then
 	sed 's/^/# /' "$server/stdout.log" "$server/error.log" 2>/dev/null
@@ -153,7 +153,7 @@ fetch() {
 		GSS_SODIUM_IDENTITY="$identity" GSS_SODIUM_PEERS="$client/peers" \
 		GSS_SODIUM_CONF="$client/sodium.conf" GSS_SODIUM_TRACE="$client/trace" \
 		KRB5_CONFIG="$scratch/krb5.conf" KRB5CCNAME="FILE:$client/no-ccache" \
-		timeout 30 curl -sS --noproxy '*' --max-time 20 -o "$scratch/$name.body" \
+		timeout 30 $foreign_late curl -sS --noproxy '*' --max-time 20 -o "$scratch/$name.body" \
 		-D "$scratch/$name.headers" -w '%{http_code}' "$@" "$url" \
 		>"$scratch/$name.code" 2>"$scratch/$name.err"
 }

@@ -69,3 +69,25 @@ heimdal_setup() {
 
 tool="$abs_top_builddir/tools/gss-sodium"
 module="$abs_top_builddir/mech/.libs/mech_sodium.so"
+
+# $foreign, put unquoted before a program this project did not build that
+# loads the module (gss-server, gss-client, python3, apache2): in a
+# --enable-sanitizers build such a program needs the ASan runtime
+# (SANITIZER_PRELOAD, from configure) preloaded to load the instrumented
+# module, and runs without leak detection, since its own leaks are not
+# this project's; otherwise $foreign is empty.  A command prefix rather
+# than a function, so that after `$foreign PROGRAM &` $! is the program.
+foreign=
+if [ -n "${SANITIZER_PRELOAD:-}" ]; then
+	foreign="env LD_PRELOAD=$SANITIZER_PRELOAD${LD_PRELOAD:+:$LD_PRELOAD}"
+	foreign="$foreign ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+fi
+# $foreign_late, the same for a program that cannot run with the ASan
+# runtime preloaded: curl (libp11-kit's constructor calls newlocale before
+# the preloaded runtime has let libc finish initialising, and curl's first
+# setlocale then hangs).  The runtime comes in later, with the module,
+# and checks the module's stack and global accesses, not its heap.
+foreign_late=
+if [ -n "${SANITIZER_PRELOAD:-}" ]; then
+	foreign_late="env ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0:verify_asan_link_order=0"
+fi

@@ -33,8 +33,12 @@ check "calls no gss_* function of a GSS-API library" \
 	sh -c "! nm -D --undefined-only '$module' | grep -w 'gss_[a-z_]*'"
 
 needed=$(readelf -d "$module" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
-check "links only libsodium and libc (NEEDED: $needed)" \
-	sh -c "echo '$needed' | tr ' ' '\n' | grep . | grep -Ev '^(libsodium\.so\.[0-9]+|libc\.so\.6|ld-linux[-a-z0-9_.]*\.so\.[0-9]+)$' && exit 1 || exit 0"
+allowed='libsodium\.so\.[0-9]+|libc\.so\.6|ld-linux[-a-z0-9_.]*\.so\.[0-9]+'
+# A --enable-sanitizers build links the sanitizer runtimes as well.
+[ -z "${SANITIZER_PRELOAD:-}" ] ||
+	allowed="$allowed|libasan\.so\.[0-9]+|libubsan\.so\.[0-9]+|libclang_rt\.asan-[a-z0-9_]+\.so|libgcc_s\.so\.1"
+check "links only libsodium and libc${SANITIZER_PRELOAD:+ (and the sanitizer runtimes)} (NEEDED: $needed)" \
+	sh -c "echo '$needed' | tr ' ' '\n' | grep . | grep -Ev '^($allowed)$' && exit 1 || exit 0"
 
 check "ldd shows no GSS-API or Kerberos library" \
 	sh -c "! ldd '$module' | grep -Ei 'gssapi|krb5|heimdal'"

@@ -9,4 +9,4 @@
 make_scratch
 . "$abs_top_srcdir/tests/probe-setup.sh"
 export GSS_MECH_CONFIG="$scratch/mech" GSS_SODIUM_SEALKEYS="$scratch/sealkeys"
-/usr/bin/python3 "$abs_top_srcdir/tests/python_gssapi.py"
+$foreign /usr/bin/python3 "$abs_top_srcdir/tests/python_gssapi.py"

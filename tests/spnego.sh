@@ -198,7 +198,7 @@ EOF
 
 # py ARGS...: the helper above, its facts in $scratch/facts.
 py() {
-	timeout 60 /usr/bin/python3 "$scratch/spnego.py" "$@" >"$scratch/facts" 2>&1
+	timeout 60 $foreign /usr/bin/python3 "$scratch/spnego.py" "$@" >"$scratch/facts" 2>&1
 }
 
 # fact KEY: the value of the first "KEY value" line of $scratch/facts.
@@ -225,7 +225,7 @@ expect_fact() {
 spnego_pair() {
 	name=$1
 	port=$(free_port)
-	KRB5_KTNAME="FILE:$2" gss-server -port "$port" -once host@localhost \
+	KRB5_KTNAME="FILE:$2" $foreign gss-server -port "$port" -once host@localhost \
 		>"$scratch/server.out" 2>&1 &
 	server=$!
 	if ! wait_for_port "$port" $server; then
@@ -233,7 +233,7 @@ spnego_pair() {
 		client_rc=255
 		return
 	fi
-	timeout 30 gss-client -port "$port" -spnego localhost host@localhost \
+	timeout 30 $foreign gss-client -port "$port" -spnego localhost host@localhost \
 		"message $name" >"$scratch/client.out" 2>&1
 	client_rc=$?
 	timeout 10 sh -c "while kill -0 $server 2>/dev/null; do sleep 0.1; done"

@@ -151,7 +151,7 @@ if /usr/bin/python3 -c 'import gssapi' 2>/dev/null; then
 	GSS_MECH_CONFIG="$scratch/mech" GSS_SODIUM_KEYTAB="$scratch/keytab" \
 	GSS_SODIUM_IDENTITY="$scratch/identity" GSS_SODIUM_PEERS="$scratch/peers" \
 	GSS_SODIUM_CONF="$scratch/sodium.conf" GSS_SODIUM_SEALKEYS="$scratch/ring" \
-		/usr/bin/python3 -c 'import gssapi, sys
+		$foreign /usr/bin/python3 -c 'import gssapi, sys
 m = gssapi.OID.from_int_seq(sys.argv[1])
 i = gssapi.SecurityContext(name=gssapi.Name("test@localhost", gssapi.NameType.hostbased_service),
                            mech=m, usage="initiate")
