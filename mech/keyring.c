@@ -305,6 +305,20 @@ static int same_file(const struct shared_ring *s, const char *path, int exists,
 		s->st.st_mode == st->st_mode);
 }
 
+/* Is `a` a reading of the same path taken from a later file than `b`?  Key
+ * files are replaced by rename or appended to, so the change time orders
+ * them. */
+static int read_later(const struct shared_ring *a, const struct shared_ring *b)
+{
+	if (strcmp(a->path, b->path) != 0 || !a->exists)
+		return 0;
+	if (!b->exists)
+		return 1;
+	return a->st.st_ctim.tv_sec > b->st.st_ctim.tv_sec ||
+	       (a->st.st_ctim.tv_sec == b->st.st_ctim.tv_sec &&
+		a->st.st_ctim.tv_nsec > b->st.st_ctim.tv_nsec);
+}
+
 /* Drop one reference; called with cache_lock held. */
 static void unref(struct shared_ring *s)
 {
@@ -389,10 +403,19 @@ OM_uint32 sm_keyring_acquire(OM_uint32 *minor, const struct sm_keyring **ring,
 	fresh->refs = 2;	/* the cache's and the caller's */
 	fresh->checked = monotonic_seconds();
 	pthread_mutex_lock(&cache_lock);
-	unref(cached);
-	cached = fresh;
+	if (cached != NULL && read_later(cached, fresh)) {
+		/* Another thread read a newer file meanwhile: keep that one, or
+		 * a token it opened might not open a moment later. */
+		cached->refs++;
+		*ring = &cached->ring;
+		fresh->refs = 1;
+		unref(fresh);
+	} else {
+		unref(cached);
+		cached = fresh;
+		*ring = &fresh->ring;
+	}
 	pthread_mutex_unlock(&cache_lock);
-	*ring = &fresh->ring;
 	return sm_ok(minor);
 }
 

@@ -47,7 +47,7 @@ report() {
 		ok "$what"
 	else
 		not_ok "$what, exit status $2"
-		grep -E '^not ok|Bail out|failed' "$scratch/out/$1" | head -n 20 | sed 's/^/# output: /'
+		grep -E '^not ok|^# first failure|Bail out|failed' "$scratch/out/$1" | head -n 20 | sed 's/^/# output: /'
 		for log in "$scratch/vg/$1".*; do
 			grep -q 'ERROR SUMMARY: 0 errors' "$log" 2>/dev/null ||
 				sed -n '/HEAP SUMMARY/q; /Command:/,$p' "$log"
