@@ -139,12 +139,11 @@ void sm_write_bytes(struct sm_writer *w, const void *data, size_t len)
 
 static void write_be(struct sm_writer *w, uint64_t v, size_t len)
 {
-	unsigned char b[8];
+	unsigned char *p = sm_write_space(w, len);
 	size_t i;
 
-	for (i = 0; i < len; i++)
-		b[i] = (unsigned char)(v >> (8 * (len - 1 - i)));
-	sm_write_bytes(w, b, len);
+	for (i = 0; p != NULL && i < len; i++)
+		p[i] = (unsigned char)(v >> (8 * (len - 1 - i)));
 }
 
 void sm_write_u8(struct sm_writer *w, uint8_t v)

@@ -152,16 +152,12 @@ static OM_uint32 read_name(OM_uint32 *minor, struct sm_reader *r, struct sm_name
 	uint16_t len = sm_read_u16be(r);
 	const unsigned char *text = sm_read_bytes(r, len);
 
+	/* The state was sealed by this mechanism: the names were checked
+	 * when they were made; only their shape is checked again. */
 	if (text == NULL || kind > SM_NAME_ANONYMOUS ||
-	    (kind == SM_NAME_ANONYMOUS) != (len == 0))
+	    GSS_ERROR(sm_name_restore(minor, (enum sm_name_kind)kind, (const char *)text, len,
+				      out)))
 		return bad_shape(minor, "holds a malformed name");
-	if (kind == SM_NAME_ANONYMOUS)
-		return sm_name_anonymous(minor, out);
-	if (GSS_ERROR(sm_name_from_canonical(minor, (const char *)text, len, out)) ||
-	    (*out)->kind != (enum sm_name_kind)kind) {
-		sm_name_free(out);
-		return bad_shape(minor, "holds a malformed name");
-	}
 	return sm_ok(minor);
 }
 

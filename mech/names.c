@@ -172,6 +172,21 @@ static OM_uint32 import_export_name(OM_uint32 *minor, const gss_buffer_desc *buf
 	return sm_name_from_canonical(minor, (const char *)text, text_len, out);
 }
 
+OM_uint32 sm_name_restore(OM_uint32 *minor, enum sm_name_kind kind, const char *text,
+			  size_t len, struct sm_name **out)
+{
+	int has_at = memchr(text, '@', len) != NULL;
+
+	*out = NULL;
+	if (kind == SM_NAME_ANONYMOUS && len == 0)
+		return sm_name_anonymous(minor, out);
+	if ((kind != SM_NAME_USER && kind != SM_NAME_HOSTBASED) || len == 0 ||
+	    len > SM_NAME_MAX || memchr(text, '\0', len) != NULL ||
+	    has_at != (kind == SM_NAME_HOSTBASED))
+		return bad_syntax(minor, text, len, "is not a name this mechanism wrote");
+	return new_name(minor, kind, text, len, out);
+}
+
 OM_uint32 sm_name_anonymous(OM_uint32 *minor, struct sm_name **out)
 {
 	return new_name(minor, SM_NAME_ANONYMOUS, "", 0, out);

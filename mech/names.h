@@ -44,6 +44,12 @@ OM_uint32 sm_name_localname(OM_uint32 *minor, const struct sm_name *name,
 			    gss_buffer_t out);
 void sm_name_free(struct sm_name **name);
 
+/* A name from a state this mechanism wrote and sealed: only the shape is
+ * checked (kind, length, no NUL, '@' exactly for services), not the
+ * characters again. */
+OM_uint32 sm_name_restore(OM_uint32 *minor, enum sm_name_kind kind, const char *text,
+			  size_t len, struct sm_name **out);
+
 /* A new anonymous name. */
 OM_uint32 sm_name_anonymous(OM_uint32 *minor, struct sm_name **out);
 
