@@ -44,33 +44,13 @@ static int all_zero(const unsigned char *p, size_t n)
 	return 1;
 }
 
-/* The VmFlags of the mapping that holds `p` (from /proc/self/smaps). */
-static void mapping_flags(const void *p, char *flags, size_t size)
-{
-	uintptr_t addr = (uintptr_t)p, lo, hi;
-	char line[512];
-	int inside = 0, found = 0;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	ck_assert_ptr_nonnull(f);
-	while (!found && fgets(line, sizeof(line), f) != NULL) {
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
-			inside = addr >= lo && addr < hi;
-		else if (inside && strncmp(line, "VmFlags:", 8) == 0) {
-			snprintf(flags, size, "%s", line + 8);
-			found = 1;
-		}
-	}
-	fclose(f);
-	ck_assert_msg(found, "no mapping holds %p", p);
-}
 
 /* `p` lies in a page that is locked and left out of core dumps. */
 static void assert_protected(const void *p, const char *what)
 {
 	char flags[512];
 
-	mapping_flags(p, flags, sizeof(flags));
+	ck_assert_msg(unit_mapping_flags(p, flags, sizeof(flags)), "no mapping holds %p", p);
 	ck_assert_msg(unit_contains(flags, " dd"), "%s: not excluded from core dumps:%s", what,
 		      flags);
 #ifndef UNDER_ASAN

@@ -58,33 +58,13 @@ START_TEST(large_slots_and_oversized_requests)
 }
 END_TEST
 
-/* The VmFlags line of the mapping that holds `p`, from /proc/self/smaps. */
-static int mapping_flags(const void *p, char *flags, size_t size)
-{
-	uintptr_t addr = (uintptr_t)p, lo, hi;
-	char line[512];
-	int inside = 0, found = 0;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	ck_assert_ptr_nonnull(f);
-	while (!found && fgets(line, sizeof(line), f) != NULL) {
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
-			inside = addr >= lo && addr < hi;
-		else if (inside && strncmp(line, "VmFlags:", 8) == 0) {
-			snprintf(flags, size, "%s", line + 8);
-			found = 1;
-		}
-	}
-	fclose(f);
-	return found;
-}
 
 START_TEST(pages_are_locked_and_left_out_of_core_dumps)
 {
 	unsigned char *p = sm_secmem_alloc(32);
 	char flags[256];
 
-	ck_assert(mapping_flags(p, flags, sizeof(flags)));
+	ck_assert(unit_mapping_flags(p, flags, sizeof(flags)));
 	ck_assert_msg(unit_contains(flags, " dd"), "not excluded from dumps: %s", flags);
 	ck_assert_msg(sm_secmem_all_locked(), "the pool could not be locked (RLIMIT_MEMLOCK?)");
 #ifndef UNDER_ASAN	/* the build without sanitizers checks the lock */

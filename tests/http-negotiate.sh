@@ -13,20 +13,6 @@
 # shellcheck source=tests/lib.sh disable=SC2154  # the environment gives abs_top_*, MECH_OID*
 . "$abs_top_srcdir/tests/lib.sh"
 
-# install_or_skip PACKAGE...: installs what is missing (as root), or skips
-# the test.  Another test's apt-get may hold the dpkg lock: try again.
-# shellcheck source=scripts/packages.sh
-. "$abs_top_srcdir/scripts/packages.sh"
-install_or_skip() {
-	tries=0
-	until (install_packages "$@") >"$tap_log" 2>&1; do
-		tries=$((tries + 1))
-		if [ "$tries" -ge 3 ] || [ "$(id -u)" -ne 0 ]; then
-			skip_all "cannot install the Debian packages $*: $(tail -n 1 "$tap_log")"
-		fi
-		sleep 10
-	done
-}
 install_or_skip apache2 libapache2-mod-auth-gssapi curl iproute2
 PATH=$PATH:/usr/sbin:/sbin
 modules=/usr/lib/apache2/modules

@@ -53,6 +53,21 @@ make_scratch() {
 
 . "$abs_top_srcdir/scripts/ports.sh"
 
+# install_or_skip PACKAGE...: installs what is missing (as root), or skips
+# the test.  Another test's apt-get may hold the dpkg lock: try again.
+# shellcheck source=scripts/packages.sh
+. "$abs_top_srcdir/scripts/packages.sh"
+install_or_skip() {
+	tries=0
+	until (install_packages "$@") >"$tap_log" 2>&1; do
+		tries=$((tries + 1))
+		if [ "$tries" -ge 3 ] || [ "$(id -u)" -ne 0 ]; then
+			skip_all "cannot install the Debian packages $*: $(tail -n 1 "$tap_log")"
+		fi
+		sleep 10
+	done
+}
+
 # heimdal_setup: skip unless Heimdal's library and root are here; make the
 # probe's key files (probe-setup.sh) and $scratch/etc-gss/mech, the file a
 # test bind-mounts over /etc/gss in a private mount namespace.

@@ -21,20 +21,6 @@
 KRB5_OID=1.2.840.113554.1.2.2
 KRB5_OID_BRACES='{ 1 2 840 113554 1 2 2 }'
 
-# install_or_skip PACKAGE...: installs what is missing (as root), or skips
-# the test.  Another test's apt-get may hold the dpkg lock: try again.
-# shellcheck source=scripts/packages.sh
-. "$abs_top_srcdir/scripts/packages.sh"
-install_or_skip() {
-	tries=0
-	until (install_packages "$@") >"$tap_log" 2>&1; do
-		tries=$((tries + 1))
-		if [ "$tries" -ge 3 ] || [ "$(id -u)" -ne 0 ]; then
-			skip_all "cannot install the Debian packages $*: $(tail -n 1 "$tap_log")"
-		fi
-		sleep 10
-	done
-}
 install_or_skip krb5-gss-samples iproute2 python3-gssapi krb5-kdc krb5-admin-server krb5-user
 PATH=$PATH:/usr/sbin:/sbin
 /usr/bin/python3 -c 'import gssapi.raw; gssapi.raw.set_neg_mechs; gssapi.raw.inquire_attrs_for_mech' \

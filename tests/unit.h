@@ -17,6 +17,10 @@ const char *unit_tmpdir(void);
  * rotated among 8 buffers). */
 const char *unit_write_file(const char *name, const char *text, mode_t mode);
 
+/* The VmFlags line of the mapping that holds `p`, from /proc/self/smaps;
+ * 0 when no mapping holds it. */
+int unit_mapping_flags(const void *p, char *flags, size_t size);
+
 /* Does `haystack` contain `needle`? (For asserting on sentences.) */
 int unit_contains(const char *haystack, const char *needle);
 

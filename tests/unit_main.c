@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,27 @@ const char *unit_write_file(const char *name, const char *text, mode_t mode)
 	ck_assert_int_eq(fchmod(fd, mode), 0);
 	close(fd);
 	return path;
+}
+
+/* The VmFlags line of the mapping that holds `p`, from /proc/self/smaps. */
+int unit_mapping_flags(const void *p, char *flags, size_t size)
+{
+	uintptr_t addr = (uintptr_t)p, lo, hi;
+	char line[512];
+	int inside = 0, found = 0;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	ck_assert_ptr_nonnull(f);
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
+			inside = addr >= lo && addr < hi;
+		else if (inside && strncmp(line, "VmFlags:", 8) == 0) {
+			snprintf(flags, size, "%s", line + 8);
+			found = 1;
+		}
+	}
+	fclose(f);
+	return found;
 }
 
 int unit_contains(const char *haystack, const char *needle)
