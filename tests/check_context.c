@@ -580,7 +580,9 @@ START_TEST(pseudo_random_agrees_on_both_sides)
 					 GSS_S_COMPLETE);
 			ck_assert_uint_eq(a.length, (size_t)lengths[i]);
 			ck_assert_mem_eq(a.value, b.value, a.length);
-			ck_assert(a.length == 0 || memcmp(a.value, c.value, a.length) != 0);
+			/* Outputs for other inputs differ; below 8 bytes they
+			 * may agree by chance (1 in 256 for one byte). */
+			ck_assert(a.length < 8 || memcmp(a.value, c.value, a.length) != 0);
 			free(a.value);
 			free(b.value);
 			free(c.value);
