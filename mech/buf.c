@@ -1,4 +1,5 @@
-/* Bounds-checked reading and growing writing of byte strings. */
+/* Bounds-checked reading and growing writing of byte strings: the parts
+ * that are not inline in buf.h. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -13,52 +14,6 @@ void sm_reader_init(struct sm_reader *r, const void *data, size_t len)
 	r->ptr = data;
 	r->left = data != NULL ? len : 0;
 	r->failed = 0;
-}
-
-const unsigned char *sm_read_bytes(struct sm_reader *r, size_t len)
-{
-	const unsigned char *p;
-
-	if (r->failed || len > r->left) {
-		r->failed = 1;
-		r->left = 0;
-		return NULL;
-	}
-	p = r->ptr;
-	r->ptr += len;
-	r->left -= len;
-	return p;
-}
-
-static uint64_t read_be(struct sm_reader *r, size_t len)
-{
-	const unsigned char *p = sm_read_bytes(r, len);
-	uint64_t v = 0;
-	size_t i;
-
-	for (i = 0; p != NULL && i < len; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
-uint8_t sm_read_u8(struct sm_reader *r)
-{
-	return (uint8_t)read_be(r, 1);
-}
-
-uint16_t sm_read_u16be(struct sm_reader *r)
-{
-	return (uint16_t)read_be(r, 2);
-}
-
-uint32_t sm_read_u32be(struct sm_reader *r)
-{
-	return (uint32_t)read_be(r, 4);
-}
-
-uint64_t sm_read_u64be(struct sm_reader *r)
-{
-	return read_be(r, 8);
 }
 
 int sm_reader_done(const struct sm_reader *r)
@@ -79,7 +34,7 @@ void sm_writer_init_fixed(struct sm_writer *w, void *buf, size_t capacity)
 	w->fixed = 1;
 }
 
-static int reserve(struct sm_writer *w, size_t more)
+int sm_writer_reserve(struct sm_writer *w, size_t more)
 {
 	unsigned char *bigger;
 	size_t capacity;
@@ -115,55 +70,6 @@ static int reserve(struct sm_writer *w, size_t more)
 	w->data = bigger;
 	w->capacity = capacity;
 	return 1;
-}
-
-unsigned char *sm_write_space(struct sm_writer *w, size_t len)
-{
-	unsigned char *p;
-
-	if (!reserve(w, len))
-		return NULL;
-	p = w->data + w->len;
-	w->len += len;
-	return p;
-}
-
-void sm_write_bytes(struct sm_writer *w, const void *data, size_t len)
-{
-	unsigned char *p;
-
-	if (len == 0 || (p = sm_write_space(w, len)) == NULL)
-		return;
-	memcpy(p, data, len);
-}
-
-static void write_be(struct sm_writer *w, uint64_t v, size_t len)
-{
-	unsigned char *p = sm_write_space(w, len);
-	size_t i;
-
-	for (i = 0; p != NULL && i < len; i++)
-		p[i] = (unsigned char)(v >> (8 * (len - 1 - i)));
-}
-
-void sm_write_u8(struct sm_writer *w, uint8_t v)
-{
-	write_be(w, v, 1);
-}
-
-void sm_write_u16be(struct sm_writer *w, uint16_t v)
-{
-	write_be(w, v, 2);
-}
-
-void sm_write_u32be(struct sm_writer *w, uint32_t v)
-{
-	write_be(w, v, 4);
-}
-
-void sm_write_u64be(struct sm_writer *w, uint64_t v)
-{
-	write_be(w, v, 8);
 }
 
 void sm_writer_discard(struct sm_writer *w)
