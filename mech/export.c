@@ -305,6 +305,13 @@ static size_t open_box(const struct sm_export_header *h, const unsigned char *se
 	return failed ? 0 : len;
 }
 
+/* The nonce's last 16 bytes (8 random bytes of the exporting process and
+ * its counter) identify the token in the import-once replay cache. */
+static const unsigned char *token_id(const struct sm_export_header *h)
+{
+	return h->nonce + SM_EXPORT_NONCE_BYTES - SM_RCACHE_ID_BYTES;
+}
+
 /* Not-after and policy, on an authentic token. */
 static OM_uint32 admit(OM_uint32 *minor, const struct sm_export_header *h)
 {
@@ -321,11 +328,7 @@ static OM_uint32 admit(OM_uint32 *minor, const struct sm_export_header *h)
 			       h->uid, (unsigned)geteuid());
 	if (!settings->import_once)
 		return sm_ok(minor);
-	/* The nonce's last 16 bytes (8 random bytes of the exporting process
-	 * and its counter) identify the token. */
-	return sm_rcache_record(minor, settings->rcache_dir,
-				h->nonce + SM_EXPORT_NONCE_BYTES - SM_RCACHE_ID_BYTES,
-				(time_t)h->not_after);
+	return sm_rcache_record(minor, settings->rcache_dir, token_id(h), (time_t)h->not_after);
 }
 
 OM_uint32 sm_import_context(OM_uint32 *minor, const gss_buffer_desc *token,
@@ -344,6 +347,9 @@ OM_uint32 sm_import_context(OM_uint32 *minor, const gss_buffer_desc *token,
 	major = sm_init(minor);
 	if (!GSS_ERROR(major))
 		major = sm_export_header_parse(minor, token->value, token->length, &h);
+	/* The replay cache's memory loads while the box opens. */
+	if (!GSS_ERROR(major) && sm_current_settings()->import_once)
+		sm_rcache_prefetch(token_id(&h));
 	if (!GSS_ERROR(major))
 		major = sm_keyring_acquire(minor, &ring, path);
 	if (GSS_ERROR(major))

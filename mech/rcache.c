@@ -142,7 +142,7 @@ static OM_uint32 map_cache(OM_uint32 *minor, const char *dir)
 		munmap(c, sizeof(*c));
 		return unusable(minor, "%s has another layout; delete it%s", path, "");
 	}
-	mapped = c;
+	__atomic_store_n(&mapped, c, __ATOMIC_RELEASE);
 	strcpy(mapped_dir, dir);
 	return sm_ok(minor);
 }
@@ -161,7 +161,7 @@ static OM_uint32 cache_for(OM_uint32 *minor, const char *dir, struct cache_file 
 	if (mapped == NULL || strcmp(mapped_dir, dir) != 0) {
 		if (mapped != NULL)
 			munmap(mapped, sizeof(*mapped));
-		mapped = NULL;
+		__atomic_store_n(&mapped, NULL, __ATOMIC_RELEASE);
 		major = map_cache(minor, dir);
 	}
 	*out = mapped;
@@ -184,6 +184,20 @@ static uint32_t slot_of(const unsigned char *id)
 	return (uint32_t)(h % SLOTS);
 }
 
+void sm_rcache_prefetch(const unsigned char id[SM_RCACHE_ID_BYTES])
+{
+	const struct cache_file *c = __atomic_load_n(&mapped, __ATOMIC_ACQUIRE);
+	const struct slot *s;
+
+	/* A prefetch never faults, so a mapping that another thread has just
+	 * replaced costs nothing but the hint. */
+	if (c == NULL)
+		return;
+	s = &c->slot[slot_of(id)];
+	__builtin_prefetch(s, 1);
+	__builtin_prefetch((const char *)(s + 1) - 1, 1);
+}
+
 OM_uint32 sm_rcache_record(OM_uint32 *minor, const char *dir,
 			   const unsigned char id[SM_RCACHE_ID_BYTES], time_t expires)
 {
@@ -191,6 +205,7 @@ OM_uint32 sm_rcache_record(OM_uint32 *minor, const char *dir,
 	struct slot *s, *free_slot = NULL;
 	int64_t now = time(NULL);
 	OM_uint32 major;
+	uint32_t start = slot_of(id);
 	int r, seen = 0;
 	unsigned i;
 
@@ -205,7 +220,7 @@ OM_uint32 sm_rcache_record(OM_uint32 *minor, const char *dir,
 	if (r != 0)
 		return unusable(minor, "its lock failed (%s)%s", strerror(r), "");
 	for (i = 0; i < PROBE && !seen; i++) {
-		s = &c->slot[(slot_of(id) + i) % SLOTS];
+		s = &c->slot[(start + i) % SLOTS];
 		if (s->expires >= now && memcmp(s->id, id, SM_RCACHE_ID_BYTES) == 0)
 			seen = 1;
 		else if (s->expires < now && free_slot == NULL)

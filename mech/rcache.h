@@ -22,4 +22,11 @@
 OM_uint32 sm_rcache_record(OM_uint32 *minor, const char *dir,
 			   const unsigned char id[SM_RCACHE_ID_BYTES], time_t expires);
 
+/*
+ * Start loading the memory where `id` would be recorded, so that
+ * recording it later does not wait for it; a hint that does nothing until
+ * a first record has mapped the cache.
+ */
+void sm_rcache_prefetch(const unsigned char id[SM_RCACHE_ID_BYTES]);
+
 #endif
