@@ -123,6 +123,18 @@ static OM_uint32 give_buffer(OM_uint32 *minor, struct sm_writer *w, gss_buffer_t
 	return sm_ok(minor);
 }
 
+struct sm_context *sm_context_new(void)
+{
+	/* malloc and clear rather than calloc: glibc's calloc skips the
+	 * per-thread cache, so a context made at every import would come
+	 * from, and go back to, the top of the heap. */
+	struct sm_context *ctx = malloc(sizeof(*ctx));
+
+	if (ctx != NULL)
+		memset(ctx, 0, sizeof(*ctx));
+	return ctx;
+}
+
 void sm_context_free(struct sm_context **context)
 {
 	struct sm_context *ctx = *context;
@@ -279,7 +291,7 @@ static OM_uint32 initiate_first(OM_uint32 *minor, struct sm_cred *given,
 			       "no peers entry for '%s': add the line 'gss-sodium pubkey %s' prints on the acceptor to the peers file",
 			       target->text, target->text);
 	}
-	ctx = calloc(1, sizeof(*ctx));
+	ctx = sm_context_new();
 	if (ctx == NULL) {
 		sm_cred_free(&owned);
 		return no_memory(minor);
@@ -657,7 +669,7 @@ OM_uint32 sm_context_accept(OM_uint32 *minor, struct sm_cred *given,
 		major = acceptor_cred(minor, given, &owned, &cred);
 	if (GSS_ERROR(major))
 		return major;
-	ctx = calloc(1, sizeof(*ctx));
+	ctx = sm_context_new();
 	if (ctx == NULL) {
 		sm_cred_free(&owned);
 		return no_memory(minor);

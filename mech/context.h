@@ -71,6 +71,9 @@ OM_uint32 sm_context_inquire(OM_uint32 *minor, const struct sm_context *ctx,
 			     OM_uint32 *lifetime, OM_uint32 *flags,
 			     int *locally_initiated, int *open);
 
+/* An empty context (all fields zero), or NULL when memory is short. */
+struct sm_context *sm_context_new(void);
+
 /* Wipe all keys and free the context; NULL is ignored. */
 void sm_context_free(struct sm_context **context);
 

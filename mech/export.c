@@ -370,7 +370,7 @@ OM_uint32 sm_import_context(OM_uint32 *minor, const gss_buffer_desc *token,
 	if (!GSS_ERROR(major))
 		major = admit(minor, &h);
 	if (!GSS_ERROR(major)) {
-		ctx = calloc(1, sizeof(*ctx));
+		ctx = sm_context_new();
 		major = ctx == NULL ? sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL)
 				    : read_state(minor, state, state_len, ctx);
 	}

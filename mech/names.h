@@ -15,7 +15,7 @@ enum sm_name_kind { SM_NAME_USER, SM_NAME_HOSTBASED, SM_NAME_ANONYMOUS };
 
 struct sm_name {
 	enum sm_name_kind kind;
-	char *text;		/* canonical string, NUL-terminated */
+	char text[];		/* canonical string, NUL-terminated */
 };
 
 /* What gss_display_name() shows for an anonymous name. */
