@@ -336,29 +336,32 @@ static time_t monotonic_seconds(void)
 	return now.tv_sec;
 }
 
-/* The cached keyring if it is for `path` and was looked at within the last
- * RECHECK_SECONDS, or if its file is unchanged; else NULL. */
-static const struct sm_keyring *take_cached(const char *path)
+/* The cached keyring, its path copied to `path`, if the variable and the
+ * file were looked at within the last RECHECK_SECONDS; else NULL.  This is
+ * the common case: no getenv, no stat. */
+static const struct sm_keyring *take_recent(time_t now, char *path)
 {
 	const struct sm_keyring *ring = NULL;
-	time_t now = monotonic_seconds();
-	struct stat st;
-	int exists;
 
 	pthread_mutex_lock(&cache_lock);
-	if (cached != NULL && strcmp(cached->path, path) == 0 &&
-	    now - cached->checked < RECHECK_SECONDS) {
+	if (cached != NULL && now - cached->checked < RECHECK_SECONDS) {
 		cached->refs++;
 		ring = &cached->ring;
+		strcpy(path, cached->path);
 	}
 	pthread_mutex_unlock(&cache_lock);
-	if (ring != NULL)
-		return ring;
-	exists = stat(path, &st) == 0;
-	if (!exists)
-		memset(&st, 0, sizeof(st));
+	return ring;
+}
+
+/* The cached keyring if it was read from `path` and the file, as `st`
+ * shows it now, is unchanged; else NULL. */
+static const struct sm_keyring *take_unchanged(time_t now, const char *path, int exists,
+					       const struct stat *st)
+{
+	const struct sm_keyring *ring = NULL;
+
 	pthread_mutex_lock(&cache_lock);
-	if (cached != NULL && same_file(cached, path, exists, &st)) {
+	if (cached != NULL && same_file(cached, path, exists, st)) {
 		cached->checked = now;
 		cached->refs++;
 		ring = &cached->ring;
@@ -370,23 +373,26 @@ static const struct sm_keyring *take_cached(const char *path)
 OM_uint32 sm_keyring_acquire(OM_uint32 *minor, const struct sm_keyring **ring,
 			     char *path)
 {
+	time_t now = monotonic_seconds();
 	struct sm_locations loc;
 	struct shared_ring *fresh;
 	struct stat st;
 	OM_uint32 major;
 	int exists;
 
-	*ring = NULL;
+	*ring = take_recent(now, path);
+	if (*ring != NULL)
+		return sm_ok(minor);
 	major = sm_locations(minor, SM_FILE_SEALKEYS, &loc);
 	if (GSS_ERROR(major))
 		return major;
 	strcpy(path, loc.path[0]);
-	*ring = take_cached(path);
-	if (*ring != NULL)
-		return sm_ok(minor);
 	exists = stat(path, &st) == 0;
 	if (!exists)
 		memset(&st, 0, sizeof(st));
+	*ring = take_unchanged(now, path, exists, &st);
+	if (*ring != NULL)
+		return sm_ok(minor);
 
 	/* Read outside the lock; the newest reading wins the cache. */
 	fresh = calloc(1, sizeof(*fresh));
@@ -401,7 +407,7 @@ OM_uint32 sm_keyring_acquire(OM_uint32 *minor, const struct sm_keyring **ring,
 	fresh->exists = exists;
 	fresh->st = st;
 	fresh->refs = 2;	/* the cache's and the caller's */
-	fresh->checked = monotonic_seconds();
+	fresh->checked = now;
 	pthread_mutex_lock(&cache_lock);
 	if (cached != NULL && read_later(cached, fresh)) {
 		/* Another thread read a newer file meanwhile: keep that one, or

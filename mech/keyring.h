@@ -55,8 +55,9 @@ time_t sm_timestamp_parse(const char *text, size_t len);
 
 /*
  * The process's keyring: read from GSS_SODIUM_SEALKEYS or the default
- * location, shared by threads, and read again when the file has changed;
- * a process looks for a change at most once a second.  The
+ * location, shared by threads, and read again when the variable names
+ * another file or the file has changed; a process looks at both at most
+ * once a second.  The
  * reference must be given back with sm_keyring_release().  `path` receives
  * the file's name (PATH_MAX).  A missing file gives an empty keyring.
  */

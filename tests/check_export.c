@@ -23,8 +23,9 @@
 #include "unit.h"
 
 /* The test's sealing keyring: lines kept here, written whole to a new file
- * each time, which GSS_SODIUM_SEALKEYS then names (a process looks at an
- * unchanged path once a second; check_keyring tests that). */
+ * each time, which GSS_SODIUM_SEALKEYS then names.  A process looks at the
+ * variable and the file at most once a second (check_keyring tests that),
+ * so every keyring after a test's first waits for the next second. */
 static char ring_lines[8][128];
 static int ring_count, ring_version;
 
@@ -35,6 +36,8 @@ static void write_keyring(void)
 
 	for (i = 0; i < ring_count; i++)
 		strcat(text, ring_lines[i]);
+	if (ring_version > 0)
+		unit_next_second();
 	snprintf(name, sizeof(name), "sealkeys-%d", ++ring_version);
 	setenv("GSS_SODIUM_SEALKEYS", unit_write_file(name, text, 0600), 1);
 }
@@ -356,8 +359,9 @@ START_TEST(export_failures_leave_the_context)
 
 	make_files("");
 	ck_assert_int_eq(sm_export_context(&minor, &none, &token), GSS_S_NO_CONTEXT);
-	/* No keyring at all. */
-	setenv("GSS_SODIUM_SEALKEYS", unit_write_file("sealkeys", "# none yet\n", 0600), 1);
+	/* A keyring without keys. */
+	ring_count = 0;
+	write_keyring();
 	pair_establish(&p, 0, 0);
 	ck_assert_int_eq(sm_export_context(&minor, &p.acc, &token), GSS_S_UNAVAILABLE);
 	ck_assert_int_eq(minor, GSS_SODIUM_S_NO_SEALING_KEY);

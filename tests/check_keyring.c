@@ -128,6 +128,8 @@ START_TEST(cache_follows_the_file)
 	OM_uint32 minor;
 
 	setenv("GSS_SODIUM_SEALKEYS", unit_write_file("sealkeys", "1 " K1 " " T "\n", 0600), 1);
+	/* Start at the beginning of a second, so the steps below fall within it. */
+	unit_next_second();
 	ck_assert_int_eq(sm_keyring_acquire(&minor, &a, path), GSS_S_COMPLETE);
 	ck_assert_int_eq(sm_keyring_acquire(&minor, &b, path), GSS_S_COMPLETE);
 	/* Unchanged file: the same shared keyring. */
@@ -139,7 +141,7 @@ START_TEST(cache_follows_the_file)
 	ck_assert_ptr_eq(a, c);
 	sm_keyring_release(c);
 	/* ...and then sees the change. */
-	usleep(2100 * 1000);
+	unit_next_second();
 	ck_assert_int_eq(sm_keyring_acquire(&minor, &c, path), GSS_S_COMPLETE);
 	ck_assert_ptr_ne(a, c);
 	ck_assert_int_eq(c->count, 2);
@@ -148,8 +150,14 @@ START_TEST(cache_follows_the_file)
 	sm_keyring_release(a);
 	sm_keyring_release(b);
 	sm_keyring_release(c);
-	/* A missing default file is an empty keyring; a named one must exist. */
+	/* The variable, too, is looked at once a second: a keyring named
+	 * anew is read in the next second. */
 	setenv("GSS_SODIUM_SEALKEYS", "/nonexistent/sealkeys", 1);
+	ck_assert_int_eq(sm_keyring_acquire(&minor, &a, path), GSS_S_COMPLETE);
+	ck_assert_int_eq(a->count, 2);
+	sm_keyring_release(a);
+	unit_next_second();
+	/* A keyring the variable names must exist. */
 	ck_assert_int_eq(sm_keyring_acquire(&minor, &a, path), GSS_S_FAILURE);
 	ck_assert_int_eq(minor, GSS_SODIUM_S_FILE_MISSING);
 }

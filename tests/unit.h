@@ -21,6 +21,11 @@ const char *unit_write_file(const char *name, const char *text, mode_t mode);
  * 0 when no mapping holds it. */
 int unit_mapping_flags(const void *p, char *flags, size_t size);
 
+/* Return once CLOCK_MONOTONIC_COARSE has reached the next second: a
+ * process looks at the sealing keyring (variable and file) at most once a
+ * second by that clock, and looks again after this. */
+void unit_next_second(void);
+
 /* Does `haystack` contain `needle`? (For asserting on sentences.) */
 int unit_contains(const char *haystack, const char *needle);
 

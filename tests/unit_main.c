@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -80,6 +81,17 @@ int unit_mapping_flags(const void *p, char *flags, size_t size)
 int unit_contains(const char *haystack, const char *needle)
 {
 	return haystack != NULL && strstr(haystack, needle) != NULL;
+}
+
+void unit_next_second(void)
+{
+	struct timespec start, now;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &start);
+	do {
+		usleep(10 * 1000);
+		clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	} while (now.tv_sec == start.tv_sec);
 }
 
 int main(void)
