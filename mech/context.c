@@ -125,13 +125,13 @@ static OM_uint32 give_buffer(OM_uint32 *minor, struct sm_writer *w, gss_buffer_t
 
 struct sm_context *sm_context_new(void)
 {
-	/* malloc and clear rather than calloc: glibc's calloc skips the
-	 * per-thread cache, so a context made at every import would come
-	 * from, and go back to, the top of the heap. */
+	/* Not calloc, nor malloc and memset (which GCC makes a calloc):
+	 * glibc's calloc skips the per-thread cache, so a context made at
+	 * every import came from, and went back to, the top of the heap. */
 	struct sm_context *ctx = malloc(sizeof(*ctx));
 
 	if (ctx != NULL)
-		memset(ctx, 0, sizeof(*ctx));
+		*ctx = (struct sm_context){ 0 };
 	return ctx;
 }
 
