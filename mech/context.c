@@ -221,7 +221,7 @@ static OM_uint32 send_token_1(OM_uint32 *minor, struct sm_context *ctx,
 {
 	unsigned char header[INITIATOR_HEADER_BYTES], message[HANDSHAKE_MESSAGE_MAX];
 	unsigned char hash[BINDINGS_HASH_BYTES];
-	const unsigned char *static_key = NULL;
+	const struct sm_key_entry *identity = NULL;
 	struct sm_writer w;
 	enum sm_noise_result result;
 	struct prologue prologue;
@@ -246,10 +246,11 @@ static OM_uint32 send_token_1(OM_uint32 *minor, struct sm_context *ctx,
 		return no_memory(minor);
 	}
 	if (!anonymous)
-		static_key = cred->initiator.entries[0].private_key;
+		identity = &cred->initiator.entries[0];
 	result = sm_noise_init(&ctx->handshake, anonymous ? SM_NOISE_NK : SM_NOISE_IK,
 			       SM_NOISE_INITIATOR, prologue.bytes, prologue.len,
-			       static_key, peer->public_key);
+			       identity ? identity->private_key : NULL,
+			       identity ? identity->public_key : NULL, peer->public_key);
 	if (result == SM_NOISE_OK)
 		result = sm_noise_write_message(&ctx->handshake, w.data, w.len, message,
 						sizeof(message), &message_len);
@@ -474,7 +475,7 @@ static OM_uint32 read_token_1(OM_uint32 *minor, struct sm_context *ctx,
 		candidates++;
 		result = sm_noise_init(&ctx->handshake, anonymous ? SM_NOISE_NK : SM_NOISE_IK,
 				       SM_NOISE_RESPONDER, prologue.bytes, prologue.len,
-				       key->private_key, NULL);
+				       key->private_key, key->public_key, NULL);
 		if (result == SM_NOISE_OK)
 			result = sm_noise_read_message(&ctx->handshake, r->ptr, r->left,
 						       payload, INITIATOR_PAYLOAD_BYTES,

@@ -341,7 +341,8 @@ enum sm_noise_result sm_noise_init(struct sm_noise_handshake *hs,
 				   enum sm_noise_pattern pattern,
 				   enum sm_noise_role role,
 				   const unsigned char *prologue, size_t prologue_len,
-				   const unsigned char *s, const unsigned char *rs)
+				   const unsigned char *s, const unsigned char *s_pub,
+				   const unsigned char *rs)
 {
 	const struct sm_noise_pattern_def *p;
 	size_t name_len;
@@ -368,7 +369,9 @@ enum sm_noise_result sm_noise_init(struct sm_noise_handshake *hs,
 		if ((hs->s = sm_secmem_alloc(SM_NOISE_DHLEN)) == NULL)
 			return fail(hs, SM_NOISE_E_MEMORY);
 		memcpy(hs->s, s, SM_NOISE_DHLEN);
-		if (crypto_scalarmult_base(hs->s_pub, hs->s) != 0)
+		if (s_pub != NULL)
+			memcpy(hs->s_pub, s_pub, SM_NOISE_DHLEN);
+		else if (crypto_scalarmult_base(hs->s_pub, hs->s) != 0)
 			return fail(hs, SM_NOISE_E_DH);
 	}
 	if (remote_pre) {

@@ -72,15 +72,18 @@ struct sm_noise_handshake {
 
 /*
  * Initialize for `pattern` and `role` with a prologue.  `s` is the local
- * static private key (copied into locked memory) or NULL; `rs` the remote
- * static public key known in advance (pre-message) or NULL.  The keys the
- * pattern's pre-messages need must be given.
+ * static private key (copied into locked memory) or NULL; `s_pub` its
+ * public key, or NULL to have it computed (a scalar multiplication that a
+ * caller holding the key pair saves); `rs` the remote static public key
+ * known in advance (pre-message) or NULL.  The keys the pattern's
+ * pre-messages need must be given.
  */
 enum sm_noise_result sm_noise_init(struct sm_noise_handshake *hs,
 				   enum sm_noise_pattern pattern,
 				   enum sm_noise_role role,
 				   const unsigned char *prologue, size_t prologue_len,
-				   const unsigned char *s, const unsigned char *rs);
+				   const unsigned char *s, const unsigned char *s_pub,
+				   const unsigned char *rs);
 
 /* For test vectors only: use this ephemeral private key instead of a
  * random one.  Call before the message that sends 'e'. */

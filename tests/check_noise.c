@@ -166,10 +166,11 @@ START_TEST(vector)
 	n = json_object_array_length(messages);
 
 	ck_assert_int_eq(sm_noise_init(&ini, (enum sm_noise_pattern)pattern, SM_NOISE_INITIATOR,
-				       ip.b, ip.len, is.present ? is.b : NULL,
+				       ip.b, ip.len, is.present ? is.b : NULL, NULL,
 				       irs.present ? irs.b : NULL), SM_NOISE_OK);
 	ck_assert_int_eq(sm_noise_init(&resp, (enum sm_noise_pattern)pattern, SM_NOISE_RESPONDER,
 				       rp.b, rp.len, rs.present ? rs.b : NULL,
+				       irs.present ? irs.b : NULL,
 				       rrs.present ? rrs.b : NULL), SM_NOISE_OK);
 	ck_assert_int_eq(sm_noise_set_ephemeral(&ini, ie.b), SM_NOISE_OK);
 	ck_assert_int_eq(sm_noise_set_ephemeral(&resp, re.b), SM_NOISE_OK);
@@ -249,14 +250,14 @@ static void ik_keys(struct ik_keys *k)
 static void ik_initiator(struct sm_noise_handshake *hs, const struct ik_keys *k)
 {
 	ck_assert_int_eq(sm_noise_init(hs, SM_NOISE_IK, SM_NOISE_INITIATOR, prologue,
-				       sizeof(prologue), k->is, k->rs_pub), SM_NOISE_OK);
+				       sizeof(prologue), k->is, NULL, k->rs_pub), SM_NOISE_OK);
 	ck_assert_int_eq(sm_noise_set_ephemeral(hs, k->ie), SM_NOISE_OK);
 }
 
 static void ik_responder(struct sm_noise_handshake *hs, const struct ik_keys *k)
 {
 	ck_assert_int_eq(sm_noise_init(hs, SM_NOISE_IK, SM_NOISE_RESPONDER, prologue,
-				       sizeof(prologue), k->rs, NULL), SM_NOISE_OK);
+				       sizeof(prologue), k->rs, k->rs_pub, NULL), SM_NOISE_OK);
 	ck_assert_int_eq(sm_noise_set_ephemeral(hs, k->re), SM_NOISE_OK);
 }
 
@@ -458,17 +459,20 @@ START_TEST(missing_keys_are_refused)
 	struct sm_noise_handshake hs;
 
 	ik_keys(&k);
-	ck_assert_int_eq(sm_noise_init(&hs, SM_NOISE_IK, SM_NOISE_INITIATOR, NULL, 0, k.is, NULL),
+	ck_assert_int_eq(sm_noise_init(&hs, SM_NOISE_IK, SM_NOISE_INITIATOR, NULL, 0,
+				       k.is, NULL, NULL),
 			 SM_NOISE_E_STATE);
-	ck_assert_int_eq(sm_noise_init(&hs, SM_NOISE_IK, SM_NOISE_INITIATOR, NULL, 0, NULL,
+	ck_assert_int_eq(sm_noise_init(&hs, SM_NOISE_IK, SM_NOISE_INITIATOR, NULL, 0, NULL, NULL,
 				       k.rs_pub), SM_NOISE_E_STATE);
-	ck_assert_int_eq(sm_noise_init(&hs, SM_NOISE_IK, SM_NOISE_RESPONDER, NULL, 0, NULL, NULL),
+	ck_assert_int_eq(sm_noise_init(&hs, SM_NOISE_IK, SM_NOISE_RESPONDER, NULL, 0,
+				       NULL, NULL, NULL),
 			 SM_NOISE_E_STATE);
-	ck_assert_int_eq(sm_noise_init(&hs, SM_NOISE_XX, SM_NOISE_INITIATOR, NULL, 0, NULL, NULL),
+	ck_assert_int_eq(sm_noise_init(&hs, SM_NOISE_XX, SM_NOISE_INITIATOR, NULL, 0,
+				       NULL, NULL, NULL),
 			 SM_NOISE_E_STATE);
 	ck_assert(all_zero(&hs, sizeof(hs)));
 	/* An anonymous NK initiator needs no static key of its own. */
-	ck_assert_int_eq(sm_noise_init(&hs, SM_NOISE_NK, SM_NOISE_INITIATOR, NULL, 0, NULL,
+	ck_assert_int_eq(sm_noise_init(&hs, SM_NOISE_NK, SM_NOISE_INITIATOR, NULL, 0, NULL, NULL,
 				       k.rs_pub), SM_NOISE_OK);
 	ck_assert_ptr_null(hs.s);
 	sm_noise_clear(&hs);
@@ -506,16 +510,19 @@ START_TEST(buffers_are_checked)
 	sm_noise_clear(&ini);
 
 	/* NN's first message is e and the payload: 65535 bytes at most. */
-	ck_assert_int_eq(sm_noise_init(&ini, SM_NOISE_NN, SM_NOISE_INITIATOR, NULL, 0, NULL, NULL),
+	ck_assert_int_eq(sm_noise_init(&ini, SM_NOISE_NN, SM_NOISE_INITIATOR, NULL, 0,
+				       NULL, NULL, NULL),
 			 SM_NOISE_OK);
 	write_ok(&ini, big, SM_NOISE_MAX_MESSAGE - 32, out, sizeof(out), &len);
 	ck_assert_uint_eq(len, SM_NOISE_MAX_MESSAGE);
 	sm_noise_clear(&ini);
-	ck_assert_int_eq(sm_noise_init(&ini, SM_NOISE_NN, SM_NOISE_INITIATOR, NULL, 0, NULL, NULL),
+	ck_assert_int_eq(sm_noise_init(&ini, SM_NOISE_NN, SM_NOISE_INITIATOR, NULL, 0,
+				       NULL, NULL, NULL),
 			 SM_NOISE_OK);
 	ck_assert_int_eq(sm_noise_write_message(&ini, big, SM_NOISE_MAX_MESSAGE - 31, out,
 						sizeof(out), &len), SM_NOISE_E_SPACE);
-	ck_assert_int_eq(sm_noise_init(&resp, SM_NOISE_NN, SM_NOISE_RESPONDER, NULL, 0, NULL, NULL),
+	ck_assert_int_eq(sm_noise_init(&resp, SM_NOISE_NN, SM_NOISE_RESPONDER, NULL, 0,
+				       NULL, NULL, NULL),
 			 SM_NOISE_OK);
 	ck_assert_int_eq(sm_noise_read_message(&resp, big, SM_NOISE_MAX_MESSAGE + 1, out,
 					       sizeof(out), &len), SM_NOISE_E_SPACE);
@@ -570,9 +577,11 @@ START_TEST(ephemeral_keys_go_after_their_last_use)
 	size_t len;
 
 	ik_keys(&k);
-	ck_assert_int_eq(sm_noise_init(&ini, SM_NOISE_XX, SM_NOISE_INITIATOR, NULL, 0, k.is, NULL),
+	ck_assert_int_eq(sm_noise_init(&ini, SM_NOISE_XX, SM_NOISE_INITIATOR, NULL, 0,
+				       k.is, NULL, NULL),
 			 SM_NOISE_OK);
-	ck_assert_int_eq(sm_noise_init(&resp, SM_NOISE_XX, SM_NOISE_RESPONDER, NULL, 0, k.rs, NULL),
+	ck_assert_int_eq(sm_noise_init(&resp, SM_NOISE_XX, SM_NOISE_RESPONDER, NULL, 0,
+				       k.rs, NULL, NULL),
 			 SM_NOISE_OK);
 	write_ok(&ini, NULL, 0, msg, sizeof(msg), &len);
 	read_ok(&resp, msg, len);
@@ -602,9 +611,9 @@ START_TEST(random_ephemerals_agree)
 	ik_keys(&k);
 	for (i = 0; i < 2; i++) {
 		ck_assert_int_eq(sm_noise_init(&ini, both[i], SM_NOISE_INITIATOR, NULL, 0,
-					       k.is, k.rs_pub), SM_NOISE_OK);
+					       k.is, NULL, k.rs_pub), SM_NOISE_OK);
 		ck_assert_int_eq(sm_noise_init(&resp, both[i], SM_NOISE_RESPONDER, NULL, 0,
-					       k.rs, NULL), SM_NOISE_OK);
+					       k.rs, NULL, NULL), SM_NOISE_OK);
 		write_ok(&ini, payload1, sizeof(payload1), msg, sizeof(msg), &len);
 		read_ok(&resp, msg, len);
 		write_ok(&resp, payload2, sizeof(payload2), msg, sizeof(msg), &len);
