@@ -433,9 +433,17 @@ START_TEST(uid_binding)
 	ctx = import_ok(&token);
 	sm_context_free(&ctx);
 	if (geteuid() == 0) {
-		/* Another uid (this test runs in a child of its own); it may
-		 * still reach the cached keyring's file to see it unchanged. */
-		chmod(unit_tmpdir(), 0711);
+		/* Another uid (this test runs in a child of its own).  In the
+		 * next second the process looks at the keyring again: that uid
+		 * reaches the file, through the directories opened here, and
+		 * sees it unchanged, so the uid binding is what refuses. */
+		char run_dir[PATH_MAX];
+
+		strcpy(run_dir, unit_tmpdir());
+		*strrchr(run_dir, '/') = '\0';
+		ck_assert_int_eq(chmod(run_dir, 0711), 0);
+		ck_assert_int_eq(chmod(unit_tmpdir(), 0711), 0);
+		unit_next_second();
 		ck_assert_int_eq(seteuid(65534), 0);
 		ck_assert_int_eq(import_fails(&token, &minor), GSS_S_UNAUTHORIZED);
 		ck_assert_int_eq(minor, GSS_SODIUM_S_WRONG_UID);
