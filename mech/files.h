@@ -9,6 +9,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <gssapi/gssapi.h>
 
 enum sm_file {
@@ -45,5 +46,9 @@ int sm_file_is_private(enum sm_file which);
 OM_uint32 sm_file_read(OM_uint32 *minor, enum sm_file which, const char *path,
 		       int must_exist, char **text, size_t *len);
 void sm_file_release(char *text, size_t len);
+
+/* Do two stats show the same file, unchanged: device, inode, size, mode,
+ * owner, group, modification and change times? */
+int sm_file_unchanged(const struct stat *a, const struct stat *b);
 
 #endif

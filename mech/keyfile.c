@@ -1,14 +1,21 @@
 /* Parsing the keytab, identity and peers files. */
 #include "config.h"
 
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "keyfile.h"
 #include "secmem.h"
 #include "status.h"
+#include "trace.h"
 
 static int is_blank(char c)
 {
@@ -54,6 +61,18 @@ static void clear_entry(struct sm_key_entry *e)
 	sm_name_free(&e->name);
 	sm_secmem_free(e->private_key);
 	e->private_key = NULL;
+}
+
+/* Drop the entries from index `count` on, leaving `keys` as it was when
+ * it had `count` (no array at all for none). */
+static void truncate_keys(struct sm_keys *keys, size_t count)
+{
+	while (keys->count > count)
+		clear_entry(&keys->entries[--keys->count]);
+	if (keys->count == 0) {
+		free(keys->entries);
+		keys->entries = NULL;
+	}
 }
 
 /* Decode a base64 key; 0 unless it is exactly 32 bytes of padded base64. */
@@ -149,12 +168,7 @@ OM_uint32 sm_keys_parse(OM_uint32 *minor, enum sm_file which, const char *path,
 		else
 			major = parse_line(minor, which, path, line, p, line_len, keys);
 		if (GSS_ERROR(major)) {
-			while (keys->count > first_new)
-				clear_entry(&keys->entries[--keys->count]);
-			if (keys->count == 0) {	/* as it was: no array */
-				free(keys->entries);
-				keys->entries = NULL;
-			}
+			truncate_keys(keys, first_new);
 			return major;
 		}
 		p += line_len + 1;
@@ -162,19 +176,137 @@ OM_uint32 sm_keys_parse(OM_uint32 *minor, enum sm_file which, const char *path,
 	return sm_ok(minor);
 }
 
+/* ---- key files read before ------------------------------------------------ */
+
+/*
+ * A process keeps the key files it read, because reading one again means
+ * a scalar multiplication per private key to derive its public key, at
+ * every credential acquired.  A kept reading serves while a stat of the
+ * path shows the same file unchanged and the caller may still read it.
+ * File times advance in clock ticks, so a change within the tick of a
+ * reading could leave every stat field as it was: a file changed within
+ * SETTLE_SECONDS before its reading is not kept (git treats its "racily
+ * clean" index entries the same way).
+ */
+#define KEPT_FILES 8
+#define SETTLE_SECONDS 2
+
+struct kept_file {
+	enum sm_file which;
+	char path[PATH_MAX];	/* "" for an unused slot */
+	struct stat st;
+	struct sm_keys keys;
+	unsigned long last_used;
+};
+
+static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct kept_file kept[KEPT_FILES];
+static unsigned long kept_clock;
+
+/* Append copies of `from`'s entries to `keys`; on failure `keys` is left
+ * as it was. */
+static OM_uint32 append_copies(OM_uint32 *minor, const struct sm_keys *from,
+			       struct sm_keys *keys)
+{
+	size_t first_new = keys->count, i;
+	OM_uint32 major = GSS_S_COMPLETE;
+
+	for (i = 0; i < from->count && !GSS_ERROR(major); i++)
+		major = sm_keys_add_copy(minor, &from->entries[i], keys);
+	if (GSS_ERROR(major))
+		truncate_keys(keys, first_new);
+	return major;
+}
+
+/* Copy the kept reading of `path` into `keys` if the file is as `st` shows
+ * it now; true when it served (its outcome in *major).  A reading of a
+ * file that has changed, or that the caller may not read (`st` NULL), is
+ * dropped, so that no old key outlives its file here. */
+static int take_kept(OM_uint32 *minor, enum sm_file which, const char *path,
+		     const struct stat *st, struct sm_keys *keys, OM_uint32 *major)
+{
+	struct kept_file *k;
+	int served = 0;
+
+	pthread_mutex_lock(&kept_lock);
+	for (k = kept; k < kept + KEPT_FILES; k++) {
+		if (k->which != which || strcmp(k->path, path) != 0)
+			continue;
+		if (st != NULL && sm_file_unchanged(&k->st, st)) {
+			k->last_used = ++kept_clock;
+			*major = append_copies(minor, &k->keys, keys);
+			served = 1;
+		} else {
+			sm_keys_clear(&k->keys);
+			k->path[0] = '\0';
+			k->last_used = 0;
+		}
+		break;
+	}
+	pthread_mutex_unlock(&kept_lock);
+	return served;
+}
+
+/* Keep `keys`, read from `path` as `st` showed it before the reading, in
+ * place of the least recently used reading; `keys` is emptied. */
+static void keep(enum sm_file which, const char *path, const struct stat *st,
+		 struct sm_keys *keys)
+{
+	struct kept_file *k, *slot = kept;
+
+	pthread_mutex_lock(&kept_lock);
+	for (k = kept; k < kept + KEPT_FILES; k++) {
+		if (k->which == which && strcmp(k->path, path) == 0) {
+			slot = k;
+			break;
+		}
+		if (k->last_used < slot->last_used)
+			slot = k;
+	}
+	sm_keys_clear(&slot->keys);
+	slot->which = which;
+	strcpy(slot->path, path);
+	slot->st = *st;
+	slot->keys = *keys;
+	slot->last_used = ++kept_clock;
+	pthread_mutex_unlock(&kept_lock);
+	keys->count = 0;
+	keys->entries = NULL;
+}
+
 OM_uint32 sm_keys_load(OM_uint32 *minor, enum sm_file which, const char *path,
 		       int must_exist, struct sm_keys *keys)
 {
+	struct sm_keys parsed = { 0, NULL };
 	OM_uint32 major;
+	struct stat st;
+	int keepable;
 	size_t len;
 	char *text;
 
+	/* The stat comes before the reading: a change after it shows at the
+	 * next look, never the other way round. */
+	keepable = strlen(path) < PATH_MAX && stat(path, &st) == 0 &&
+		   faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) == 0;
+	if (take_kept(minor, which, path, keepable ? &st : NULL, keys, &major))
+		return major;
 	major = sm_file_read(minor, which, path, must_exist, &text, &len);
 	if (GSS_ERROR(major) || text == NULL)
 		return major;
-	major = sm_keys_parse(minor, which, path, text, len, keys);
+	major = sm_keys_parse(minor, which, path, text, len, &parsed);
 	sm_file_release(text, len);
-	return major;
+	if (!GSS_ERROR(major))
+		major = append_copies(minor, &parsed, keys);
+	if (GSS_ERROR(major)) {
+		sm_keys_clear(&parsed);
+		return major;
+	}
+	sm_trace("read %zu key(s) from %s", parsed.count, path);
+	if (keepable && time(NULL) - st.st_ctim.tv_sec >= SETTLE_SECONDS)
+		keep(which, path, &st, &parsed);
+	else
+		sm_keys_clear(&parsed);
+	return sm_ok(minor);
 }
 
 OM_uint32 sm_keys_add_copy(OM_uint32 *minor, const struct sm_key_entry *entry,
@@ -220,13 +352,7 @@ const struct sm_key_entry *sm_keys_find(const struct sm_keys *keys,
 
 void sm_keys_clear(struct sm_keys *keys)
 {
-	size_t i;
-
-	for (i = 0; i < keys->count; i++)
-		clear_entry(&keys->entries[i]);
-	free(keys->entries);
-	keys->entries = NULL;
-	keys->count = 0;
+	truncate_keys(keys, 0);
 }
 
 int sm_key_generate(unsigned char **private_key,

@@ -289,20 +289,13 @@ struct shared_ring {
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct shared_ring *cached;
 
-/* Has the file changed since `st` was taken? */
+/* Is `s` a reading of `path` as it is now (`exists`, `st`)? */
 static int same_file(const struct shared_ring *s, const char *path, int exists,
 		     const struct stat *st)
 {
 	if (strcmp(s->path, path) != 0 || s->exists != exists)
 		return 0;
-	return !exists ||
-	       (s->st.st_dev == st->st_dev && s->st.st_ino == st->st_ino &&
-		s->st.st_size == st->st_size &&
-		s->st.st_mtim.tv_sec == st->st_mtim.tv_sec &&
-		s->st.st_mtim.tv_nsec == st->st_mtim.tv_nsec &&
-		s->st.st_ctim.tv_sec == st->st_ctim.tv_sec &&
-		s->st.st_ctim.tv_nsec == st->st_ctim.tv_nsec &&
-		s->st.st_mode == st->st_mode);
+	return !exists || sm_file_unchanged(&s->st, st);
 }
 
 /* Is `a` a reading of the same path taken from a later file than `b`?  Key

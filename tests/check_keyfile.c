@@ -1,14 +1,18 @@
 /* Key files: good files, every kind of bad file, permissions. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "keyfile.h"
 #include "secmem.h"
 #include "status.h"
+#include "trace.h"
 #include "unit.h"
 
 /* RFC 7748 section 6.1: Alice's X25519 private and public keys. */
@@ -247,6 +251,111 @@ START_TEST(find_by_name)
 }
 END_TEST
 
+/* How many times the trace says `path` was read. */
+static int reads_of(const char *trace, const char *path)
+{
+	char line[1024];
+	FILE *f = fopen(trace, "r");
+	int n = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		n += strstr(line, " key(s) from ") != NULL && strstr(line, path) != NULL;
+	fclose(f);
+	return n;
+}
+
+/* Rewrite `path` in place (same inode), as an editor that truncates does. */
+static void rewrite_in_place(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+START_TEST(a_process_keeps_a_settled_file_until_it_changes)
+{
+	const char *zero_private = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+	struct sm_keys a = { 0, NULL }, b = { 0, NULL };
+	char trace[PATH_MAX], path[PATH_MAX], text[128];
+	struct stat st;
+	OM_uint32 minor;
+	size_t in_use = sm_secmem_in_use();
+
+	snprintf(trace, sizeof(trace), "%s/trace", unit_tmpdir());
+	setenv("GSS_SODIUM_TRACE", trace, 1);
+	sm_trace_open();
+	strcpy(path, unit_write_file("identity", "alice " ALICE_PRIVATE "\n", 0600));
+	/* A file changed within two seconds of its reading is read every time. */
+	ck_assert_int_eq(sm_keys_load(&minor, SM_FILE_IDENTITY, path, 1, &a), GSS_S_COMPLETE);
+	sm_keys_clear(&a);
+	ck_assert_int_eq(sm_keys_load(&minor, SM_FILE_IDENTITY, path, 1, &a), GSS_S_COMPLETE);
+	sm_keys_clear(&a);
+	ck_assert_int_eq(reads_of(trace, path), 2);
+	/* Once settled, it is read once and then kept. */
+	ck_assert_int_eq(stat(path, &st), 0);
+	while (time(NULL) - st.st_ctim.tv_sec < 2)
+		usleep(100 * 1000);
+	ck_assert_int_eq(sm_keys_load(&minor, SM_FILE_IDENTITY, path, 1, &a), GSS_S_COMPLETE);
+	ck_assert_int_eq(sm_keys_load(&minor, SM_FILE_IDENTITY, path, 1, &b), GSS_S_COMPLETE);
+	ck_assert_int_eq(reads_of(trace, path), 3);
+	ck_assert_uint_eq(b.count, 1);
+	ck_assert_str_eq(b.entries[0].name->text, "alice");
+	ck_assert_mem_eq(b.entries[0].public_key, a.entries[0].public_key, SM_KEY_BYTES);
+	ck_assert_mem_eq(b.entries[0].private_key, a.entries[0].private_key, SM_KEY_BYTES);
+	/* Copies: each credential owns (and wipes) its own private key. */
+	ck_assert_ptr_ne(b.entries[0].private_key, a.entries[0].private_key);
+	sm_keys_clear(&b);
+	/* A change of the same size, at once, is seen. */
+	snprintf(text, sizeof(text), "alice %s\n", zero_private);
+	rewrite_in_place(path, text);
+	ck_assert_int_eq(sm_keys_load(&minor, SM_FILE_IDENTITY, path, 1, &b), GSS_S_COMPLETE);
+	ck_assert_int_eq(reads_of(trace, path), 4);
+	ck_assert_mem_ne(b.entries[0].public_key, a.entries[0].public_key, SM_KEY_BYTES);
+	sm_keys_clear(&b);
+	/* The old key was wiped with its reading, and the new reading (of a
+	 * file just changed) was not kept: only `a`'s key is left. */
+	ck_assert_uint_eq(sm_secmem_in_use(), in_use + 1);
+	/* So is a change of permissions: the rules apply to every reading. */
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	ck_assert_int_eq(sm_keys_load(&minor, SM_FILE_IDENTITY, path, 1, &b), GSS_S_NO_CRED);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_FILE_PERMISSIONS);
+	sm_keys_clear(&a);
+}
+END_TEST
+
+START_TEST(a_kept_file_serves_only_callers_that_may_read_it)
+{
+	struct sm_keys keys = { 0, NULL };
+	char path[PATH_MAX], dir[PATH_MAX];
+	struct stat st;
+	OM_uint32 minor;
+
+	strcpy(path, unit_write_file("identity", "alice " ALICE_PRIVATE "\n", 0600));
+	ck_assert_int_eq(stat(path, &st), 0);
+	while (time(NULL) - st.st_ctim.tv_sec < 2)
+		usleep(100 * 1000);
+	ck_assert_int_eq(sm_keys_load(&minor, SM_FILE_IDENTITY, path, 1, &keys), GSS_S_COMPLETE);
+	sm_keys_clear(&keys);
+	/* The file is root's (0600): another uid (this test runs in a child
+	 * of its own), for which the directories are open so that its stat
+	 * matches, gets the error its own reading would give. */
+	strcpy(dir, unit_tmpdir());
+	ck_assert_int_eq(chmod(dir, 0711), 0);
+	*strrchr(dir, '/') = '\0';
+	ck_assert_int_eq(chmod(dir, 0711), 0);
+	ck_assert_int_eq(seteuid(65534), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(sm_keys_load(&minor, SM_FILE_IDENTITY, path, 1, &keys), GSS_S_NO_CRED);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_FILE_UNREADABLE);
+	ck_assert_uint_eq(keys.count, 0);
+	ck_assert_int_eq(seteuid(0), 0);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("keyfile");
@@ -264,6 +373,11 @@ Suite *unit_suite(void)
 	tcase_add_test(t, directory_and_huge_file_are_refused);
 	tcase_add_test(t, generated_keys_round_trip_through_a_file);
 	tcase_add_test(t, find_by_name);
+	tcase_add_test(t, a_process_keeps_a_settled_file_until_it_changes);
+	/* Becoming another uid takes root; without it the test is not run
+	 * (rather than run and passed). */
+	if (geteuid() == 0)
+		tcase_add_test(t, a_kept_file_serves_only_callers_that_may_read_it);
 	suite_add_tcase(s, t);
 	return s;
 }
