@@ -4,9 +4,9 @@
  * libsodium alone doing the cryptography gss-sodium's protocol needs.
  *
  * Each operation is timed as a warm-up, a calibration that picks N so that
- * a batch of N iterations lasts about the batch target, then B batches; the
- * figure reported is the median over the batches of the batch time divided
- * by N.  The median of batches, rather than the mean of iterations, keeps a
+ * a batch of N iterations lasts about the batch target, then B batches,
+ * taken in turn with those of the row's other two columns; the figure
+ * reported is the median over the batches of the batch time divided by N.  The median of batches, rather than the mean of iterations, keeps a
  * stray page fault, KDC log flush or scheduler hiccup out of the result.
  *
  * Environment (bench/run.sh sets all of it up): for krb5, KRB5_CONFIG,
@@ -593,29 +593,6 @@ static enum outcome calibrate(op_fn op, void *state, size_t size, size_t max_n, 
 	return DONE;
 }
 
-static struct measurement measure(op_fn op, void *state, size_t size, size_t max_n)
-{
-	struct measurement m = { DONE, 0, 0, 0, 0 };
-	double per_iteration[MAX_BATCHES], ns;
-	int b;
-
-	/* A first run apart: for krb5 it fetches the service ticket. */
-	ns = 0;
-	if ((m.outcome = op(state, size, 2, &ns)) != DONE ||
-	    (m.outcome = calibrate(op, state, size, max_n, &m.n)) != DONE)
-		return m;
-	for (b = 0; b < settings.batches; b++) {
-		ns = 0;
-		if ((m.outcome = op(state, size, m.n, &ns)) != DONE)
-			return m;
-		per_iteration[b] = ns / (double)m.n / 1000;
-	}
-	m.us = median(per_iteration, settings.batches);	/* sorts */
-	m.min_us = per_iteration[0];
-	m.max_us = per_iteration[settings.batches - 1];
-	return m;
-}
-
 /* ---- the table ------------------------------------------------------------- */
 
 enum column { KRB5, SODIUM, FLOOR, COLUMNS };
@@ -658,35 +635,86 @@ static void say_progress(const struct row *r, enum column c)
 			column_label[c], r->operation, r->size, m->n, m->min_us, m->max_us);
 }
 
-static void measure_mech(struct row *r, enum column c, struct mech *m)
+/* One cell while its row is measured. */
+struct timing {
+	op_fn op;		/* NULL: the mechanism is not ready */
+	void *state;
+	size_t max_n;
+	double per_iteration[MAX_BATCHES];
+};
+
+/*
+ * The three cells of a row, their batches taken in turn (krb5, gss-sodium,
+ * floor, krb5, ...), so that a change of machine load or CPU clock lands on
+ * all three alike: on a virtual machine the speed can drift by a quarter
+ * for seconds, longer than all the batches of one cell take.
+ */
+static void measure_row(struct row *r, struct timing t[COLUMNS])
 {
-	if (!m->ready) {
-		r->cell[c].outcome = FAILED;
-		return;
+	struct measurement *m;
+	double ns;
+	int b, c;
+
+	for (c = 0; c < COLUMNS; c++) {
+		m = &r->cell[c];
+		*m = (struct measurement){ t[c].op != NULL ? DONE : FAILED, 0, 0, 0, 0 };
+		if (m->outcome != DONE)
+			continue;
+		/* A first run apart: for krb5 it fetches the service ticket. */
+		ns = 0;
+		if ((m->outcome = t[c].op(t[c].state, r->size, 2, &ns)) == DONE)
+			m->outcome = calibrate(t[c].op, t[c].state, r->size, t[c].max_n, &m->n);
 	}
-	r->cell[c] = measure(r->mech_op, m, r->size, r->max_n);
-	if (r->has_token && r->cell[c].outcome == DONE) {
-		r->token_size[c] = m->token_size;
-		if (!transfer_kept_context(m)) {
-			complain("%s: the imported context does not work", m->label);
-			r->cell[c].outcome = FAILED;
+	for (b = 0; b < settings.batches; b++) {
+		for (c = 0; c < COLUMNS; c++) {
+			m = &r->cell[c];
+			ns = 0;
+			if (m->outcome == DONE &&
+			    (m->outcome = t[c].op(t[c].state, r->size, m->n, &ns)) == DONE)
+				t[c].per_iteration[b] = ns / (double)m->n / 1000;
 		}
 	}
-	say_progress(r, c);
+	for (c = 0; c < COLUMNS; c++) {
+		m = &r->cell[c];
+		if (m->outcome != DONE)
+			continue;
+		m->us = median(t[c].per_iteration, settings.batches);	/* sorts */
+		m->min_us = t[c].per_iteration[0];
+		m->max_us = t[c].per_iteration[settings.batches - 1];
+	}
 }
 
-/* Row by row, the three columns in turn, so that a change of machine load or
- * CPU clock during the run lands on all three alike. */
 static void measure_all(struct mech *krb5, struct mech *sodium, struct floor_state *f)
 {
+	struct mech *const mechs[2] = { krb5, sodium };
+	struct timing t[COLUMNS];
+	struct row *r;
 	size_t i;
+	int c;
 
 	for (i = 0; i < N_ROWS; i++) {
-		measure_mech(&rows[i], KRB5, krb5);
-		measure_mech(&rows[i], SODIUM, sodium);
+		r = &rows[i];
+		for (c = KRB5; c <= SODIUM; c++) {
+			t[c].op = mechs[c]->ready ? r->mech_op : NULL;
+			t[c].state = mechs[c];
+			t[c].max_n = r->max_n;
+		}
 		/* The cap is for the mechanisms' sake; libsodium alone has none. */
-		rows[i].cell[FLOOR] = measure(rows[i].floor_op, f, rows[i].size, NO_CAP);
-		say_progress(&rows[i], FLOOR);
+		t[FLOOR].op = r->floor_op;
+		t[FLOOR].state = f;
+		t[FLOOR].max_n = NO_CAP;
+		measure_row(r, t);
+		for (c = KRB5; c <= SODIUM; c++) {
+			if (!r->has_token || r->cell[c].outcome != DONE)
+				continue;
+			r->token_size[c] = mechs[c]->token_size;
+			if (!transfer_kept_context(mechs[c])) {
+				complain("%s: the imported context does not work", mechs[c]->label);
+				r->cell[c].outcome = FAILED;
+			}
+		}
+		for (c = 0; c < COLUMNS; c++)
+			say_progress(r, (enum column)c);
 	}
 }
 
