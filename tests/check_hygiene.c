@@ -25,25 +25,6 @@
 #include "status.h"
 #include "unit.h"
 
-/* AddressSanitizer's mlock() does nothing (and reports success). */
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
-static int all_zero(const unsigned char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (p[i] != 0)
-			return 0;
-	return 1;
-}
-
 
 /* `p` lies in a page that is locked and left out of core dumps. */
 static void assert_protected(const void *p, const char *what)
@@ -53,7 +34,7 @@ static void assert_protected(const void *p, const char *what)
 	ck_assert_msg(unit_mapping_flags(p, flags, sizeof(flags)), "no mapping holds %p", p);
 	ck_assert_msg(unit_contains(flags, " dd"), "%s: not excluded from core dumps:%s", what,
 		      flags);
-#ifndef UNDER_ASAN
+#ifndef UNIT_UNDER_ASAN
 	ck_assert_msg(unit_contains(flags, " lo"), "%s: not locked:%s", what, flags);
 #endif
 }
@@ -82,9 +63,9 @@ START_TEST(initiator_keys_are_wiped_on_delete)
 	fixture_files("", 1);
 	pair_establish(&p, 0, 0);
 	keys = p.init->keys;
-	ck_assert(!all_zero(keys, SM_CONTEXT_KEYS));
+	ck_assert(!unit_all_zero(keys, SM_CONTEXT_KEYS));
 	sm_context_free(&p.init);
-	ck_assert(all_zero(keys, SM_CONTEXT_KEYS));
+	ck_assert(unit_all_zero(keys, SM_CONTEXT_KEYS));
 	pair_release(&p);
 	ck_assert_int_eq(sm_secmem_in_use(), 0);
 }
@@ -109,17 +90,17 @@ START_TEST(handshake_secrets_are_wiped_when_an_unfinished_context_is_deleted)
 	ck_assert_ptr_nonnull(e);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_ptr_nonnull(k);
-	ck_assert(!all_zero(ck, SM_NOISE_HASHLEN) && !all_zero(e, SM_NOISE_DHLEN) &&
-		  !all_zero(s, SM_NOISE_DHLEN) && !all_zero(k, SM_NOISE_KEYLEN));
+	ck_assert(!unit_all_zero(ck, SM_NOISE_HASHLEN) && !unit_all_zero(e, SM_NOISE_DHLEN) &&
+		  !unit_all_zero(s, SM_NOISE_DHLEN) && !unit_all_zero(k, SM_NOISE_KEYLEN));
 	assert_protected(ck, "the chaining key");
 	assert_protected(e, "the ephemeral private key");
 	assert_protected(s, "the static private key");
 	assert_protected(k, "the handshake cipher key");
 	sm_context_free(&p.init);
-	ck_assert_msg(all_zero(ck, SM_NOISE_HASHLEN), "the chaining key survived");
-	ck_assert_msg(all_zero(e, SM_NOISE_DHLEN), "the ephemeral private key survived");
-	ck_assert_msg(all_zero(s, SM_NOISE_DHLEN), "the static private key survived");
-	ck_assert_msg(all_zero(k, SM_NOISE_KEYLEN), "the handshake cipher key survived");
+	ck_assert_msg(unit_all_zero(ck, SM_NOISE_HASHLEN), "the chaining key survived");
+	ck_assert_msg(unit_all_zero(e, SM_NOISE_DHLEN), "the ephemeral private key survived");
+	ck_assert_msg(unit_all_zero(s, SM_NOISE_DHLEN), "the static private key survived");
+	ck_assert_msg(unit_all_zero(k, SM_NOISE_KEYLEN), "the handshake cipher key survived");
 	pair_release(&p);
 	ck_assert_int_eq(sm_secmem_in_use(), 0);
 }
@@ -161,14 +142,14 @@ START_TEST(imported_context_keys_are_wiped_on_export_and_delete)
 	free(token.value);
 	keys = ctx->keys;
 	assert_protected(keys, "an imported context's keys");
-	ck_assert(!all_zero(keys, SM_CONTEXT_KEYS));
+	ck_assert(!unit_all_zero(keys, SM_CONTEXT_KEYS));
 	ck_assert_int_eq(sm_export_context(&minor, &ctx, &token), GSS_S_COMPLETE);
-	ck_assert(all_zero(keys, SM_CONTEXT_KEYS));
+	ck_assert(unit_all_zero(keys, SM_CONTEXT_KEYS));
 	ck_assert_int_eq(sm_import_context(&minor, &token, &ctx), GSS_S_COMPLETE);
 	free(token.value);
 	keys = ctx->keys;
 	sm_context_free(&ctx);
-	ck_assert(all_zero(keys, SM_CONTEXT_KEYS));
+	ck_assert(unit_all_zero(keys, SM_CONTEXT_KEYS));
 	pair_release(&p);
 }
 END_TEST
@@ -184,9 +165,9 @@ START_TEST(credential_private_keys_are_wiped_on_release)
 	ck_assert_uint_ge(cred->initiator.count, 1);
 	key = cred->initiator.entries[0].private_key;
 	assert_protected(key, "an identity's private key");
-	ck_assert(!all_zero(key, SM_KEY_BYTES));
+	ck_assert(!unit_all_zero(key, SM_KEY_BYTES));
 	sm_cred_free(&cred);
-	ck_assert(all_zero(key, SM_KEY_BYTES));
+	ck_assert(unit_all_zero(key, SM_KEY_BYTES));
 	ck_assert_int_eq(sm_secmem_in_use(), 0);
 }
 END_TEST
@@ -205,10 +186,10 @@ START_TEST(keyring_keys_are_wiped_on_clear)
 	derivation = ring.keys[0].derivation;
 	assert_protected(key, "a sealing key");
 	assert_protected(derivation, "a sealing key's prepared derivation");
-	ck_assert(!all_zero(key, SM_SEAL_KEY_BYTES));
+	ck_assert(!unit_all_zero(key, SM_SEAL_KEY_BYTES));
 	sm_keyring_clear(&ring);
-	ck_assert(all_zero(key, SM_SEAL_KEY_BYTES));
-	ck_assert(all_zero(derivation, sizeof(crypto_generichash_state)));
+	ck_assert(unit_all_zero(key, SM_SEAL_KEY_BYTES));
+	ck_assert(unit_all_zero(derivation, sizeof(crypto_generichash_state)));
 	ck_assert_int_eq(sm_secmem_in_use(), 0);
 }
 END_TEST

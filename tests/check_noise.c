@@ -291,17 +291,6 @@ static void ik_messages(const struct ik_keys *k, unsigned char msg1[256], size_t
 	sm_noise_clear(&resp);
 }
 
-static int all_zero(const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (b[i] != 0)
-			return 0;
-	return 1;
-}
-
 /* Read msg[len] at the point of the handshake where `which` (1 or 2) is
  * due; the handshake is discarded afterwards. */
 static enum sm_noise_result ik_read(const struct ik_keys *k, int which,
@@ -325,7 +314,7 @@ static enum sm_noise_result ik_read(const struct ik_keys *k, int which,
 		ck_assert_uint_eq(pt_len, 12345);
 		ck_assert_uint_eq(pt[0], 0xaa);
 		ck_assert_uint_eq(pt[sizeof(pt) - 1], 0xaa);
-		ck_assert(all_zero(&hs, sizeof(hs)));
+		ck_assert(unit_all_zero(&hs, sizeof(hs)));
 	}
 	sm_noise_clear(&hs);
 	return r;
@@ -418,7 +407,7 @@ START_TEST(out_of_turn_calls_are_refused)
 	/* The responder writes first: refused, and the handshake is gone. */
 	ck_assert_int_eq(sm_noise_write_message(&resp, NULL, 0, msg, sizeof(msg), &len),
 			 SM_NOISE_E_STATE);
-	ck_assert(all_zero(&resp, sizeof(resp)));
+	ck_assert(unit_all_zero(&resp, sizeof(resp)));
 	ck_assert_int_eq(sm_noise_read_message(&resp, msg, len, pt, sizeof(pt), &pt_len),
 			 SM_NOISE_E_STATE);
 
@@ -427,12 +416,12 @@ START_TEST(out_of_turn_calls_are_refused)
 	ik_initiator(&ini, &k);
 	ck_assert_int_eq(sm_noise_read_message(&ini, msg, len, pt, sizeof(pt), &pt_len),
 			 SM_NOISE_E_STATE);
-	ck_assert(all_zero(&ini, sizeof(ini)));
+	ck_assert(unit_all_zero(&ini, sizeof(ini)));
 
 	/* Split before the end, and messages after it. */
 	ik_initiator(&ini, &k);
 	ck_assert_int_eq(sm_noise_split(&ini, pt, pt + 32, pt + 64, pt + 128), SM_NOISE_E_STATE);
-	ck_assert(all_zero(&ini, sizeof(ini)));
+	ck_assert(unit_all_zero(&ini, sizeof(ini)));
 	ik_initiator(&ini, &k);
 	ik_responder(&resp, &k);
 	write_ok(&ini, payload1, sizeof(payload1), msg, sizeof(msg), &len);
@@ -470,7 +459,7 @@ START_TEST(missing_keys_are_refused)
 	ck_assert_int_eq(sm_noise_init(&hs, SM_NOISE_XX, SM_NOISE_INITIATOR, NULL, 0,
 				       NULL, NULL, NULL),
 			 SM_NOISE_E_STATE);
-	ck_assert(all_zero(&hs, sizeof(hs)));
+	ck_assert(unit_all_zero(&hs, sizeof(hs)));
 	/* An anonymous NK initiator needs no static key of its own. */
 	ck_assert_int_eq(sm_noise_init(&hs, SM_NOISE_NK, SM_NOISE_INITIATOR, NULL, 0, NULL, NULL,
 				       k.rs_pub), SM_NOISE_OK);
@@ -496,7 +485,7 @@ START_TEST(buffers_are_checked)
 						96 + sizeof(payload1) - 1, &len), SM_NOISE_E_SPACE);
 	ck_assert_uint_eq(len, 777);
 	ck_assert_uint_eq(msg[0], 0xaa);
-	ck_assert(all_zero(&ini, sizeof(ini)));
+	ck_assert(unit_all_zero(&ini, sizeof(ini)));
 
 	/* The payload does not fit the reader's buffer. */
 	ik_initiator(&ini, &k);
@@ -553,10 +542,10 @@ START_TEST(split_wipes_everything)
 	ck_assert_int_gt(sm_secmem_in_use(), 0);
 	ck_assert_int_eq(sm_noise_split(&ini, keys[0][0], keys[0][1], keys[0][2], hash[0]),
 			 SM_NOISE_OK);
-	ck_assert(all_zero(&ini, sizeof(ini)));
+	ck_assert(unit_all_zero(&ini, sizeof(ini)));
 	ck_assert_int_eq(sm_noise_split(&resp, keys[1][0], keys[1][1], keys[1][2], hash[1]),
 			 SM_NOISE_OK);
-	ck_assert(all_zero(&resp, sizeof(resp)));
+	ck_assert(unit_all_zero(&resp, sizeof(resp)));
 	ck_assert_int_eq(sm_secmem_in_use(), 0);
 	ck_assert_mem_eq(keys[0], keys[1], sizeof(keys[0]));
 	ck_assert_mem_eq(hash[0], hash[1], sizeof(hash[0]));

@@ -10,36 +10,17 @@
 #include "secmem.h"
 #include "unit.h"
 
-/* AddressSanitizer's mlock() does nothing and reports success. */
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
-static int all_zero(const unsigned char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (p[i] != 0)
-			return 0;
-	return 1;
-}
-
 START_TEST(slots_start_zeroed_and_are_wiped_on_release)
 {
 	unsigned char *p = sm_secmem_alloc(SM_SECMEM_SLOT_SIZE);
 
 	ck_assert_ptr_nonnull(p);
-	ck_assert(all_zero(p, SM_SECMEM_SLOT_SIZE));
+	ck_assert(unit_all_zero(p, SM_SECMEM_SLOT_SIZE));
 	memset(p, 0xa5, SM_SECMEM_SLOT_SIZE);
 	ck_assert_int_eq(sm_secmem_in_use(), 1);
 	sm_secmem_free(p);
 	/* The pool keeps its pages mapped: the old bytes can be inspected. */
-	ck_assert(all_zero(p, SM_SECMEM_SLOT_SIZE));
+	ck_assert(unit_all_zero(p, SM_SECMEM_SLOT_SIZE));
 	ck_assert_int_eq(sm_secmem_in_use(), 0);
 	sm_secmem_free(NULL);
 }
@@ -52,7 +33,7 @@ START_TEST(large_slots_and_oversized_requests)
 	ck_assert_ptr_nonnull(big);
 	memset(big, 0x77, SM_SECMEM_LARGE_SLOT_SIZE);
 	sm_secmem_free(big);
-	ck_assert(all_zero(big, SM_SECMEM_LARGE_SLOT_SIZE));
+	ck_assert(unit_all_zero(big, SM_SECMEM_LARGE_SLOT_SIZE));
 	ck_assert_int_eq(sm_secmem_in_use(), 0);
 	ck_assert_ptr_null(sm_secmem_alloc(SM_SECMEM_LARGE_SLOT_SIZE + 1));
 }
@@ -67,7 +48,7 @@ START_TEST(pages_are_locked_and_left_out_of_core_dumps)
 	ck_assert(unit_mapping_flags(p, flags, sizeof(flags)));
 	ck_assert_msg(unit_contains(flags, " dd"), "not excluded from dumps: %s", flags);
 	ck_assert_msg(sm_secmem_all_locked(), "the pool could not be locked (RLIMIT_MEMLOCK?)");
-#ifndef UNDER_ASAN	/* the build without sanitizers checks the lock */
+#ifndef UNIT_UNDER_ASAN	/* the build without sanitizers checks the lock */
 	ck_assert_msg(unit_contains(flags, " lo"), "not locked: %s", flags);
 #endif
 	sm_secmem_free(p);

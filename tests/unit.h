@@ -26,6 +26,19 @@ int unit_mapping_flags(const void *p, char *flags, size_t size);
  * second by that clock, and looks again after this. */
 void unit_next_second(void);
 
+/* AddressSanitizer's mlock() does nothing (and reports success), so the
+ * tests of locked memory run only in a build without it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNIT_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNIT_UNDER_ASAN 1
+#endif
+#endif
+
+/* Are the `n` bytes at `p` all zero? (For asserting that keys were wiped.) */
+int unit_all_zero(const void *p, size_t n);
+
 /* Does `haystack` contain `needle`? (For asserting on sentences.) */
 int unit_contains(const char *haystack, const char *needle);
 

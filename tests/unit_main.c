@@ -78,6 +78,17 @@ int unit_mapping_flags(const void *p, char *flags, size_t size)
 	return found;
 }
 
+int unit_all_zero(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (b[i] != 0)
+			return 0;
+	return 1;
+}
+
 int unit_contains(const char *haystack, const char *needle)
 {
 	return haystack != NULL && strstr(haystack, needle) != NULL;
