@@ -79,6 +79,9 @@ START_TEST(the_pool_grows_past_one_chunk)
 }
 END_TEST
 
+/* Returned by a thread that could not get a slot. */
+static int churn_failed;
+
 static void *churn(void *arg)
 {
 	unsigned char *held[16];
@@ -88,7 +91,7 @@ static void *churn(void *arg)
 		for (i = 0; i < 16; i++) {
 			held[i] = sm_secmem_alloc(32);
 			if (held[i] == NULL)
-				return arg;
+				return &churn_failed;
 			memset(held[i], 0x5a, 32);
 		}
 		for (i = 0; i < 16; i++)
@@ -104,7 +107,7 @@ START_TEST(threads_share_the_pool)
 	int i;
 
 	for (i = 0; i < 4; i++)
-		pthread_create(&threads[i], NULL, churn, &threads[i]);
+		pthread_create(&threads[i], NULL, churn, NULL);
 	for (i = 0; i < 4; i++) {
 		pthread_join(threads[i], &failed);
 		ck_assert_ptr_null(failed);
