@@ -309,15 +309,23 @@ static size_t open_box(const struct sm_export_header *h, const unsigned char *se
  * its counter) identify the token in the import-once replay cache. */
 static const unsigned char *token_id(const struct sm_export_header *h)
 {
-	return h->nonce + SM_EXPORT_NONCE_BYTES - SM_RCACHE_ID_BYTES;
+	return h->nonce + SM_EXPORT_NONCE_BYTES - SM_RCACHE_ID_MIN;
 }
 
-/* Not-after and policy, on an authentic token. */
-static OM_uint32 admit(OM_uint32 *minor, const struct sm_export_header *h)
+/* The token's times and the policy, on an authentic token, against one
+ * reading of the clock. */
+static OM_uint32 admit(OM_uint32 *minor, const struct sm_export_header *h, const char *keyring,
+		       time_t now)
 {
 	const struct sm_settings *settings = sm_current_settings();
-	time_t now = time(NULL);
+	struct sm_rcache_answer answer;
+	OM_uint32 major;
 
+	if (h->created > (uint64_t)now + settings->clock_skew)
+		return sm_fail(minor, GSS_S_UNAUTHORIZED, GSS_SODIUM_S_SEALED_TOKEN_FUTURE,
+			       "the exported context token was created %llu seconds ahead of this host's clock, more than clock_skew (%lu s) allows; check the clocks of the exporting and the importing host",
+			       (unsigned long long)(h->created - (uint64_t)now),
+			       settings->clock_skew);
 	if ((uint64_t)now > h->not_after)
 		return sm_fail(minor, GSS_S_CONTEXT_EXPIRED, GSS_SODIUM_S_SEALED_TOKEN_EXPIRED,
 			       "the exported context token expired %llu seconds ago",
@@ -328,7 +336,18 @@ static OM_uint32 admit(OM_uint32 *minor, const struct sm_export_header *h)
 			       h->uid, (unsigned)geteuid());
 	if (!settings->import_once)
 		return sm_ok(minor);
-	return sm_rcache_record(minor, settings->rcache_dir, token_id(h), (time_t)h->not_after);
+	major = sm_rcache_record(minor, SM_RCACHE_IMPORT, keyring, token_id(h),
+				 SM_RCACHE_ID_MIN, now, (time_t)h->not_after, &answer);
+	if (GSS_ERROR(major))
+		return major;
+	if (answer.verdict == SM_RCACHE_SEEN)
+		return sm_fail(minor, GSS_S_UNAUTHORIZED, GSS_SODIUM_S_TOKEN_REPLAYED, NULL);
+	if (answer.verdict == SM_RCACHE_TOO_OLD)
+		return sm_fail(minor, GSS_S_CONTEXT_EXPIRED, GSS_SODIUM_S_SEALED_TOKEN_EXPIRED,
+			       "the exported context token expired %llu seconds before the import-once replay cache's clock, which runs %lld seconds ahead of this host's (the clock was stepped back); it is refused because its record may be gone",
+			       (unsigned long long)((uint64_t)answer.clock - h->not_after),
+			       (long long)(answer.clock - now));
+	return sm_ok(minor);
 }
 
 OM_uint32 sm_import_context(OM_uint32 *minor, const gss_buffer_desc *token,
@@ -349,7 +368,7 @@ OM_uint32 sm_import_context(OM_uint32 *minor, const gss_buffer_desc *token,
 		major = sm_export_header_parse(minor, token->value, token->length, &h);
 	/* The replay cache's memory loads while the box opens. */
 	if (!GSS_ERROR(major) && sm_current_settings()->import_once)
-		sm_rcache_prefetch(token_id(&h));
+		sm_rcache_prefetch(SM_RCACHE_IMPORT, token_id(&h), SM_RCACHE_ID_MIN);
 	if (!GSS_ERROR(major))
 		major = sm_keyring_acquire(minor, &ring, path);
 	if (GSS_ERROR(major))
@@ -368,7 +387,7 @@ OM_uint32 sm_import_context(OM_uint32 *minor, const gss_buffer_desc *token,
 	}
 	sm_keyring_release(ring);
 	if (!GSS_ERROR(major))
-		major = admit(minor, &h);
+		major = admit(minor, &h, path, time(NULL));
 	if (!GSS_ERROR(major)) {
 		ctx = sm_context_new();
 		major = ctx == NULL ? sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL)

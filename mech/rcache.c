@@ -1,76 +1,232 @@
-/* The import-once replay cache, a shared mapping of a per-uid file. */
+/*
+ * Replay caches, one file per (use, key file) under rcache_dir.
+ *
+ * The file is private to this implementation (native byte order, glibc's
+ * mutex inside): a 4 KiB header, then tables of 64-byte buckets of four
+ * entries, the first table 256 KiB and each next one twice the last, as in
+ * MIT krb5's file2 replay cache.  An id hashes (SipHash-128 keyed with the
+ * file's own random key, so nobody can aim ids at one bucket) to one
+ * bucket per table; it is looked for in all of them and recorded in the
+ * first free or expired entry.  When every one of its buckets is live, the
+ * file grows by a table, up to rcache_max_size.  Space is reserved with
+ * posix_fallocate before a table is used, so a full disk is a refusal at
+ * growth, never a SIGBUS at a write.
+ *
+ * A process-shared robust mutex in the header covers one record: no lock
+ * is held between calls, and a process killed inside one leaves entries
+ * that are whole (the tag is written before the expiry that makes it
+ * live).  The header also keeps the highest clock any process gave it, so
+ * a clock stepped back cannot revive a token whose record was reclaimed.
+ */
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
+#include "init.h"
 #include "rcache.h"
 #include "status.h"
+#include "trace.h"
 
-#define DEFAULT_PARENT "/var/tmp"
-#define FILE_NAME "import-once.v2"
-#define MAGIC "gsrc0002"
-/* Room for the tokens of about 400 exports a second at the default
- * export_max_age; the file is sparse until used. */
-#define SLOTS 262144u
-/* An id lives in one of the PROBE slots after its hash, in the first one
- * that was free when it came, so a search ends at a slot never used; a
- * full window refuses the import rather than forget an id. */
-#define PROBE 64
+#ifndef SM_LOCALSTATEDIR
+#define SM_LOCALSTATEDIR "/var"
+#endif
+const char sm_rcache_default_dir[] = SM_LOCALSTATEDIR "/lib/gss-sodium";
 
-struct slot {
-	unsigned char id[SM_RCACHE_ID_BYTES];
-	int64_t expires;
+#define MAGIC "gsrc0003"
+#define HEADER_BYTES 4096u
+#define ENTRIES_PER_BUCKET 4
+#define TABLE0_BUCKETS 4096u
+#define MAX_TABLES 24
+#define TAG_BYTES 12
+/* How often, at most, a process looks whether the cache's path still names
+ * the file it mapped: a stat per record would double an import's cost. */
+#define RECHECK_SECONDS 1
+#define MAX_HANDLES 8
+
+struct entry {
+	unsigned char tag[TAG_BYTES];
+	uint32_t expires;	/* seconds since 1970; 0: never used */
 };
 
-struct cache_file {
+struct bucket {
+	struct entry entry[ENTRIES_PER_BUCKET];
+};
+
+struct header {
 	char magic[8];
-	uint32_t slots;
-	uint32_t reserved;
+	uint32_t layout;	/* LAYOUT_WORD of the process that made it */
+	uint32_t tables;	/* tables in use, each reserved on disk */
+	int64_t clock;		/* the highest `now` recorded with */
+	unsigned char hash_key[crypto_shorthash_siphashx24_KEYBYTES];
 	pthread_mutex_t lock;	/* process-shared, robust */
-	unsigned char pad[64];
-	struct slot slot[SLOTS];
+	char key_file[1024];	/* for people: whose cache this is */
 };
 
-static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct cache_file *mapped;
-static char mapped_dir[PATH_MAX];
+_Static_assert(sizeof(struct entry) == 16, "an entry is 16 bytes");
+_Static_assert(sizeof(struct bucket) == 64, "a bucket is one cache line");
+_Static_assert(sizeof(struct header) <= HEADER_BYTES, "the header fits its page");
 
-static OM_uint32 unusable(OM_uint32 *minor, const char *fmt, const char *path,
-			  const char *detail)
+/* Files made by a build with other sizes are not read. */
+#define LAYOUT_WORD ((uint32_t)(sizeof(struct header) << 8 | sizeof(struct bucket)))
+
+static const struct {
+	const char *file_prefix, *cache, *operation;
+} uses[] = {
+	[SM_RCACHE_IMPORT] = { "import", "import-once replay cache", "import" },
+};
+
+/* One mapped cache file in this process. */
+struct handle {
+	enum sm_rcache_use use;
+	unsigned refs;		/* the list's and each caller's */
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	struct header *hdr;
+	size_t map_len;
+	unsigned max_tables;	/* what this process may grow to */
+	unsigned mapped_tables;	/* tables in use when the file was mapped */
+	time_t checked;		/* CLOCK_MONOTONIC_COARSE seconds */
+	unsigned char hash_key[crypto_shorthash_siphashx24_KEYBYTES];
+	char key_file[PATH_MAX];
+	char path[PATH_MAX];
+};
+
+static pthread_mutex_t handles_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct handle *handles[MAX_HANDLES];
+static struct handle *last_used[sizeof(uses) / sizeof(uses[0])];
+
+/* ---- layout ----------------------------------------------------------- */
+
+static size_t table_buckets(unsigned k)
 {
-	char what[2 * PATH_MAX + 300];
-
-	snprintf(what, sizeof(what), fmt, path, detail);
-	return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_RCACHE_UNUSABLE,
-		       "the import-once replay cache cannot be used, so the import was refused: %s",
-		       what);
+	return (size_t)TABLE0_BUCKETS << k;
 }
 
-/* The directory must be ours alone: a cache others can write is none. */
-static OM_uint32 check_directory(OM_uint32 *minor, const char *dir)
+static off_t table_offset(unsigned k)
 {
-	struct stat st;
+	return (off_t)HEADER_BYTES +
+	       (off_t)(((size_t)TABLE0_BUCKETS << k) - TABLE0_BUCKETS) * (off_t)sizeof(struct bucket);
+}
 
+static off_t file_size_for(unsigned tables)
+{
+	return table_offset(tables);
+}
+
+static unsigned tables_within(unsigned long long max_size)
+{
+	unsigned n = 1;
+
+	while (n < MAX_TABLES && (unsigned long long)file_size_for(n + 1) <= max_size)
+		n++;
+	return n;
+}
+
+static struct bucket *bucket_of(const struct handle *h, unsigned k, uint64_t hash)
+{
+	/* Each table takes other bits of the hash, so ids that share a
+	 * bucket in one table are spread in the next. */
+	uint64_t mixed = hash >> (k * 5 % 64) | hash << ((64 - k * 5 % 64) % 64);
+
+	return (struct bucket *)((char *)h->hdr + table_offset(k)) +
+	       (mixed & (table_buckets(k) - 1));
+}
+
+struct id_hash {
+	uint64_t bucket;
+	unsigned char tag[TAG_BYTES];
+};
+
+static void hash_id(const struct handle *h, const unsigned char *id, size_t id_len,
+		    struct id_hash *out)
+{
+	unsigned char full[crypto_shorthash_siphashx24_BYTES];
+
+	crypto_shorthash_siphashx24(full, id, id_len, h->hash_key);
+	memcpy(&out->bucket, full, sizeof(out->bucket));
+	memcpy(out->tag, full + sizeof(full) - TAG_BYTES, TAG_BYTES);
+}
+
+/* ---- failures ---------------------------------------------------------- */
+
+static OM_uint32 unusable(OM_uint32 *minor, enum sm_rcache_use use, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static OM_uint32 unusable(OM_uint32 *minor, enum sm_rcache_use use, const char *fmt, ...)
+{
+	char what[2 * PATH_MAX + 300];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_RCACHE_UNUSABLE,
+		       "the %s cannot be used, so the %s was refused: %s",
+		       uses[use].cache, uses[use].operation, what);
+}
+
+/* ---- opening ----------------------------------------------------------- */
+
+static const char *cache_dir(void)
+{
+	const char *dir = sm_current_settings()->rcache_dir;
+
+	return dir[0] != '\0' ? dir : sm_rcache_default_dir;
+}
+
+/* The directory must be writable by nobody but its owner (root or this
+ * user) and the owner's group: whoever else could write it could plant or
+ * remove the cache. */
+static OM_uint32 open_directory(OM_uint32 *minor, enum sm_rcache_use use, const char *dir,
+				int *dirfd, struct stat *st)
+{
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return unusable(minor, "%s cannot be created (%s)", dir, strerror(errno));
-	if (lstat(dir, &st) != 0)
-		return unusable(minor, "%s cannot be examined (%s)", dir, strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		return unusable(minor, "%s is not a directory%s", dir, "");
-	if (st.st_uid != geteuid())
-		return unusable(minor, "%s belongs to another user; remove it or set rcache_dir%s",
-				dir, "");
-	if (st.st_mode & 077)
-		return unusable(minor, "%s is open to other users; run 'chmod 700 %s'", dir, dir);
+		return unusable(minor, use,
+				"%s does not exist and cannot be created (%s); create it with 'install -d -m 2770 -g GROUP %s', GROUP being the key file's group, or set rcache_dir",
+				dir, strerror(errno), dir);
+	*dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (*dirfd < 0)
+		return unusable(minor, use, "%s cannot be opened as a directory (%s)", dir,
+				strerror(errno));
+	if (fstat(*dirfd, st) != 0 || (st->st_uid != 0 && st->st_uid != geteuid()) ||
+	    (st->st_mode & S_IWOTH)) {
+		close(*dirfd);
+		return unusable(minor, use,
+				"%s must belong to root or uid %u and must not be writable by other users; run 'chown root %s; chmod o-w %s' or set rcache_dir",
+				dir, (unsigned)geteuid(), dir, dir);
+	}
+	return sm_ok(minor);
+}
+
+/* "import-0123456789abcdef.rcache": the use and a hash of the key file's
+ * real path, so that every name of one key file finds one cache. */
+static OM_uint32 cache_name(OM_uint32 *minor, enum sm_rcache_use use, const char *key_file,
+			    char *name, size_t size)
+{
+	unsigned char digest[8];
+	char real[PATH_MAX], hex[2 * sizeof(digest) + 1];
+
+	if (realpath(key_file, real) == NULL)
+		return unusable(minor, use, "the real path of %s cannot be found (%s)", key_file,
+				strerror(errno));
+	crypto_generichash(digest, sizeof(digest), (const unsigned char *)real, strlen(real),
+			   NULL, 0);
+	sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
+	snprintf(name, size, "%s-%s.rcache", uses[use].file_prefix, hex);
 	return sm_ok(minor);
 }
 
@@ -87,155 +243,404 @@ static int init_shared_mutex(pthread_mutex_t *m)
 	return r;
 }
 
-/* Map the cache file, creating and initialising it under an exclusive
- * flock so that no process sees it half made. */
-static OM_uint32 map_cache(OM_uint32 *minor, const char *dir)
+/* Make the cache under a temporary name, whole, then link it into place:
+ * no process ever sees a file half made, and no lock is needed. */
+static OM_uint32 create_cache(OM_uint32 *minor, enum sm_rcache_use use, int dirfd,
+			      const struct stat *dir_st, const char *dir, const char *name,
+			      const char *key_file)
 {
-	char path[PATH_MAX];
-	struct cache_file *c;
-	struct stat st;
-	OM_uint32 major;
-	int fd;
-
-	major = check_directory(minor, dir);
-	if (GSS_ERROR(major))
-		return major;
-	if (snprintf(path, sizeof(path), "%s/" FILE_NAME, dir) >= (int)sizeof(path))
-		return unusable(minor, "%s: the path is too long%s", dir, "");
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return unusable(minor, "%s cannot be opened (%s)", path, strerror(errno));
-	if (flock(fd, LOCK_EX) != 0 || fstat(fd, &st) != 0) {
-		close(fd);
-		return unusable(minor, "%s cannot be locked (%s)", path, strerror(errno));
-	}
-	if (st.st_uid != geteuid() || (st.st_mode & 077)) {
-		close(fd);
-		return unusable(minor, "%s is not the caller's private file%s", path, "");
-	}
-	if (st.st_size == 0 && ftruncate(fd, sizeof(struct cache_file)) != 0) {
-		close(fd);
-		return unusable(minor, "%s cannot be sized (%s)", path, strerror(errno));
-	}
-	if (st.st_size != 0 && st.st_size != (off_t)sizeof(struct cache_file)) {
-		close(fd);
-		return unusable(minor, "%s has an unexpected size; delete it%s", path, "");
-	}
-	c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (c == MAP_FAILED) {
-		close(fd);
-		return unusable(minor, "%s cannot be mapped (%s)", path, strerror(errno));
-	}
-	if (memcmp(c->magic, MAGIC, sizeof(c->magic)) != 0) {
-		/* New (or never finished): initialise, the magic last. */
-		memset(c, 0, offsetof(struct cache_file, slot));
-		c->slots = SLOTS;
-		if (init_shared_mutex(&c->lock) != 0) {
-			munmap(c, sizeof(*c));
-			close(fd);
-			return unusable(minor, "%s: its lock cannot be made%s", path, "");
-		}
-		memcpy(c->magic, MAGIC, sizeof(c->magic));
-	}
-	close(fd);	/* the mapping stays; the flock goes with the fd */
-	if (c->slots != SLOTS) {
-		munmap(c, sizeof(*c));
-		return unusable(minor, "%s has another layout; delete it%s", path, "");
-	}
-	__atomic_store_n(&mapped, c, __ATOMIC_RELEASE);
-	strcpy(mapped_dir, dir);
-	return sm_ok(minor);
-}
-
-static OM_uint32 cache_for(OM_uint32 *minor, const char *dir, struct cache_file **out)
-{
-	char deflt[PATH_MAX];
+	char tmp[NAME_MAX + 16];
+	struct header *hdr;
 	OM_uint32 major = GSS_S_COMPLETE;
+	int fd, r;
 
-	if (dir[0] == '\0') {
-		snprintf(deflt, sizeof(deflt), DEFAULT_PARENT "/gss-sodium-%u",
-			 (unsigned)geteuid());
-		dir = deflt;
+	snprintf(tmp, sizeof(tmp), ".%s.%08x", name, randombytes_random());
+	fd = openat(dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0660);
+	if (fd < 0)
+		return unusable(minor, use, "%s/%s cannot be created (%s)", dir, tmp,
+				strerror(errno));
+	/* Every user of the key file shares the cache through the directory's
+	 * group; the umask must not take that away. */
+	if (fchmod(fd, 0660) != 0)
+		major = unusable(minor, use, "%s/%s cannot be given mode 0660 (%s)", dir, tmp,
+				 strerror(errno));
+	/* A directory that is not set-group-id leaves the file in the
+	 * creator's group; a member of the directory's group may move it. */
+	if (!GSS_ERROR(major) && dir_st->st_gid != getegid() &&
+	    fchown(fd, (uid_t)-1, dir_st->st_gid) != 0)
+		sm_trace("rcache: %s/%s stays in group %u (%s); make %s set-group-id (chmod g+s)",
+			 dir, name, (unsigned)getegid(), strerror(errno), dir);
+	r = GSS_ERROR(major) ? 0 : posix_fallocate(fd, 0, file_size_for(1));
+	if (r != 0)
+		major = unusable(minor, use,
+				 "space for %s/%s cannot be reserved (%s); free space on that filesystem or set rcache_dir",
+				 dir, name, strerror(r));
+	hdr = GSS_ERROR(major) ? MAP_FAILED
+			       : mmap(NULL, HEADER_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!GSS_ERROR(major) && hdr == MAP_FAILED)
+		major = unusable(minor, use, "%s/%s cannot be mapped (%s)", dir, tmp,
+				 strerror(errno));
+	if (!GSS_ERROR(major)) {
+		hdr->layout = LAYOUT_WORD;
+		hdr->tables = 1;
+		randombytes_buf(hdr->hash_key, sizeof(hdr->hash_key));
+		snprintf(hdr->key_file, sizeof(hdr->key_file), "%s", key_file);
+		if (init_shared_mutex(&hdr->lock) != 0)
+			major = unusable(minor, use, "%s/%s: its lock cannot be made", dir, tmp);
+		memcpy(hdr->magic, MAGIC, sizeof(hdr->magic));
+		munmap(hdr, HEADER_BYTES);
 	}
-	pthread_mutex_lock(&open_lock);
-	if (mapped == NULL || strcmp(mapped_dir, dir) != 0) {
-		if (mapped != NULL)
-			munmap(mapped, sizeof(*mapped));
-		__atomic_store_n(&mapped, NULL, __ATOMIC_RELEASE);
-		major = map_cache(minor, dir);
-	}
-	*out = mapped;
-	pthread_mutex_unlock(&open_lock);
+	/* A name already there was made by another process meanwhile: use it. */
+	if (!GSS_ERROR(major) && linkat(dirfd, tmp, dirfd, name, 0) != 0 && errno != EEXIST)
+		major = unusable(minor, use, "%s/%s cannot be made (%s)", dir, name,
+				 strerror(errno));
+	unlinkat(dirfd, tmp, 0);
+	close(fd);
 	return major;
 }
 
-/* Where an id's window starts: a 64-bit mix of all its bytes (ids share
- * a per-process prefix, so no single part of them spreads well). */
-static uint32_t slot_of(const unsigned char *id)
+/* Check the open file and read its header without mapping it: a file too
+ * short for what it claims would fault when touched. */
+static OM_uint32 check_file(OM_uint32 *minor, struct handle *h, struct stat *st)
 {
-	uint64_t h = 0x9e3779b97f4a7c15u;
-	int i;
+	struct header hdr;
 
-	for (i = 0; i < SM_RCACHE_ID_BYTES; i++) {
-		h ^= id[i];
-		h *= 0x100000001b3u;
-	}
-	h ^= h >> 32;
-	return (uint32_t)(h % SLOTS);
-}
-
-void sm_rcache_prefetch(const unsigned char id[SM_RCACHE_ID_BYTES])
-{
-	const struct cache_file *c = __atomic_load_n(&mapped, __ATOMIC_ACQUIRE);
-	const struct slot *s;
-
-	/* A prefetch never faults, so a mapping that another thread has just
-	 * replaced costs nothing but the hint. */
-	if (c == NULL)
-		return;
-	s = &c->slot[slot_of(id)];
-	__builtin_prefetch(s, 1);
-	__builtin_prefetch((const char *)(s + 1) - 1, 1);
-}
-
-OM_uint32 sm_rcache_record(OM_uint32 *minor, const char *dir,
-			   const unsigned char id[SM_RCACHE_ID_BYTES], time_t expires)
-{
-	struct cache_file *c;
-	struct slot *s, *free_slot = NULL;
-	int64_t now = time(NULL);
-	OM_uint32 major;
-	uint32_t start = slot_of(id);
-	int r, seen = 0;
-	unsigned i;
-
-	major = cache_for(minor, dir, &c);
-	if (GSS_ERROR(major))
-		return major;
-	r = pthread_mutex_lock(&c->lock);
-	/* A process died holding the lock: the slots are written whole, so
-	 * the table is still consistent. */
-	if (r == EOWNERDEAD)
-		r = pthread_mutex_consistent(&c->lock);
-	if (r != 0)
-		return unusable(minor, "its lock failed (%s)%s", strerror(r), "");
-	for (i = 0; i < PROBE && !seen; i++) {
-		s = &c->slot[(start + i) % SLOTS];
-		if (s->expires >= now && memcmp(s->id, id, SM_RCACHE_ID_BYTES) == 0)
-			seen = 1;
-		else if (s->expires < now && free_slot == NULL)
-			free_slot = s;
-		if (s->expires == 0)
-			break;
-	}
-	if (!seen && free_slot != NULL) {
-		memcpy(free_slot->id, id, SM_RCACHE_ID_BYTES);
-		free_slot->expires = expires;
-	}
-	pthread_mutex_unlock(&c->lock);
-	if (seen)
-		return sm_fail(minor, GSS_S_UNAUTHORIZED, GSS_SODIUM_S_TOKEN_REPLAYED, NULL);
-	if (free_slot == NULL)
-		return unusable(minor, "it is full of unexpired tokens%s%s", "", "");
+	if (fstat(h->fd, st) != 0 || !S_ISREG(st->st_mode))
+		return unusable(minor, h->use, "%s is not a regular file; delete it", h->path);
+	if (st->st_mode & S_IRWXO)
+		return unusable(minor, h->use, "%s is open to every user; run 'chmod o= %s'",
+				h->path, h->path);
+	if (pread(h->fd, &hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
+	    memcmp(hdr.magic, MAGIC, sizeof(hdr.magic)) != 0 || hdr.layout != LAYOUT_WORD ||
+	    hdr.tables == 0 || hdr.tables > MAX_TABLES || st->st_size < file_size_for(hdr.tables))
+		return unusable(minor, h->use,
+				"%s is not a replay cache of this version, or was truncated or damaged; delete it and a new one is made (tokens of the last export_max_age may then import once more)",
+				h->path);
+	memcpy(h->hash_key, hdr.hash_key, sizeof(h->hash_key));
+	h->mapped_tables = hdr.tables;
+	sodium_memzero(&hdr, sizeof(hdr));
 	return sm_ok(minor);
+}
+
+static void close_handle(struct handle *h)
+{
+	if (h->hdr != NULL)
+		munmap(h->hdr, h->map_len);
+	if (h->fd >= 0)
+		close(h->fd);
+	sodium_memzero(h->hash_key, sizeof(h->hash_key));
+	free(h);
+}
+
+static OM_uint32 open_handle(OM_uint32 *minor, enum sm_rcache_use use, const char *key_file,
+			     time_t checked, struct handle **out)
+{
+	const char *dir = cache_dir();
+	unsigned long long max_size = sm_current_settings()->rcache_max_size;
+	char name[NAME_MAX + 1];
+	struct stat dir_st, st;
+	struct handle *h;
+	OM_uint32 major;
+	int dirfd = -1, tries;
+
+	h = calloc(1, sizeof(*h));
+	if (h == NULL)
+		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+	h->use = use;
+	h->fd = -1;
+	h->refs = 1;
+	h->checked = checked;
+	snprintf(h->key_file, sizeof(h->key_file), "%s", key_file);
+	major = cache_name(minor, use, key_file, name, sizeof(name));
+	if (!GSS_ERROR(major) && snprintf(h->path, sizeof(h->path), "%s/%s", dir, name) >=
+				 (int)sizeof(h->path))
+		major = unusable(minor, use, "%s: the path is too long", dir);
+	if (GSS_ERROR(major) || GSS_ERROR(major = open_directory(minor, use, dir, &dirfd, &dir_st))) {
+		close_handle(h);
+		return major;
+	}
+	for (tries = 0; h->fd < 0 && !GSS_ERROR(major) && tries < 3; tries++) {
+		h->fd = openat(dirfd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+		if (h->fd < 0 && errno == ENOENT)
+			major = create_cache(minor, use, dirfd, &dir_st, dir, name, key_file);
+		else if (h->fd < 0)
+			major = unusable(minor, use, "%s cannot be opened (%s)", h->path,
+					 strerror(errno));
+	}
+	close(dirfd);
+	if (!GSS_ERROR(major) && h->fd < 0)
+		major = unusable(minor, use, "%s keeps disappearing", h->path);
+	if (!GSS_ERROR(major))
+		major = check_file(minor, h, &st);
+	if (!GSS_ERROR(major)) {
+		h->dev = st.st_dev;
+		h->ino = st.st_ino;
+		h->max_tables = tables_within(max_size);
+		/* The tables in use, each reserved on disk; a process that sees
+		 * more of them later maps the file again. */
+		h->map_len = (size_t)file_size_for(h->mapped_tables);
+		h->hdr = mmap(NULL, h->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, h->fd, 0);
+		if (h->hdr == MAP_FAILED) {
+			h->hdr = NULL;
+			major = unusable(minor, use, "%s cannot be mapped (%s)", h->path,
+					 strerror(errno));
+		}
+	}
+	if (GSS_ERROR(major)) {
+		close_handle(h);
+		return major;
+	}
+	*out = h;
+	return sm_ok(minor);
+}
+
+/* ---- the process's handles ---------------------------------------------- */
+
+static void unref(struct handle *h)
+{
+	if (__atomic_sub_fetch(&h->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		close_handle(h);
+}
+
+/* Called with handles_lock held: the handle leaves the list; callers that
+ * hold it finish with it. */
+static void detach(size_t i)
+{
+	struct handle *h = handles[i];
+
+	if (last_used[h->use] == h)
+		last_used[h->use] = NULL;
+	handles[i] = NULL;
+	unref(h);
+}
+
+static time_t monotonic_seconds(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	return now.tv_sec;
+}
+
+/* Does the handle's path still name the file it mapped, at least as long
+ * as the tables it saw?  A deleted or replaced file is left for the new
+ * one, so that old and new processes meet in the same file. */
+static int still_current(const struct handle *h)
+{
+	struct stat named, open;
+
+	return lstat(h->path, &named) == 0 && fstat(h->fd, &open) == 0 &&
+	       named.st_dev == h->dev && named.st_ino == h->ino &&
+	       open.st_size >= (off_t)h->map_len;
+}
+
+static OM_uint32 acquire(OM_uint32 *minor, enum sm_rcache_use use, const char *key_file,
+			 struct handle **out)
+{
+	time_t now = monotonic_seconds();
+	struct handle *h = NULL;
+	OM_uint32 major = GSS_S_COMPLETE;
+	size_t i, slot = MAX_HANDLES;
+
+	pthread_mutex_lock(&handles_lock);
+	for (i = 0; i < MAX_HANDLES; i++) {
+		if (handles[i] == NULL) {
+			slot = slot == MAX_HANDLES ? i : slot;
+		} else if (handles[i]->use == use && strcmp(handles[i]->key_file, key_file) == 0) {
+			if (now - handles[i]->checked >= RECHECK_SECONDS && !still_current(handles[i]))
+				detach(i);
+			else
+				h = handles[i];
+			slot = i;
+			break;
+		}
+	}
+	if (h == NULL) {
+		if (slot == MAX_HANDLES) {
+			/* More key files than slots: the oldest way out is any. */
+			slot = (size_t)randombytes_uniform(MAX_HANDLES);
+			detach(slot);
+		}
+		major = open_handle(minor, use, key_file, now, &h);
+		if (!GSS_ERROR(major))
+			handles[slot] = h;
+	}
+	if (!GSS_ERROR(major)) {
+		if (now - h->checked >= RECHECK_SECONDS)
+			h->checked = now;
+		__atomic_add_fetch(&h->refs, 1, __ATOMIC_RELAXED);
+		last_used[use] = h;
+		*out = h;
+	}
+	pthread_mutex_unlock(&handles_lock);
+	return major;
+}
+
+/* Forget the handle (another process changed the file under it). */
+static void drop(struct handle *h)
+{
+	size_t i;
+
+	pthread_mutex_lock(&handles_lock);
+	for (i = 0; i < MAX_HANDLES; i++)
+		if (handles[i] == h)
+			detach(i);
+	pthread_mutex_unlock(&handles_lock);
+}
+
+void sm_rcache_prefetch(enum sm_rcache_use use, const unsigned char *id, size_t id_len)
+{
+	struct id_hash hash;
+	struct handle *h;
+	unsigned k;
+
+	pthread_mutex_lock(&handles_lock);
+	h = last_used[use];
+	if (h != NULL)
+		__atomic_add_fetch(&h->refs, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&handles_lock);
+	if (h == NULL)
+		return;
+	hash_id(h, id, id_len, &hash);
+	for (k = 0; k < h->mapped_tables; k++)
+		__builtin_prefetch(bucket_of(h, k, hash.bucket), 1);
+	unref(h);
+}
+
+/* ---- recording ----------------------------------------------------------- */
+
+enum search_result { FOUND, STORED, NO_ROOM, MAPPING_SHORT };
+
+/* Look for the id in every table and store it in the first free or expired
+ * entry; called with the cache's lock held. */
+static enum search_result search(struct handle *h, const struct id_hash *hash, int64_t now,
+				 uint32_t expires)
+{
+	unsigned tables = h->hdr->tables, k, e;
+	struct entry *free_entry = NULL, *x;
+
+	if (file_size_for(tables) > (off_t)h->map_len)
+		return MAPPING_SHORT;
+	for (k = 0; k < tables; k++) {
+		x = bucket_of(h, k, hash->bucket)->entry;
+		for (e = 0; e < ENTRIES_PER_BUCKET; e++, x++) {
+			if ((int64_t)x->expires < now) {
+				if (free_entry == NULL)
+					free_entry = x;
+			} else if (sodium_memcmp(x->tag, hash->tag, TAG_BYTES) == 0) {
+				return FOUND;
+			}
+		}
+	}
+	if (free_entry == NULL)
+		return NO_ROOM;
+	/* The tag first: an entry a killed process left half written is
+	 * still expired, so still free. */
+	memcpy(free_entry->tag, hash->tag, TAG_BYTES);
+	__atomic_store_n(&free_entry->expires, expires, __ATOMIC_RELEASE);
+	return STORED;
+}
+
+static OM_uint32 lock_cache(OM_uint32 *minor, struct handle *h)
+{
+	int r = pthread_mutex_lock(&h->hdr->lock);
+
+	/* A process died holding the lock: entries are written whole, so the
+	 * tables are consistent. */
+	if (r == EOWNERDEAD)
+		r = pthread_mutex_consistent(&h->hdr->lock);
+	if (r != 0)
+		return unusable(minor, h->use, "the lock of %s failed (%s)", h->path, strerror(r));
+	return sm_ok(minor);
+}
+
+/* Reserve table `k` on disk; any process may, and more than one may. */
+static OM_uint32 grow(OM_uint32 *minor, struct handle *h, unsigned k)
+{
+	int r = posix_fallocate(h->fd, table_offset(k), table_offset(k + 1) - table_offset(k));
+
+	if (r != 0)
+		return unusable(minor, h->use,
+				"%s is full of unexpired records and cannot grow to %lld bytes (%s); free space on its filesystem",
+				h->path, (long long)file_size_for(k + 1), strerror(r));
+	return sm_ok(minor);
+}
+
+static OM_uint32 record(OM_uint32 *minor, struct handle *h, const struct id_hash *hash,
+			time_t now, time_t expires, struct sm_rcache_answer *answer,
+			int *mapping_short)
+{
+	uint32_t stored = expires > (time_t)UINT32_MAX ? UINT32_MAX : (uint32_t)expires;
+	enum search_result found;
+	OM_uint32 major;
+	unsigned tables;
+	int64_t clock;
+
+	for (;;) {
+		major = lock_cache(minor, h);
+		if (GSS_ERROR(major))
+			return major;
+		clock = h->hdr->clock;
+		if ((int64_t)now > clock)
+			h->hdr->clock = clock = now;
+		answer->clock = (time_t)clock;
+		if ((int64_t)expires < clock) {
+			pthread_mutex_unlock(&h->hdr->lock);
+			answer->verdict = SM_RCACHE_TOO_OLD;
+			return sm_ok(minor);
+		}
+		found = search(h, hash, clock, stored);
+		tables = h->hdr->tables;
+		pthread_mutex_unlock(&h->hdr->lock);
+		if (found == FOUND || found == STORED) {
+			answer->verdict = found == FOUND ? SM_RCACHE_SEEN : SM_RCACHE_NEW;
+			return sm_ok(minor);
+		}
+		if (found == MAPPING_SHORT) {
+			*mapping_short = 1;
+			return sm_ok(minor);
+		}
+		if (tables >= h->max_tables)
+			return unusable(minor, h->use,
+					"%s holds as many unexpired records as rcache_max_size allows (%lld bytes); raise rcache_max_size or lower export_max_age",
+					h->path, (long long)file_size_for(tables));
+		/* Reserved outside the lock: others keep recording meanwhile. */
+		major = grow(minor, h, tables);
+		if (GSS_ERROR(major))
+			return major;
+		major = lock_cache(minor, h);
+		if (GSS_ERROR(major))
+			return major;
+		if (h->hdr->tables == tables)
+			h->hdr->tables = tables + 1;
+		pthread_mutex_unlock(&h->hdr->lock);
+	}
+}
+
+OM_uint32 sm_rcache_record(OM_uint32 *minor, enum sm_rcache_use use, const char *key_file,
+			   const unsigned char *id, size_t id_len, time_t now, time_t expires,
+			   struct sm_rcache_answer *answer)
+{
+	struct id_hash hash;
+	struct handle *h;
+	OM_uint32 major;
+	int tries, mapping_short;
+
+	/* A mapping is short at most once per table added meanwhile. */
+	for (tries = 0; tries <= MAX_TABLES; tries++) {
+		major = acquire(minor, use, key_file, &h);
+		if (GSS_ERROR(major))
+			return major;
+		hash_id(h, id, id_len, &hash);
+		mapping_short = 0;
+		major = record(minor, h, &hash, now, expires, answer, &mapping_short);
+		/* The file grew past this mapping: map it again, larger. */
+		if (mapping_short)
+			drop(h);
+		unref(h);
+		if (!mapping_short)
+			return major;
+	}
+	return unusable(minor, use, "the cache of %s keeps growing while this process maps it",
+			key_file);
 }

@@ -1,32 +1,60 @@
 /*
- * The import-once replay cache: RFC 2743's single active instantiation of
- * an exported context, across processes.  A file mapped by every process
- * of a uid holds token ids with their expiry, under a process-shared
- * mutex, so recording an import costs no system call.
+ * Replay caches: "has this id been seen before?" answered once per key
+ * file on a host.  Every process that uses a key file (the sealing
+ * keyring for import-once, a keytab for handshakes) shares one cache file
+ * under rcache_dir, mapped shared, so that recording an id costs no system
+ * call.  A cache that cannot be used refuses: it fails closed, with a
+ * sentence, never with a signal.
  */
 #ifndef SM_RCACHE_H
 #define SM_RCACHE_H
 
-#include <stdint.h>
+#include <stddef.h>
 #include <time.h>
 #include <gssapi/gssapi.h>
 
-#define SM_RCACHE_ID_BYTES 16
+#define SM_RCACHE_ID_MIN 16
+#define SM_RCACHE_ID_MAX 32
+
+/* What a cache records; each use has a file of its own per key file. */
+enum sm_rcache_use {
+	SM_RCACHE_IMPORT	/* exported-token ids, per sealing keyring */
+};
+
+enum sm_rcache_verdict {
+	SM_RCACHE_NEW,		/* recorded now */
+	SM_RCACHE_SEEN,		/* recorded before and not expired */
+	SM_RCACHE_TOO_OLD	/* expires before the cache's clock */
+};
+
+struct sm_rcache_answer {
+	enum sm_rcache_verdict verdict;
+	/* The cache's high-water clock: the latest `now` any process gave it,
+	 * which is later than this process's when the clock was stepped back. */
+	time_t clock;
+};
 
 /*
- * Record `id`, valid until `expires`, in the cache in `dir` ("" for the
- * per-uid default under /var/tmp).  GSS_S_COMPLETE the first time;
- * GSS_S_UNAUTHORIZED when the id is already recorded and not expired;
- * GSS_S_FAILURE, with a sentence, when the cache cannot be used.
+ * Record `id` (SM_RCACHE_ID_MIN to SM_RCACHE_ID_MAX bytes) until `expires`
+ * in the `use` cache of the key file `key_file`, with `now` the caller's
+ * single reading of the clock.  An id whose `expires` lies before the
+ * cache's clock is not recorded (SM_RCACHE_TOO_OLD): a record that old may
+ * already have been reclaimed.  GSS_S_FAILURE, with a sentence naming the
+ * file and the fix, when the cache cannot be used or is full.
  */
-OM_uint32 sm_rcache_record(OM_uint32 *minor, const char *dir,
-			   const unsigned char id[SM_RCACHE_ID_BYTES], time_t expires);
+OM_uint32 sm_rcache_record(OM_uint32 *minor, enum sm_rcache_use use, const char *key_file,
+			   const unsigned char *id, size_t id_len, time_t now, time_t expires,
+			   struct sm_rcache_answer *answer)
+	__attribute__((warn_unused_result));
 
 /*
- * Start loading the memory where `id` would be recorded, so that
- * recording it later does not wait for it; a hint that does nothing until
- * a first record has mapped the cache.
+ * Start loading the memory where `id` would be recorded in the cache that
+ * `use` recorded into last, so that recording it later does not wait for
+ * it; a hint that does nothing before a first record.
  */
-void sm_rcache_prefetch(const unsigned char id[SM_RCACHE_ID_BYTES]);
+void sm_rcache_prefetch(enum sm_rcache_use use, const unsigned char *id, size_t id_len);
+
+/* The directory of the caches when rcache_dir is not set. */
+extern const char sm_rcache_default_dir[];
 
 #endif

@@ -11,7 +11,7 @@
 #include "settings.h"
 #include "status.h"
 
-enum value_type { DURATION, BOOLEAN, ABSOLUTE_PATH };
+enum value_type { DURATION, BOOLEAN, ABSOLUTE_PATH, SIZE };
 
 static const struct setting {
 	const char *key;
@@ -24,13 +24,17 @@ static const struct setting {
 	{ "export_max_age", DURATION, offsetof(struct sm_settings, export_max_age) },
 	{ "import_once", BOOLEAN, offsetof(struct sm_settings, import_once) },
 	{ "rcache_dir", ABSOLUTE_PATH, offsetof(struct sm_settings, rcache_dir) },
+	{ "rcache_max_size", SIZE, offsetof(struct sm_settings, rcache_max_size) },
 	{ "export_bind_uid", BOOLEAN, offsetof(struct sm_settings, export_bind_uid) },
+	{ "clock_skew", DURATION, offsetof(struct sm_settings, clock_skew) },
 };
 #define SETTING_COUNT (sizeof(settings_table) / sizeof(settings_table[0]))
-#define SETTING_NAMES "context_lifetime, allow_anonymous, allow_unknown_initiators, export_max_age, import_once, rcache_dir, export_bind_uid"
+#define SETTING_NAMES "context_lifetime, allow_anonymous, allow_unknown_initiators, export_max_age, import_once, rcache_dir, rcache_max_size, export_bind_uid, clock_skew"
 
 /* Longest duration accepted: a signed 32-bit count of seconds. */
 #define DURATION_MAX 2147483647UL
+#define SIZE_SETTING_MIN (1ULL << 20)
+#define SIZE_SETTING_MAX (64ULL << 30)
 
 void sm_settings_defaults(struct sm_settings *s)
 {
@@ -40,6 +44,11 @@ void sm_settings_defaults(struct sm_settings *s)
 	 * limits what a stolen token is worth and bounds the replay cache. */
 	s->export_max_age = 600;
 	s->import_once = 1;
+	/* Enough for 10,000 imports a second, sustained, at the default
+	 * export_max_age (tests/check_rcache.c measures it). */
+	s->rcache_max_size = SM_RCACHE_MAX_SIZE_DEFAULT;
+	/* krb5's clockskew. */
+	s->clock_skew = 300;
 }
 
 /* "36000", "45s", "90m", "10h", "2d". */
@@ -65,6 +74,34 @@ static int parse_duration(const char *v, unsigned long *out)
 	if (*p != '\0' && p[1] != '\0')
 		return 0;
 	if (n > DURATION_MAX / unit)
+		return 0;
+	*out = n * unit;
+	return 1;
+}
+
+/* "1048576", "512K", "256M", "2G": bytes, at least 1M, at most 64G. */
+static int parse_size(const char *v, unsigned long long *out)
+{
+	unsigned long long n = 0, unit = 1;
+	const char *p = v;
+
+	if (!isdigit((unsigned char)*p))
+		return 0;
+	for (; isdigit((unsigned char)*p); p++) {
+		n = n * 10 + (unsigned long long)(*p - '0');
+		if (n > SIZE_SETTING_MAX)
+			return 0;
+	}
+	switch (*p) {
+	case '\0': unit = 1; break;
+	case 'K': unit = 1ULL << 10; break;
+	case 'M': unit = 1ULL << 20; break;
+	case 'G': unit = 1ULL << 30; break;
+	default: return 0;
+	}
+	if (*p != '\0' && p[1] != '\0')
+		return 0;
+	if (n > SIZE_SETTING_MAX / unit || n * unit < SIZE_SETTING_MIN)
 		return 0;
 	*out = n * unit;
 	return 1;
@@ -135,6 +172,12 @@ static OM_uint32 apply(OM_uint32 *minor, const char *path, unsigned line,
 			return line_error(minor, GSS_SODIUM_S_SETTINGS_BAD_VALUE, path, line,
 					  "%s = '%s' is not an absolute path", qk, qv);
 		strcpy(field, value);
+		break;
+	case SIZE:
+		if (!parse_size(value, field))
+			return line_error(minor, GSS_SODIUM_S_SETTINGS_BAD_VALUE, path, line,
+					  "%s = '%s' is not a size from 1M to 64G such as 512M or 2G",
+					  qk, qv);
 		break;
 	}
 	return sm_ok(minor);

@@ -6,14 +6,19 @@
 #include <stddef.h>
 #include <gssapi/gssapi.h>
 
+/* Bytes a replay cache may grow to unless rcache_max_size says otherwise. */
+#define SM_RCACHE_MAX_SIZE_DEFAULT (512ULL << 20)
+
 struct sm_settings {
 	unsigned long context_lifetime;	/* seconds; capped by time_req */
 	int allow_anonymous;		/* accept Noise NK (anonymous) initiators */
 	int allow_unknown_initiators;	/* name untrusted initiators by key */
 	unsigned long export_max_age;	/* seconds; 0: until the context expires */
 	int import_once;		/* exported tokens import once */
-	char rcache_dir[PATH_MAX];	/* "": a per-uid directory in /var/tmp */
+	char rcache_dir[PATH_MAX];	/* "": sm_rcache_default_dir */
+	unsigned long long rcache_max_size;	/* bytes a replay cache may grow to */
 	int export_bind_uid;		/* tokens import only under the same euid */
+	unsigned long clock_skew;	/* seconds a peer's clock may be ahead */
 };
 
 void sm_settings_defaults(struct sm_settings *s);

@@ -110,7 +110,9 @@ static const char *const generic_sentences[] = {
 	[GSS_SODIUM_S_TOKEN_REPLAYED - GSS_SODIUM_MINOR_BASE] =
 		"gss-sodium: the exported context token was already imported once (import_once = yes)",
 	[GSS_SODIUM_S_RCACHE_UNUSABLE - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the import-once replay cache cannot be used, so the import was refused",
+		"gss-sodium: a replay cache cannot be used, so the import or handshake was refused",
+	[GSS_SODIUM_S_SEALED_TOKEN_FUTURE - GSS_SODIUM_MINOR_BASE] =
+		"gss-sodium: the exported context token was created further in the future than clock_skew allows",
 };
 
 const char *sm_status_generic(OM_uint32 code)

@@ -517,29 +517,6 @@ START_TEST(processes_racing_for_one_token)
 }
 END_TEST
 
-START_TEST(an_unusable_cache_fails_closed)
-{
-	char dir[300], settings[400];
-	gss_buffer_desc token;
-	struct pair p;
-	OM_uint32 minor;
-
-	snprintf(dir, sizeof(dir), "%s/open-cache", unit_tmpdir());
-	ck_assert_int_eq(mkdir(dir, 0777), 0);
-	ck_assert_int_eq(chmod(dir, 0777), 0);
-	snprintf(settings, sizeof(settings), "rcache_dir = %s\n", dir);
-	fixture_files(settings, 1);
-	new_keyring();
-	pair_establish(&p, 0, 0);
-	token = export_ok(&p.acc);
-	ck_assert_int_eq(import_fails(&token, &minor), GSS_S_FAILURE);
-	ck_assert_int_eq(minor, GSS_SODIUM_S_RCACHE_UNUSABLE);
-	ck_assert(unit_contains(sm_status_sentence(minor), "chmod 700"));
-	free(token.value);
-	pair_release(&p);
-}
-END_TEST
-
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("export");
@@ -558,7 +535,6 @@ Suite *unit_suite(void)
 	tcase_add_test(t, uid_binding);
 	tcase_add_test(t, import_once);
 	tcase_add_test(t, processes_racing_for_one_token);
-	tcase_add_test(t, an_unusable_cache_fails_closed);
 	suite_add_tcase(s, t);
 	return s;
 }

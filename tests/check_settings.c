@@ -28,7 +28,9 @@ START_TEST(defaults)
 	ck_assert_uint_eq(s.export_max_age, 600);
 	ck_assert_int_eq(s.import_once, 1);
 	ck_assert_str_eq(s.rcache_dir, "");
+	ck_assert_uint_eq(s.rcache_max_size, 512ULL << 20);
 	ck_assert_int_eq(s.export_bind_uid, 0);
+	ck_assert_uint_eq(s.clock_skew, 300);
 }
 END_TEST
 
@@ -45,6 +47,8 @@ START_TEST(every_setting_parses)
 			       "export_max_age = 90m\n"
 			       "import_once = off\n"
 			       "rcache_dir = /run/gss-sodium\n"
+			       "rcache_max_size = 2G\n"
+			       "clock_skew = 90s\n"
 			       "export_bind_uid = 1", &s, &minor), GSS_S_COMPLETE);
 	ck_assert_uint_eq(s.context_lifetime, 7200);
 	ck_assert_int_eq(s.allow_anonymous, 1);
@@ -52,6 +56,8 @@ START_TEST(every_setting_parses)
 	ck_assert_uint_eq(s.export_max_age, 5400);
 	ck_assert_int_eq(s.import_once, 0);
 	ck_assert_str_eq(s.rcache_dir, "/run/gss-sodium");
+	ck_assert_uint_eq(s.rcache_max_size, 2ULL << 30);
+	ck_assert_uint_eq(s.clock_skew, 90);
 	ck_assert_int_eq(s.export_bind_uid, 1);
 }
 END_TEST
@@ -89,6 +95,11 @@ static const struct {
 	{ "context_lifetime = 30000d", GSS_SODIUM_S_SETTINGS_BAD_VALUE, "68 years" },
 	{ "allow_anonymous = maybe", GSS_SODIUM_S_SETTINGS_BAD_VALUE, "is not yes or no" },
 	{ "rcache_dir = var/tmp", GSS_SODIUM_S_SETTINGS_BAD_VALUE, "not an absolute path" },
+	{ "rcache_max_size = 512K", GSS_SODIUM_S_SETTINGS_BAD_VALUE, "from 1M to 64G" },
+	{ "rcache_max_size = 65G", GSS_SODIUM_S_SETTINGS_BAD_VALUE, "from 1M to 64G" },
+	{ "rcache_max_size = 1T", GSS_SODIUM_S_SETTINGS_BAD_VALUE, "'1T' is not a size" },
+	{ "rcache_max_size = 1MB", GSS_SODIUM_S_SETTINGS_BAD_VALUE, "not a size" },
+	{ "clock_skew = soon", GSS_SODIUM_S_SETTINGS_BAD_VALUE, "not a duration" },
 	{ "import_once", GSS_SODIUM_S_SETTINGS_SYNTAX, "expected 'key = value'" },
 	{ "import_once =", GSS_SODIUM_S_SETTINGS_SYNTAX, "both present" },
 	{ "= yes", GSS_SODIUM_S_SETTINGS_SYNTAX, "both present" },

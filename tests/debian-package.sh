@@ -79,6 +79,8 @@ check "the module is $modpath (0644)" has -rw-r--r-- "$modpath"
 check "no libtool archive is shipped" sh -c '! grep -q "\.la$" contents'
 check "the mechglue line /etc/gss/mech.d/sodium.conf (0644)" has -rw-r--r-- /etc/gss/mech.d/sodium.conf
 check "the directory /etc/gss/sodium/ is drwxr-xr-x root/root" has drwxr-xr-x /etc/gss/sodium/
+check "the replay caches' directory /var/lib/gss-sodium/ is root's, not writable by others" \
+	grep -Eq '^d[rwxs-]{6}[r-]-[xt-] root/root .* \./var/lib/gss-sodium/$' contents
 check "no key file is shipped: /etc/gss/sodium/ is empty" \
 	sh -c '! grep -Eq " \./etc/gss/sodium/." contents'
 check "no key file is shipped: no keytab, identity, peers or sealkeys file" \

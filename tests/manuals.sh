@@ -73,6 +73,7 @@ echo "$table" | while read -r name type; do
 	DURATION) word=duration ;;
 	BOOLEAN) word=boolean ;;
 	ABSOLUTE_PATH) word=path ;;
+	SIZE) word=size ;;
 	*) word="unknown type $type" ;;
 	esac
 	echo "$name $word"
@@ -114,13 +115,14 @@ for file in $(sed -n 's/.*[^"]"GSS_SODIUM_[A-Z]*", [^,]*, "\([a-z]*\)",.*/\1/p' 
 		has sodium.conf.5 "\\\$XDG_CONFIG_HOME/$user_subdir/$file"
 done
 
-# The replay cache's default directory and file.
-parent=$(sed -n 's/^#define DEFAULT_PARENT "\(.*\)"$/\1/p' "$src/mech/rcache.c")
-cache=$(sed -n 's/^#define FILE_NAME "\(.*\)"$/\1/p' "$src/mech/rcache.c")
-check "mech/rcache.c defines DEFAULT_PARENT and FILE_NAME" test -n "$parent" -a -n "$cache"
-check "sodium.conf.5 gives rcache_dir's default $parent/gss-sodium-EUID" \
-	has sodium.conf.5 "^rcache_dir \\(path, default $parent/gss-sodium-EUID\\)$"
-check "sodium.conf.5 names the replay cache file $cache" has sodium.conf.5 "$cache"
+# The replay caches' default directory and file names.
+below=$(sed -n 's/^const char sm_rcache_default_dir\[\] = SM_LOCALSTATEDIR "\(.*\)";$/\1/p' "$src/mech/rcache.c")
+check "mech/rcache.c puts the default cache directory below SM_LOCALSTATEDIR" test -n "$below"
+check "sodium.conf.5 gives rcache_dir's default LOCALSTATEDIR$below" \
+	has sodium.conf.5 "^rcache_dir \\(path, default LOCALSTATEDIR$below\\)$"
+for use in $(sed -n 's/^\t\[SM_RCACHE_[A-Z]*\] = { "\([a-z]*\)",.*/\1/p' "$src/mech/rcache.c"); do
+	check "sodium.conf.5 names the $use cache file" has sodium.conf.5 "$use-HASH\\.rcache"
+done
 
 # The credential store keys of the public header.
 for key in $(sed -n 's/^#define GSS_SODIUM_CRED_STORE_[A-Z]* "\(.*\)"$/\1/p' \

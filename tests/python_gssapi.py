@@ -179,6 +179,42 @@ def import_child():
     print(ctx.wrap(b"answer from the new process", True).message.hex())
 
 
+GSS_SODIUM_S_SEALED_TOKEN_FUTURE = 1399809072
+
+
+def export_under_faketime(offset):
+    """A context established and exported by a process whose clock runs
+    `offset` (faketime's syntax) ahead of this one's; the token's bytes."""
+    child = subprocess.run(["faketime", "-f", offset, sys.executable, __file__, "export-child"],
+                           capture_output=True, text=True)
+    if child.returncode != 0:
+        raise RuntimeError("export under faketime %s: %s" % (offset, child.stderr[-300:]))
+    return bytes.fromhex(child.stdout.strip())
+
+
+def export_child():
+    init, acc = establish()
+    print(acc.export().hex())
+
+
+def clock_scenario():
+    """Import checks the token's creation time against clock_skew (5 min)."""
+    token = export_under_faketime("+1d")
+    try:
+        gssapi.SecurityContext(token=token)
+        check("a token created a day ahead of this host's clock is refused", False)
+    except gssapi.exceptions.GSSError as e:
+        check("a token created a day ahead of this host's clock is refused",
+              major_of(e) == GSS_S_UNAUTHORIZED and e.min_code == GSS_SODIUM_S_SEALED_TOKEN_FUTURE
+              and "ahead of this host's clock" in str(e), str(e))
+    token = export_under_faketime("+2m")
+    try:
+        gssapi.SecurityContext(token=token)
+        check("a token created two minutes ahead (within clock_skew) imports", True)
+    except gssapi.exceptions.GSSError as e:
+        check("a token created two minutes ahead (within clock_skew) imports", False, str(e))
+
+
 def anonymous_scenario():
     init, acc = establish(anonymous=True)
     check("with allow_anonymous = yes an anonymous initiator is accepted",
@@ -204,12 +240,16 @@ if __name__ == "__main__":
     if scenario == "import-child":
         import_child()
         sys.exit(0)
+    if scenario == "export-child":
+        export_child()
+        sys.exit(0)
     try:
         if scenario == "anonymous":
             anonymous_scenario()
         else:
             main_scenario()
             transfer_scenario()
+            clock_scenario()
     except Exception as e:  # a crash of the scenario is a failure, not a skip
         check("the %s scenario ran to its end" % scenario, False, repr(e))
     report(results)

@@ -23,6 +23,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -211,12 +212,22 @@ static void remove_files(void)
 {
 	static const char *const names[] = {
 		"identity", "keytab", "peers", "sodium.conf", "sealkeys", "trace",
-		"rcache/import-once.v2",
 	};
+	char cache[PATH_MAX * 2];
+	struct dirent *e;
+	DIR *caches;
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		unlink(path_of(names[i]));
+	/* The replay caches, named after the key files they serve. */
+	if ((caches = opendir(path_of("rcache"))) != NULL) {
+		while ((e = readdir(caches)) != NULL) {
+			snprintf(cache, sizeof(cache), "%s/%s", path_of("rcache"), e->d_name);
+			unlink(cache);
+		}
+		closedir(caches);
+	}
 	rmdir(path_of("rcache"));
 	rmdir(dir);
 }
