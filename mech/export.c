@@ -315,7 +315,7 @@ static const unsigned char *token_id(const struct sm_export_header *h)
 /* The token's times and the policy, on an authentic token, against one
  * reading of the clock. */
 static OM_uint32 admit(OM_uint32 *minor, const struct sm_export_header *h, const char *keyring,
-		       time_t now)
+		       time_t now, struct sm_rcache_probe *probe)
 {
 	const struct sm_settings *settings = sm_current_settings();
 	struct sm_rcache_answer answer;
@@ -337,7 +337,7 @@ static OM_uint32 admit(OM_uint32 *minor, const struct sm_export_header *h, const
 	if (!settings->import_once)
 		return sm_ok(minor);
 	major = sm_rcache_record(minor, SM_RCACHE_IMPORT, keyring, token_id(h),
-				 SM_RCACHE_ID_MIN, now, (time_t)h->not_after, &answer);
+				 SM_RCACHE_ID_MIN, now, (time_t)h->not_after, probe, &answer);
 	if (GSS_ERROR(major))
 		return major;
 	if (answer.verdict == SM_RCACHE_SEEN)
@@ -355,6 +355,7 @@ OM_uint32 sm_import_context(OM_uint32 *minor, const gss_buffer_desc *token,
 {
 	const struct sm_keyring *ring = NULL;
 	const struct sm_seal_key *key;
+	struct sm_rcache_probe probe = { NULL, 0, { 0 } };
 	struct sm_export_header h;
 	struct sm_context *ctx = NULL;
 	unsigned char *state = NULL;
@@ -366,13 +367,13 @@ OM_uint32 sm_import_context(OM_uint32 *minor, const gss_buffer_desc *token,
 	major = sm_init(minor);
 	if (!GSS_ERROR(major))
 		major = sm_export_header_parse(minor, token->value, token->length, &h);
-	/* The replay cache's memory loads while the box opens. */
-	if (!GSS_ERROR(major) && sm_current_settings()->import_once)
-		sm_rcache_prefetch(SM_RCACHE_IMPORT, token_id(&h), SM_RCACHE_ID_MIN);
 	if (!GSS_ERROR(major))
 		major = sm_keyring_acquire(minor, &ring, path);
 	if (GSS_ERROR(major))
 		return major;
+	/* The replay cache's memory loads while the box opens. */
+	if (sm_current_settings()->import_once)
+		sm_rcache_prefetch(SM_RCACHE_IMPORT, path, token_id(&h), SM_RCACHE_ID_MIN, &probe);
 	key = sm_keyring_find(ring, h.key_id);
 	if (key == NULL || key->retired) {
 		major = sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_UNKNOWN_SEALING_KEY,
@@ -387,7 +388,8 @@ OM_uint32 sm_import_context(OM_uint32 *minor, const gss_buffer_desc *token,
 	}
 	sm_keyring_release(ring);
 	if (!GSS_ERROR(major))
-		major = admit(minor, &h, path, time(NULL));
+		major = admit(minor, &h, path, time(NULL), &probe);
+	sm_rcache_release(&probe);
 	if (!GSS_ERROR(major)) {
 		ctx = sm_context_new();
 		major = ctx == NULL ? sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL)

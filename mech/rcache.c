@@ -107,7 +107,6 @@ struct handle {
 
 static pthread_mutex_t handles_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct handle *handles[MAX_HANDLES];
-static struct handle *last_used[sizeof(uses) / sizeof(uses[0])];
 
 /* ---- layout ----------------------------------------------------------- */
 
@@ -146,13 +145,10 @@ static struct bucket *bucket_of(const struct handle *h, unsigned k, uint64_t has
 	       (mixed & (table_buckets(k) - 1));
 }
 
-struct id_hash {
-	uint64_t bucket;
-	unsigned char tag[TAG_BYTES];
-};
+_Static_assert(sizeof(((struct sm_rcache_probe *)0)->tag) == TAG_BYTES, "a probe holds a tag");
 
 static void hash_id(const struct handle *h, const unsigned char *id, size_t id_len,
-		    struct id_hash *out)
+		    struct sm_rcache_probe *out)
 {
 	unsigned char full[crypto_shorthash_siphashx24_BYTES];
 
@@ -408,8 +404,6 @@ static void detach(size_t i)
 {
 	struct handle *h = handles[i];
 
-	if (last_used[h->use] == h)
-		last_used[h->use] = NULL;
 	handles[i] = NULL;
 	unref(h);
 }
@@ -469,7 +463,6 @@ static OM_uint32 acquire(OM_uint32 *minor, enum sm_rcache_use use, const char *k
 		if (now - h->checked >= RECHECK_SECONDS)
 			h->checked = now;
 		__atomic_add_fetch(&h->refs, 1, __ATOMIC_RELAXED);
-		last_used[use] = h;
 		*out = h;
 	}
 	pthread_mutex_unlock(&handles_lock);
@@ -488,23 +481,28 @@ static void drop(struct handle *h)
 	pthread_mutex_unlock(&handles_lock);
 }
 
-void sm_rcache_prefetch(enum sm_rcache_use use, const unsigned char *id, size_t id_len)
+void sm_rcache_prefetch(enum sm_rcache_use use, const char *key_file, const unsigned char *id,
+			size_t id_len, struct sm_rcache_probe *probe)
 {
-	struct id_hash hash;
 	struct handle *h;
+	OM_uint32 ignored;
 	unsigned k;
 
-	pthread_mutex_lock(&handles_lock);
-	h = last_used[use];
-	if (h != NULL)
-		__atomic_add_fetch(&h->refs, 1, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&handles_lock);
-	if (h == NULL)
+	probe->cache = NULL;
+	if (GSS_ERROR(acquire(&ignored, use, key_file, &h)))
 		return;
-	hash_id(h, id, id_len, &hash);
+	hash_id(h, id, id_len, probe);
+	/* A prefetch never faults. */
 	for (k = 0; k < h->mapped_tables; k++)
-		__builtin_prefetch(bucket_of(h, k, hash.bucket), 1);
-	unref(h);
+		__builtin_prefetch(bucket_of(h, k, probe->bucket), 1);
+	probe->cache = h;
+}
+
+void sm_rcache_release(struct sm_rcache_probe *probe)
+{
+	if (probe->cache != NULL)
+		unref(probe->cache);
+	probe->cache = NULL;
 }
 
 /* ---- recording ----------------------------------------------------------- */
@@ -513,8 +511,8 @@ enum search_result { FOUND, STORED, NO_ROOM, MAPPING_SHORT };
 
 /* Look for the id in every table and store it in the first free or expired
  * entry; called with the cache's lock held. */
-static enum search_result search(struct handle *h, const struct id_hash *hash, int64_t now,
-				 uint32_t expires)
+static enum search_result search(struct handle *h, const struct sm_rcache_probe *hash,
+				 int64_t now, uint32_t expires)
 {
 	unsigned tables = h->hdr->tables, k, e;
 	struct entry *free_entry = NULL, *x;
@@ -566,7 +564,7 @@ static OM_uint32 grow(OM_uint32 *minor, struct handle *h, unsigned k)
 	return sm_ok(minor);
 }
 
-static OM_uint32 record(OM_uint32 *minor, struct handle *h, const struct id_hash *hash,
+static OM_uint32 record(OM_uint32 *minor, struct handle *h, const struct sm_rcache_probe *hash,
 			time_t now, time_t expires, struct sm_rcache_answer *answer,
 			int *mapping_short)
 {
@@ -619,25 +617,30 @@ static OM_uint32 record(OM_uint32 *minor, struct handle *h, const struct id_hash
 
 OM_uint32 sm_rcache_record(OM_uint32 *minor, enum sm_rcache_use use, const char *key_file,
 			   const unsigned char *id, size_t id_len, time_t now, time_t expires,
-			   struct sm_rcache_answer *answer)
+			   struct sm_rcache_probe *probe, struct sm_rcache_answer *answer)
 {
-	struct id_hash hash;
-	struct handle *h;
+	struct sm_rcache_probe found = { NULL, 0, { 0 } };
 	OM_uint32 major;
 	int tries, mapping_short;
 
+	if (probe != NULL) {
+		found = *probe;
+		probe->cache = NULL;
+	}
 	/* A mapping is short at most once per table added meanwhile. */
 	for (tries = 0; tries <= MAX_TABLES; tries++) {
-		major = acquire(minor, use, key_file, &h);
-		if (GSS_ERROR(major))
-			return major;
-		hash_id(h, id, id_len, &hash);
+		if (found.cache == NULL) {
+			major = acquire(minor, use, key_file, (struct handle **)&found.cache);
+			if (GSS_ERROR(major))
+				return major;
+			hash_id(found.cache, id, id_len, &found);
+		}
 		mapping_short = 0;
-		major = record(minor, h, &hash, now, expires, answer, &mapping_short);
+		major = record(minor, found.cache, &found, now, expires, answer, &mapping_short);
 		/* The file grew past this mapping: map it again, larger. */
 		if (mapping_short)
-			drop(h);
-		unref(h);
+			drop(found.cache);
+		sm_rcache_release(&found);
 		if (!mapping_short)
 			return major;
 	}

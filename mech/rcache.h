@@ -10,6 +10,7 @@
 #define SM_RCACHE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 #include <gssapi/gssapi.h>
 
@@ -35,24 +36,36 @@ struct sm_rcache_answer {
 };
 
 /*
+ * Where an id goes in a cache, found ahead of recording it: the cache is
+ * looked up, the id hashed and its buckets loaded while the caller does
+ * other work (an import opens the box meanwhile).  A probe holds a
+ * reference to the cache until it is recorded or released.
+ */
+struct sm_rcache_probe {
+	void *cache;		/* NULL: nothing found ahead */
+	uint64_t bucket;
+	unsigned char tag[12];
+};
+
+/* Best effort: a cache that cannot be used now leaves probe->cache NULL,
+ * and sm_rcache_record says why. */
+void sm_rcache_prefetch(enum sm_rcache_use use, const char *key_file, const unsigned char *id,
+			size_t id_len, struct sm_rcache_probe *probe);
+void sm_rcache_release(struct sm_rcache_probe *probe);
+
+/*
  * Record `id` (SM_RCACHE_ID_MIN to SM_RCACHE_ID_MAX bytes) until `expires`
  * in the `use` cache of the key file `key_file`, with `now` the caller's
- * single reading of the clock.  An id whose `expires` lies before the
- * cache's clock is not recorded (SM_RCACHE_TOO_OLD): a record that old may
- * already have been reclaimed.  GSS_S_FAILURE, with a sentence naming the
- * file and the fix, when the cache cannot be used or is full.
+ * single reading of the clock; `probe`, from sm_rcache_prefetch of the
+ * same id and key file, or NULL, is released.  An id whose `expires` lies
+ * before the cache's clock is not recorded (SM_RCACHE_TOO_OLD): a record
+ * that old may already have been reclaimed.  GSS_S_FAILURE, with a sentence
+ * naming the file and the fix, when the cache cannot be used or is full.
  */
 OM_uint32 sm_rcache_record(OM_uint32 *minor, enum sm_rcache_use use, const char *key_file,
 			   const unsigned char *id, size_t id_len, time_t now, time_t expires,
-			   struct sm_rcache_answer *answer)
+			   struct sm_rcache_probe *probe, struct sm_rcache_answer *answer)
 	__attribute__((warn_unused_result));
-
-/*
- * Start loading the memory where `id` would be recorded in the cache that
- * `use` recorded into last, so that recording it later does not wait for
- * it; a hint that does nothing before a first record.
- */
-void sm_rcache_prefetch(enum sm_rcache_use use, const unsigned char *id, size_t id_len);
 
 /* The directory of the caches when rcache_dir is not set. */
 extern const char sm_rcache_default_dir[];
