@@ -9,7 +9,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -178,36 +177,81 @@ int make_parent_directories(const char *path)
 	return mkdir(dir, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-int append_key(const char *path, const char *line, size_t len)
-{
-	struct stat st;
-	char last = '\n';
-	int fd, ok;
+/* A key file opened for keygen: its directory locked and its text read
+ * and checked as the mechanism reads it, so that a key is added only to a
+ * file that works, and to the very text that was checked. */
+struct key_file {
+	int dir_fd;
+	char *text;	/* NULL for a file that does not exist yet */
+	size_t len;
+};
 
-	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -1;
-	ok = fstat(fd, &st) == 0;
-	/* Keep the new key on a line of its own. */
-	if (ok && st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) != 1)
-		ok = 0;
-	if (ok && last != '\n')
-		ok = write(fd, "\n", 1) == 1;
-	if (ok)
-		ok = write(fd, line, len) == (ssize_t)len;
-	return close(fd) == 0 && ok ? 0 : -1;
+static int open_key_file(enum sm_file which, const char *path, struct key_file *kf)
+{
+	struct sm_keys keys = { 0, NULL };
+	OM_uint32 minor;
+
+	kf->text = NULL;
+	kf->len = 0;
+	if (make_parent_directories(path) != 0) {
+		fprintf(stderr, "gss-sodium: %s: cannot create its directory: %s\n",
+			path, strerror(errno));
+		return EXIT_PROBLEM;
+	}
+	kf->dir_fd = lock_directory(path);
+	if (kf->dir_fd < 0)
+		return EXIT_PROBLEM;
+	if (!GSS_ERROR(sm_file_read(&minor, which, path, 0, &kf->text, &kf->len)) &&
+	    (kf->text == NULL ||
+	     !GSS_ERROR(sm_keys_parse(&minor, which, path, kf->text, kf->len, &keys)))) {
+		sm_keys_clear(&keys);
+		return 0;
+	}
+	sm_file_release(kf->text, kf->len);
+	close(kf->dir_fd);
+	return report(minor);
+}
+
+static void close_key_file(struct key_file *kf)
+{
+	sm_file_release(kf->text, kf->len);	/* it holds keys: wiped */
+	close(kf->dir_fd);
+}
+
+/* Add a new key for `name` to the open key file; print its peers line. */
+static int add_key(const struct sm_name *name, const char *path, struct key_file *kf)
+{
+	char b64[SM_KEY_BASE64_CHARS + 1], line[SM_NAME_MAX + 64];
+	unsigned char *private_key, public_key[SM_KEY_BYTES];
+	int rc, len;
+
+	if (sm_key_generate(&private_key, public_key) != 0) {
+		fprintf(stderr, "gss-sodium: out of memory\n");
+		return EXIT_PROBLEM;
+	}
+	sm_key_to_base64(private_key, b64);
+	sm_secmem_free(private_key);
+	len = snprintf(line, sizeof(line), "%s %s\n", name->text, b64);
+	sodium_memzero(b64, sizeof(b64));
+	rc = add_line(path, kf->dir_fd, kf->text, kf->len, line, (size_t)len);
+	sodium_memzero(line, sizeof(line));
+	if (rc != 0)
+		return rc;
+	sm_key_to_base64(public_key, b64);
+	printf("%s %s\n", name->text, b64);
+	fprintf(stderr, "gss-sodium: added a key for %s to %s\n", name->text, path);
+	return 0;
 }
 
 static int cmd_keygen(int argc, char **argv)
 {
-	char path[PATH_MAX], b64[SM_KEY_BASE64_CHARS + 1], line[SM_NAME_MAX + 64];
-	struct sm_keys existing = { 0, NULL };
-	unsigned char *private_key, public_key[SM_KEY_BYTES];
 	struct sm_name *name = NULL;
+	char path[PATH_MAX];
+	struct key_file kf;
 	struct arguments a;
 	enum sm_file which;
 	OM_uint32 minor;
-	int rc, len;
+	int rc;
 
 	rc = parse_arguments(argc, argv, keygen_usage, &a);
 	if (rc != 0 || a.help)
@@ -217,37 +261,12 @@ static int cmd_keygen(int argc, char **argv)
 	if (GSS_ERROR(sm_name_from_canonical(&minor, a.name, strlen(a.name), &name)))
 		return report(minor);
 	rc = default_file(name, a.file, &which, path);
-	/* Refuse to add to a file the mechanism would refuse to read. */
-	if (rc == 0 && GSS_ERROR(sm_keys_load(&minor, which, path, 0, &existing)))
-		rc = report(minor);
-	sm_keys_clear(&existing);
-	if (rc == 0 && make_parent_directories(path) != 0) {
-		fprintf(stderr, "gss-sodium: %s: cannot create its directory: %s\n",
-			path, strerror(errno));
-		rc = EXIT_PROBLEM;
+	if (rc == 0)
+		rc = open_key_file(which, path, &kf);
+	if (rc == 0) {
+		rc = add_key(name, path, &kf);
+		close_key_file(&kf);
 	}
-	if (rc == 0 && sm_key_generate(&private_key, public_key) != 0) {
-		fprintf(stderr, "gss-sodium: out of memory\n");
-		rc = EXIT_PROBLEM;
-	}
-	if (rc != 0) {
-		sm_name_free(&name);
-		return rc;
-	}
-	sm_key_to_base64(private_key, b64);
-	sm_secmem_free(private_key);
-	len = snprintf(line, sizeof(line), "%s %s\n", name->text, b64);
-	sodium_memzero(b64, sizeof(b64));
-	if (append_key(path, line, (size_t)len) != 0) {
-		fprintf(stderr, "gss-sodium: %s: cannot add the key: %s\n", path,
-			strerror(errno));
-		rc = EXIT_PROBLEM;
-	} else {
-		sm_key_to_base64(public_key, b64);
-		printf("%s %s\n", name->text, b64);
-		fprintf(stderr, "gss-sodium: added a key for %s to %s\n", name->text, path);
-	}
-	sodium_memzero(line, sizeof(line));
 	sm_name_free(&name);
 	return rc;
 }

@@ -1,18 +1,15 @@
 /*
  * gss-sodium sealkey: add, list, retire and prune the keys of the keyring
- * that seals exported contexts.  Edits lock the keyring's directory; retire
- * and prune replace the file atomically.
+ * that seals exported contexts.  Edits lock the keyring's directory and
+ * replace the file atomically (replace.c).
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,7 +43,8 @@ static const char sealkey_usage[] =
 	"  prune   remove the lines of retired keys\n"
 	"\n"
 	"FILE defaults to $GSS_SODIUM_SEALKEYS, else /etc/gss/sodium/sealkeys.\n"
-	"retire and prune replace FILE atomically, keeping comments, owner and mode.\n";
+	"new, retire and prune replace FILE atomically, keeping comments, owner,\n"
+	"group and mode (less any write bit of the group and all bits of others).\n";
 
 /* A keyring opened for an edit: locked, read once and validated, so the
  * text that is changed is the text that was checked. */
@@ -57,34 +55,6 @@ struct keyring_file {
 	size_t len;
 	struct sm_keyring ring;
 };
-
-/* Serialise the tool's edits of keyrings: two 'sealkey new' at once would
- * pick the same ID, which makes the keyring unusable, and a key appended
- * during a rewrite would be lost.  The directory is locked because a
- * rewrite replaces the file; its descriptor also syncs the rename. */
-static int lock_directory(const char *path)
-{
-	char dir[PATH_MAX], *slash;
-	int fd;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash == NULL)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';		/* a file in / */
-	else
-		*slash = '\0';
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0 && flock(fd, LOCK_EX) != 0) {
-		close(fd);
-		fd = -1;
-	}
-	if (fd < 0)
-		fprintf(stderr, "gss-sodium: %s: cannot lock its directory %s: %s\n", path,
-			dir, strerror(errno));
-	return fd;
-}
 
 static void close_keyring(struct keyring_file *kf)
 {
@@ -188,11 +158,8 @@ static int cmd_sealkey_new(int argc, char **argv)
 		return EXIT_PROBLEM;
 	}
 	len = make_key_line(++id, k);
-	if (len < 0 || append_key(kf.path, k->line, (size_t)len) != 0) {
-		fprintf(stderr, "gss-sodium: %s: cannot add the key: %s\n", kf.path,
-			strerror(errno));
-		rc = EXIT_PROBLEM;
-	} else {
+	rc = add_line(kf.path, kf.dir_fd, kf.text, kf.len, k->line, (size_t)len);
+	if (rc == 0) {
 		printf("%u\n", id);
 		fprintf(stderr, "gss-sodium: added sealing key %u to %s; it seals new exports\n",
 			id, kf.path);
@@ -256,22 +223,6 @@ static int parse_key_id(const char *text, uint32_t *id)
 	return 1;
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return 0;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 1;
-}
-
 /* Where ' retired' goes in a key line: after its last field, before any
  * trailing blanks or comment, so that a comment stays a comment. */
 static size_t fields_end(const char *line, size_t len)
@@ -287,86 +238,61 @@ static size_t fields_end(const char *line, size_t len)
 
 enum keyring_edit { EDIT_RETIRE, EDIT_PRUNE };
 
-/* Write the keyring text to fd, every line verbatim but the one edited:
- * key `id` gains ' retired' (EDIT_RETIRE) or retired keys go (EDIT_PRUNE). */
-static int write_edited(int fd, const char *text, size_t len, enum keyring_edit edit,
+/* Copy `n` bytes to the end of the edited text. */
+static void put(char *out, size_t *used, const char *p, size_t n)
+{
+	memcpy(out + *used, p, n);
+	*used += n;
+}
+
+/* The keyring text with every line verbatim but the one edited: key `id`
+ * gains ' retired' (EDIT_RETIRE) or retired keys go (EDIT_PRUNE).  `out`
+ * has room for the text and one ' retired'; the edited length. */
+static size_t edit_text(char *out, const char *text, size_t len, enum keyring_edit edit,
 			uint32_t id)
 {
 	const char *p = text, *end = text + len, *nl;
-	size_t line_len, with_nl, cut;
+	size_t line_len, with_nl, cut, used = 0;
 	uint32_t line_id;
-	int retired, ok = 1;
+	int retired;
 
-	for (; ok && p < end; p += with_nl) {
+	for (; p < end; p += with_nl) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		line_len = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
 		with_nl = line_len + (nl != NULL);
-		if (sm_keyring_line(p, line_len, &line_id, &retired) != 1)
-			ok = write_all(fd, p, with_nl);
-		else if (edit == EDIT_PRUNE && retired)
+		if (sm_keyring_line(p, line_len, &line_id, &retired) != 1) {
+			put(out, &used, p, with_nl);
+		} else if (edit == EDIT_PRUNE && retired) {
 			continue;
-		else if (edit == EDIT_RETIRE && line_id == id) {
+		} else if (edit == EDIT_RETIRE && line_id == id) {
 			cut = fields_end(p, line_len);
-			ok = write_all(fd, p, cut) && write_all(fd, " retired", 8) &&
-			     write_all(fd, p + cut, with_nl - cut);
-		} else
-			ok = write_all(fd, p, with_nl);
+			put(out, &used, p, cut);
+			put(out, &used, " retired", 8);
+			put(out, &used, p + cut, with_nl - cut);
+		} else {
+			put(out, &used, p, with_nl);
+		}
 	}
-	return ok;
+	return used;
 }
 
-/* Give the new file the owner, group and permissions of the one it
- * replaces, before a key is written to it, so that a service account or
- * group that reads the keyring still can.  World bits were refused when the
- * keyring was read. */
-static int keep_owner_and_mode(int fd, const struct stat *st)
-{
-	struct stat now;
-
-	if (fstat(fd, &now) != 0)
-		return 0;
-	if ((now.st_uid != st->st_uid || now.st_gid != st->st_gid) &&
-	    fchown(fd, st->st_uid, st->st_gid) != 0)
-		return 0;
-	return fchmod(fd, st->st_mode & (S_IRWXU | S_IRWXG)) == 0;
-}
-
-/* Replace the keyring with its edited text: a temporary file in the same
- * directory (mode 0600 from mkstemp until it takes the old file's mode),
- * synced, then renamed over it, so readers see the old file or the new. */
+/* Replace the keyring with its edited text, so that readers see the old
+ * file or the new. */
 static int rewrite_keyring(const struct keyring_file *kf, enum keyring_edit edit,
 			   uint32_t id)
 {
-	char tmp[PATH_MAX];
-	struct stat st;
-	int fd = -1, ok, saved;
+	size_t room = kf->len + 8, used;
+	char *out = malloc(room);
+	int rc;
 
-	if (lstat(kf->path, &st) != 0 || !S_ISREG(st.st_mode)) {
-		fprintf(stderr, "gss-sodium: %s is not a regular file (a symbolic link?); edit the file itself\n",
-			kf->path);
+	if (out == NULL) {
+		fprintf(stderr, "gss-sodium: out of memory\n");
 		return EXIT_PROBLEM;
 	}
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", kf->path) >= (int)sizeof(tmp)) {
-		fprintf(stderr, "gss-sodium: %s: the name is too long for a temporary file beside it\n",
-			kf->path);
-		return EXIT_PROBLEM;
-	}
-	ok = (fd = mkstemp(tmp)) >= 0 && keep_owner_and_mode(fd, &st) &&
-	     write_edited(fd, kf->text, kf->len, edit, id) && fsync(fd) == 0;
-	if (fd >= 0 && close(fd) != 0)
-		ok = 0;
-	if (ok && rename(tmp, kf->path) != 0)
-		ok = 0;
-	if (!ok) {
-		saved = errno;
-		if (fd >= 0)
-			unlink(tmp);
-		fprintf(stderr, "gss-sodium: %s: cannot replace it: %s; it was not changed\n",
-			kf->path, strerror(saved));
-		return EXIT_PROBLEM;
-	}
-	fsync(kf->dir_fd);	/* make the rename itself durable */
-	return 0;
+	used = edit_text(out, kf->text, kf->len, edit, id);
+	rc = replace_file(kf->path, kf->dir_fd, out, used);
+	sm_file_release(out, room);	/* the text holds keys: wiped */
+	return rc;
 }
 
 /* Retire key `id` in the open keyring and say what seals from now on. */

@@ -1,7 +1,8 @@
 /*
  * What the files of the gss-sodium tool share.  gss-sodium.c holds main,
  * the command table and these helpers, keygen, pubkey and check;
- * sealkey.c the sealkey commands and the keyring edits; inspect.c inspect.
+ * sealkey.c the sealkey commands and the keyring edits; inspect.c inspect;
+ * replace.c the one way the tool changes a key file.
  */
 #ifndef TOOL_H
 #define TOOL_H
@@ -36,7 +37,28 @@ int parse_arguments(int argc, char **argv, const char *usage,
 		    struct arguments *a);
 int file_path(enum sm_file which, const char *file, char *path);
 int make_parent_directories(const char *path);
-int append_key(const char *path, const char *line, size_t len);
+
+/* replace.c */
+
+/* Take an exclusive flock(2) on the directory of `path`, so that the tool's
+ * edits of the files in it run one after the other (two 'sealkey new' at
+ * once would pick the same ID; a key added during another edit would be
+ * lost).  Its descriptor, for replace_file(); -1 after a message. */
+int lock_directory(const char *path);
+
+/* Make `path`, in the directory `dir_fd` that lock_directory() gave, hold
+ * exactly the `len` bytes of `text`: written to a temporary file beside it,
+ * synced, renamed over it, the directory synced.  The file keeps its owner
+ * and group, and its mode less any write bit of the group and everything
+ * of others; a new file has mode 0600.  A symbolic link is refused.  0, or
+ * EXIT_PROBLEM after a sentence naming the file and the error, the file
+ * then unchanged and no temporary file left. */
+int replace_file(const char *path, int dir_fd, const char *text, size_t len);
+
+/* replace_file() with `text` (the file as it was read) followed by `line`,
+ * on a line of its own. */
+int add_line(const char *path, int dir_fd, const char *text, size_t len,
+	     const char *line, size_t line_len);
 
 /* The commands that have a file of their own. */
 int cmd_sealkey(int argc, char **argv);		/* sealkey.c */
