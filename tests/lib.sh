@@ -1,6 +1,9 @@
 # TAP helpers for the shell tests.  Each test sources this file, calls
 # `check DESCRIPTION COMMAND...` or `ok`/`not_ok`, and ends with `finish`.
 set -u
+# Files made with '>' take the umask: under 002 a peers or settings file
+# would be group-writable, which the mechanism refuses.
+umask 022
 tap_count=0
 tap_failed=0
 tap_log=$(mktemp)
