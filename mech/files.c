@@ -108,17 +108,56 @@ OM_uint32 sm_locations(OM_uint32 *minor, enum sm_file which,
 	return sm_ok(minor);
 }
 
-static OM_uint32 refuse_mode(OM_uint32 *minor, enum sm_file which,
-			     const char *path, mode_t mode)
+int sm_file_owner_trusted(const struct stat *st)
 {
-	if (mode & S_IWOTH)
+	return st->st_uid == 0 || st->st_uid == geteuid();
+}
+
+/* A file of another user: the fix is to give it to root, or to the one
+ * user that runs the programs reading it. */
+static OM_uint32 refuse_owner(OM_uint32 *minor, enum sm_file which, const char *path,
+			      uid_t owner)
+{
+	unsigned long me = (unsigned long)geteuid();
+	char other[PATH_MAX + 64] = "";
+
+	if (me != 0)
+		snprintf(other, sizeof(other), ", or 'chown %lu %s' if only uid %lu reads it",
+			 me, path, me);
+	return sm_fail(minor, file_major(which), GSS_SODIUM_S_FILE_PERMISSIONS,
+		       "%s: the %s belongs to uid %lu, who is neither root nor the user this process runs as (uid %lu) and could change it at will, so it was refused; run 'chown root %s'%s",
+		       path, file_info[which].what, (unsigned long)owner, me, path, other);
+}
+
+/*
+ * The rules of OpenSSH's StrictModes.  Whoever may change a file of secret
+ * keys may add a key the mechanism then uses (an acceptor key, or the key
+ * that seals every later export, which opens them all); whoever may change
+ * the peers or settings file decides whom it trusts.  So no file may be
+ * writable by its group or by others, nor belong to a user other than root
+ * and the one the process runs as, who could change its mode and text at
+ * will.  Reading by the group stays allowed: that is how a service group
+ * shares a keytab or the keyring.
+ */
+static OM_uint32 refuse_mode(OM_uint32 *minor, enum sm_file which,
+			     const char *path, const struct stat *st)
+{
+	const char *what = file_info[which].what;
+
+	if (st->st_mode & S_IWOTH)
 		return sm_fail(minor, file_major(which), GSS_SODIUM_S_FILE_PERMISSIONS,
 			       "%s: the %s can be changed by any user, so it was refused; run 'chmod o-w %s'",
-			       path, file_info[which].what, path);
-	if (file_info[which].is_private && (mode & S_IROTH))
+			       path, what, path);
+	if (st->st_mode & S_IWGRP)
+		return sm_fail(minor, file_major(which), GSS_SODIUM_S_FILE_PERMISSIONS,
+			       "%s: the %s can be changed by the members of its group, so it was refused; run 'chmod g-w %s'",
+			       path, what, path);
+	if (file_info[which].is_private && (st->st_mode & S_IROTH))
 		return sm_fail(minor, file_major(which), GSS_SODIUM_S_FILE_PERMISSIONS,
 			       "%s: the %s holds secret keys and can be read by any user, so it was refused; run 'chmod 600 %s' and consider its keys exposed",
-			       path, file_info[which].what, path);
+			       path, what, path);
+	if (!sm_file_owner_trusted(st))
+		return refuse_owner(minor, which, path, st->st_uid);
 	return sm_ok(minor);
 }
 
@@ -155,7 +194,7 @@ OM_uint32 sm_file_read(OM_uint32 *minor, enum sm_file which, const char *path,
 			       "%s: the %s is not a regular file", path,
 			       file_info[which].what);
 	}
-	major = refuse_mode(minor, which, path, st.st_mode);
+	major = refuse_mode(minor, which, path, &st);
 	if (GSS_ERROR(major) || st.st_size > FILE_SIZE_MAX) {
 		close(fd);
 		if (GSS_ERROR(major))

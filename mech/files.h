@@ -37,11 +37,16 @@ const char *sm_file_variable(enum sm_file which);
 /* True when the file holds secret keys (keytab, identity, sealing keys). */
 int sm_file_is_private(enum sm_file which);
 
+/* May the owner of a file, as `st` shows it, decide what this process
+ * trusts?  Root and the effective uid may; anyone else is refused. */
+int sm_file_owner_trusted(const struct stat *st);
+
 /*
- * Read a whole file for parsing.  Refuses a file any user may write, and a
- * private-key file any user may read.  A missing file is an error only when
- * `must_exist`; otherwise *text is NULL.  The text is NUL-terminated and
- * must be released with sm_file_release(), which wipes it.
+ * Read a whole file for parsing.  Refuses a file its group or any user may
+ * write, a file owned by a user other than root and the effective uid, and
+ * a private-key file any user may read.  A missing file is an error only
+ * when `must_exist`; otherwise *text is NULL.  The text is NUL-terminated
+ * and must be released with sm_file_release(), which wipes it.
  */
 OM_uint32 sm_file_read(OM_uint32 *minor, enum sm_file which, const char *path,
 		       int must_exist, char **text, size_t *len);

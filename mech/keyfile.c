@@ -220,8 +220,9 @@ static OM_uint32 append_copies(OM_uint32 *minor, const struct sm_keys *from,
 
 /* Copy the kept reading of `path` into `keys` if the file is as `st` shows
  * it now; true when it served (its outcome in *major).  A reading of a
- * file that has changed, or that the caller may not read (`st` NULL), is
- * dropped, so that no old key outlives its file here. */
+ * file that has changed, or that the caller may not read or whose owner
+ * it does not trust (`st` NULL), is dropped, so that no old key outlives
+ * its file here. */
 static int take_kept(OM_uint32 *minor, enum sm_file which, const char *path,
 		     const struct stat *st, struct sm_keys *keys, OM_uint32 *major)
 {
@@ -285,8 +286,11 @@ OM_uint32 sm_keys_load(OM_uint32 *minor, enum sm_file which, const char *path,
 	char *text;
 
 	/* The stat comes before the reading: a change after it shows at the
-	 * next look, never the other way round. */
+	 * next look, never the other way round.  A kept reading serves only
+	 * a caller that may read the file and trusts its owner (the effective
+	 * uid may have changed since). */
 	keepable = strlen(path) < PATH_MAX && stat(path, &st) == 0 &&
+		   sm_file_owner_trusted(&st) &&
 		   faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) == 0;
 	if (take_kept(minor, which, path, keepable ? &st : NULL, keys, &major))
 		return major;

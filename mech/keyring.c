@@ -289,13 +289,14 @@ struct shared_ring {
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct shared_ring *cached;
 
-/* Is `s` a reading of `path` as it is now (`exists`, `st`)? */
+/* Is `s` a reading of `path` as it is now (`exists`, `st`), of a file
+ * whose owner the caller trusts (the effective uid may have changed)? */
 static int same_file(const struct shared_ring *s, const char *path, int exists,
 		     const struct stat *st)
 {
 	if (strcmp(s->path, path) != 0 || s->exists != exists)
 		return 0;
-	return !exists || sm_file_unchanged(&s->st, st);
+	return !exists || (sm_file_unchanged(&s->st, st) && sm_file_owner_trusted(st));
 }
 
 /* Is `a` a reading of the same path taken from a later file than `b`?  Key

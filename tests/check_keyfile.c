@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "keyfile.h"
+#include "keyring.h"
 #include "secmem.h"
 #include "status.h"
 #include "trace.h"
@@ -19,6 +20,7 @@
 #define ALICE_PRIVATE "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo="
 #define ALICE_PUBLIC "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo="
 #define BOB_PUBLIC "3p7bfXt9wbTTW2HC7OQ1Nz+DQ8hbeGdNrfx+FG+IK08="
+#define SEAL_LINE "1 " ALICE_PRIVATE " 2026-11-28T06:30:00Z\n"
 
 static OM_uint32 load(enum sm_file which, const char *text, mode_t mode,
 		      struct sm_keys *keys, OM_uint32 *minor, const char **path)
@@ -174,6 +176,161 @@ START_TEST(any_file_writable_by_all_is_refused)
 	ck_assert_int_eq(load(SM_FILE_KEYTAB, "svc@h " ALICE_PRIVATE "\n", 0602, &keys,
 			      &minor, &path), GSS_S_NO_CRED);
 	ck_assert(unit_contains(sm_status_sentence(minor), "changed by any user"));
+}
+END_TEST
+
+/* Is `minor` the permission refusal of `path`, giving `fix`? */
+static void assert_refused(OM_uint32 minor, const char *path, const char *fix)
+{
+	const char *sentence = sm_status_sentence(minor);
+
+	ck_assert_int_eq(minor, GSS_SODIUM_S_FILE_PERMISSIONS);
+	ck_assert_msg(unit_contains(sentence, path), "'%s' lacks '%s'", sentence, path);
+	ck_assert_msg(unit_contains(sentence, fix), "'%s' lacks '%s'", sentence, fix);
+}
+
+/* Whoever may change a file of secret keys may add a key that the
+ * mechanism uses: an acceptor key, or the key that seals every later
+ * export.  Whoever may change a peers or settings file decides whom the
+ * mechanism trusts.  So a group with write permission is refused, as
+ * OpenSSH's StrictModes refuses it. */
+START_TEST(group_writable_files_are_refused)
+{
+	struct sm_keys keys = { 0, NULL };
+	struct sm_keyring ring;
+	const char *path;
+	OM_uint32 minor;
+	size_t len;
+	char *text;
+
+	path = unit_write_file("sealkeys", SEAL_LINE, 0660);
+	ck_assert_int_eq(sm_keyring_load(&minor, path, 1, &ring), GSS_S_FAILURE);
+	assert_refused(minor, path, "chmod g-w");
+	ck_assert(unit_contains(sm_status_sentence(minor), "its group"));
+	ck_assert_int_eq(load(SM_FILE_KEYTAB, "svc@h " ALICE_PRIVATE "\n", 0620, &keys,
+			      &minor, &path), GSS_S_NO_CRED);
+	assert_refused(minor, path, "chmod g-w");
+	ck_assert_int_eq(load(SM_FILE_IDENTITY, "alice " ALICE_PRIVATE "\n", 0660, &keys,
+			      &minor, &path), GSS_S_NO_CRED);
+	assert_refused(minor, path, "chmod g-w");
+	ck_assert_int_eq(load(SM_FILE_PEERS, "alice " ALICE_PUBLIC "\n", 0664, &keys,
+			      &minor, &path), GSS_S_NO_CRED);
+	assert_refused(minor, path, "chmod g-w");
+	path = unit_write_file("sodium.conf", "", 0660);
+	ck_assert_int_eq(sm_file_read(&minor, SM_FILE_SETTINGS, path, 1, &text, &len),
+			 GSS_S_FAILURE);
+	assert_refused(minor, path, "chmod g-w");
+	ck_assert_ptr_null(text);
+	ck_assert_int_eq(keys.count, 0);
+	ck_assert_int_eq(sm_secmem_in_use(), 0);
+}
+END_TEST
+
+/* Reading stays the group's: that is how a service group shares a keytab
+ * or the keyring. */
+START_TEST(group_readable_files_are_accepted)
+{
+	struct sm_keys keys = { 0, NULL };
+	struct sm_keyring ring;
+	const char *path;
+	OM_uint32 minor;
+
+	path = unit_write_file("sealkeys", SEAL_LINE, 0640);
+	ck_assert_int_eq(sm_keyring_load(&minor, path, 1, &ring), GSS_S_COMPLETE);
+	ck_assert_uint_eq(ring.count, 1);
+	sm_keyring_clear(&ring);
+	path = unit_write_file("sealkeys", SEAL_LINE, 0440);
+	ck_assert_int_eq(sm_keyring_load(&minor, path, 1, &ring), GSS_S_COMPLETE);
+	sm_keyring_clear(&ring);
+	ck_assert_int_eq(load(SM_FILE_IDENTITY, "alice " ALICE_PRIVATE "\n", 0640, &keys,
+			      &minor, &path), GSS_S_COMPLETE);
+	ck_assert_int_eq(load(SM_FILE_PEERS, "bob " BOB_PUBLIC "\n", 0644, &keys,
+			      &minor, &path), GSS_S_COMPLETE);
+	ck_assert_uint_eq(keys.count, 2);
+	sm_keys_clear(&keys);
+}
+END_TEST
+
+/* Let uid 1234 reach the files of this test's directory. */
+static void open_directories(void)
+{
+	char dir[PATH_MAX];
+
+	strcpy(dir, unit_tmpdir());
+	ck_assert_int_eq(chmod(dir, 0711), 0);
+	*strrchr(dir, '/') = '\0';
+	ck_assert_int_eq(chmod(dir, 0711), 0);
+}
+
+/* The owner of a file may change its mode and its text at will: a file of
+ * a user other than root and the process's own is refused.  (Root only:
+ * making such a file takes chown.) */
+START_TEST(a_file_of_another_user_is_refused)
+{
+	struct sm_keys keys = { 0, NULL };
+	char keytab[PATH_MAX], peers[PATH_MAX];
+	struct sm_keyring ring;
+	const char *path;
+	OM_uint32 minor;
+	size_t len;
+	char *text;
+
+	path = unit_write_file("sealkeys", SEAL_LINE, 0600);
+	ck_assert_int_eq(chown(path, 1234, 0), 0);
+	ck_assert_int_eq(sm_keyring_load(&minor, path, 1, &ring), GSS_S_FAILURE);
+	assert_refused(minor, path, "chown root");
+	ck_assert(unit_contains(sm_status_sentence(minor), "uid 1234"));
+	strcpy(keytab, unit_write_file("keytab", "svc@h " ALICE_PRIVATE "\n", 0600));
+	ck_assert_int_eq(chown(keytab, 1234, 0), 0);
+	ck_assert_int_eq(sm_keys_load(&minor, SM_FILE_KEYTAB, keytab, 1, &keys), GSS_S_NO_CRED);
+	assert_refused(minor, keytab, "chown root");
+	strcpy(peers, unit_write_file("peers", "bob " BOB_PUBLIC "\n", 0644));
+	ck_assert_int_eq(chown(peers, 1234, 1234), 0);
+	ck_assert_int_eq(sm_keys_load(&minor, SM_FILE_PEERS, peers, 1, &keys), GSS_S_NO_CRED);
+	assert_refused(minor, peers, "chown root");
+	path = unit_write_file("sodium.conf", "", 0644);
+	ck_assert_int_eq(chown(path, 1234, 0), 0);
+	ck_assert_int_eq(sm_file_read(&minor, SM_FILE_SETTINGS, path, 1, &text, &len),
+			 GSS_S_FAILURE);
+	assert_refused(minor, path, "chown root");
+	ck_assert_uint_eq(keys.count, 0);
+	/* Its owner may use it, and anyone a file of root's (this test runs
+	 * in a child of its own). */
+	path = unit_write_file("root-peers", "alice " ALICE_PUBLIC "\n", 0644);
+	open_directories();
+	ck_assert_int_eq(seteuid(1234), 0);
+	ck_assert_int_eq(sm_keys_load(&minor, SM_FILE_KEYTAB, keytab, 1, &keys), GSS_S_COMPLETE);
+	ck_assert_int_eq(sm_keys_load(&minor, SM_FILE_PEERS, peers, 1, &keys), GSS_S_COMPLETE);
+	ck_assert_int_eq(sm_keys_load(&minor, SM_FILE_PEERS, path, 1, &keys), GSS_S_COMPLETE);
+	ck_assert_uint_eq(keys.count, 3);
+	ck_assert_int_eq(seteuid(0), 0);
+	sm_keys_clear(&keys);
+}
+END_TEST
+
+/* A reading that a process keeps serves only callers that would accept the
+ * file: one kept while the process ran as the file's owner is not served
+ * once it runs as root again. */
+START_TEST(a_kept_file_of_another_user_is_refused)
+{
+	struct sm_keys keys = { 0, NULL };
+	char path[PATH_MAX];
+	struct stat st;
+	OM_uint32 minor;
+
+	strcpy(path, unit_write_file("identity", "alice " ALICE_PRIVATE "\n", 0600));
+	ck_assert_int_eq(chown(path, 1234, 0), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	while (time(NULL) - st.st_ctim.tv_sec < 2)
+		usleep(100 * 1000);
+	open_directories();
+	ck_assert_int_eq(seteuid(1234), 0);
+	ck_assert_int_eq(sm_keys_load(&minor, SM_FILE_IDENTITY, path, 1, &keys), GSS_S_COMPLETE);
+	sm_keys_clear(&keys);
+	ck_assert_int_eq(seteuid(0), 0);
+	ck_assert_int_eq(sm_keys_load(&minor, SM_FILE_IDENTITY, path, 1, &keys), GSS_S_NO_CRED);
+	assert_refused(minor, path, "chown root");
+	ck_assert_uint_eq(keys.count, 0);
 }
 END_TEST
 
@@ -369,6 +526,8 @@ Suite *unit_suite(void)
 	tcase_add_test(t, failed_parse_leaves_earlier_entries);
 	tcase_add_test(t, private_file_readable_by_all_is_refused);
 	tcase_add_test(t, any_file_writable_by_all_is_refused);
+	tcase_add_test(t, group_writable_files_are_refused);
+	tcase_add_test(t, group_readable_files_are_accepted);
 	tcase_add_test(t, missing_file);
 	tcase_add_test(t, directory_and_huge_file_are_refused);
 	tcase_add_test(t, generated_keys_round_trip_through_a_file);
@@ -376,8 +535,17 @@ Suite *unit_suite(void)
 	tcase_add_test(t, a_process_keeps_a_settled_file_until_it_changes);
 	/* Becoming another uid takes root; without it the test is not run
 	 * (rather than run and passed). */
-	if (geteuid() == 0)
+	if (geteuid() == 0) {
 		tcase_add_test(t, a_kept_file_serves_only_callers_that_may_read_it);
+		tcase_add_test(t, a_file_of_another_user_is_refused);
+		tcase_add_test(t, a_kept_file_of_another_user_is_refused);
+	} else {
+		/* A TAP comment, so that the log shows what was left out. */
+		printf("# not run without root: a_kept_file_serves_only_callers_that_may_read_it, "
+		       "a_file_of_another_user_is_refused, a_kept_file_of_another_user_is_refused "
+		       "(they chown files and change the effective uid)\n");
+		fflush(stdout);
+	}
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "keyring.h"
@@ -163,6 +164,34 @@ START_TEST(cache_follows_the_file)
 }
 END_TEST
 
+/* The cache serves a reading only while the caller trusts the file's
+ * owner: read while the process ran as the owner (uid 1234), it is not
+ * served to root at the next look.  (Root only: it takes chown and
+ * seteuid; this test runs in a child of its own.) */
+START_TEST(cache_serves_only_callers_that_trust_the_owner)
+{
+	const struct sm_keyring *ring;
+	char path[PATH_MAX], dir[PATH_MAX];
+	OM_uint32 minor;
+
+	strcpy(path, unit_write_file("sealkeys", "1 " K1 " " T "\n", 0600));
+	ck_assert_int_eq(chown(path, 1234, 0), 0);
+	setenv("GSS_SODIUM_SEALKEYS", path, 1);
+	strcpy(dir, unit_tmpdir());
+	ck_assert_int_eq(chmod(dir, 0711), 0);
+	*strrchr(dir, '/') = '\0';
+	ck_assert_int_eq(chmod(dir, 0711), 0);
+	ck_assert_int_eq(seteuid(1234), 0);
+	ck_assert_int_eq(sm_keyring_acquire(&minor, &ring, path), GSS_S_COMPLETE);
+	sm_keyring_release(ring);
+	ck_assert_int_eq(seteuid(0), 0);
+	unit_next_second();
+	ck_assert_int_eq(sm_keyring_acquire(&minor, &ring, path), GSS_S_FAILURE);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_FILE_PERMISSIONS);
+	ck_assert(unit_contains(sm_status_sentence(minor), "uid 1234"));
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("keyring");
@@ -175,6 +204,14 @@ Suite *unit_suite(void)
 	tcase_add_test(t, line_classifier_for_the_tool);
 	tcase_add_test(t, readable_keyring_is_refused);
 	tcase_add_test(t, cache_follows_the_file);
+	if (geteuid() == 0)
+		tcase_add_test(t, cache_serves_only_callers_that_trust_the_owner);
+	else {
+		/* A TAP comment, so that the log shows what was left out. */
+		printf("# not run without root: cache_serves_only_callers_that_trust_the_owner "
+		       "(it chowns a file and changes the effective uid)\n");
+		fflush(stdout);
+	}
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -116,6 +116,14 @@ rc=$?
 check "sealkey retire refuses a world-readable keyring" \
 	sh -c "test $rc -eq 1 && grep -q 'chmod 600 open' err && cmp ring open"
 
+# A member of the keyring's group could add the key that seals every
+# later export: group write is refused, group read is not.
+cp ring shared && chmod 660 shared
+"$tool" sealkey new -f shared >out 2>err
+rc=$?
+check "sealkey new refuses a group-writable keyring with exit 1 and the fix" \
+	sh -c "test $rc -eq 1 && test ! -s out && grep -q 'chmod g-w shared' err && cmp ring shared"
+
 cp ring broken && echo "4 not-base64 2026-01-01T00:00:00Z" >>broken
 for cmd in new list prune "retire 1"; do
 	# shellcheck disable=SC2086
@@ -229,6 +237,28 @@ GSS_SODIUM_SEALKEYS="$scratch/open" "$tool" check >/dev/null 2>err
 rc=$?
 check "check exits 1 on a world-readable keyring" \
 	sh -c "test $rc -eq 1 && grep -q 'chmod 600' err"
+GSS_SODIUM_SEALKEYS="$scratch/shared" "$tool" check >/dev/null 2>err
+rc=$?
+check "check exits 1 on a keyring of mode 660, naming it and the fix" \
+	sh -c "test $rc -eq 1 && grep -q '$scratch/shared: .*group.*chmod g-w $scratch/shared' err"
+cp ring shared && chmod 640 shared
+GSS_SODIUM_SEALKEYS="$scratch/shared" "$tool" check >out 2>err
+rc=$?
+check "check accepts a keyring of mode 640" \
+	sh -c "test $rc -eq 0 && grep -q '^ok: sealkeys $scratch/shared' out"
+if [ "$(id -u)" -eq 0 ]; then
+	cp ring theirs && chown 1234 theirs
+	GSS_SODIUM_SEALKEYS="$scratch/theirs" "$tool" check >/dev/null 2>err
+	rc=$?
+	check "check exits 1 on a keyring owned by another user (uid 1234), naming the fix" \
+		sh -c "test $rc -eq 1 && grep -q '$scratch/theirs: .*uid 1234.*chown root $scratch/theirs' err"
+	"$tool" sealkey new -f theirs >/dev/null 2>err
+	rc=$?
+	check "sealkey new refuses a keyring owned by another user and leaves it" \
+		sh -c "test $rc -eq 1 && grep -q 'uid 1234' err && cmp ring theirs"
+else
+	ok "# SKIP a keyring owned by another user: making one takes chown, run as root"
+fi
 if [ ! -e /etc/gss/sodium/sealkeys ]; then
 	(unset GSS_SODIUM_SEALKEYS; "$tool" check) >out 2>/dev/null
 	check "check reports an absent default keyring" \

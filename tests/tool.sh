@@ -50,6 +50,24 @@ rc=$?
 check "check exits 1 on a world-readable identity file" test $rc -eq 1
 check "check names the file and the fix" grep -q "$scratch/id: .*chmod 600 $scratch/id" err
 chmod 600 id
+"$tool" keygen svc@host -f keytab >/dev/null 2>&1 && chmod 620 keytab
+"$tool" check >out 2>err
+rc=$?
+check "check exits 1 on a keytab of mode 620, naming it and the fix" \
+	sh -c "test $rc -eq 1 && grep -q '$scratch/keytab: .*chmod g-w $scratch/keytab' err"
+chmod 600 keytab
+chmod 664 peers
+"$tool" check >out 2>err
+rc=$?
+check "check exits 1 on a group-writable peers file" \
+	sh -c "test $rc -eq 1 && grep -q '$scratch/peers: .*chmod g-w $scratch/peers' err"
+chmod 644 peers
+"$tool" keygen eve -f id >/dev/null 2>&1 && chmod 660 id
+"$tool" keygen mallory -f id >out 2>err
+rc=$?
+check "keygen refuses to add to a group-writable identity file" \
+	sh -c "test $rc -eq 1 && test ! -s out && grep -q 'chmod g-w' err && ! grep -q mallory id"
+chmod 600 id
 echo "colour = blue" >>sodium.conf
 "$tool" check >out 2>err
 rc=$?
