@@ -61,6 +61,7 @@ START_TEST(handshake_names_and_flags)
 	sm_name_free(&src);
 	sm_name_free(&targ);
 	pair_release(&p);
+	fixture_forget_keys();
 	ck_assert_int_eq(sm_secmem_in_use(), 0);
 }
 END_TEST
@@ -99,6 +100,7 @@ START_TEST(every_truncation_of_token_1_is_refused)
 		ck_assert_uint_eq(out.length, 0);
 	}
 	pair_release(&p);
+	fixture_forget_keys();
 	ck_assert_int_eq(sm_secmem_in_use(), 0);
 }
 END_TEST
@@ -722,6 +724,7 @@ START_TEST(context_keys_are_wiped_on_delete)
 	for (i = 0; i < SM_CONTEXT_KEYS; i++)
 		ck_assert_int_eq(keys[i], 0);
 	pair_release(&p);
+	fixture_forget_keys();
 	ck_assert_int_eq(sm_secmem_in_use(), 0);
 }
 END_TEST

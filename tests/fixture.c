@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fixture.h"
 #include "keyfile.h"
@@ -34,6 +35,24 @@ void fixture_files(const char *settings, int trust_alice)
 	setenv("GSS_SODIUM_KEYTAB", unit_write_file("keytab", keytab, 0600), 1);
 	setenv("GSS_SODIUM_PEERS", unit_write_file("peers", peers, 0644), 1);
 	setenv("GSS_SODIUM_CONF", unit_write_file("sodium.conf", settings, 0644), 1);
+}
+
+void fixture_forget_keys(void)
+{
+	static const enum sm_file kinds[] = { SM_FILE_IDENTITY, SM_FILE_KEYTAB };
+	struct sm_keys keys = { 0, NULL };
+	const char *path;
+	OM_uint32 minor;
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		path = getenv(sm_file_variable(kinds[i]));
+		ck_assert_ptr_nonnull(path);
+		ck_assert_int_eq(unlink(path), 0);
+		/* A look at a file that is gone wipes what was kept of it. */
+		ck_assert_int_eq(sm_keys_load(&minor, kinds[i], path, 0, &keys), GSS_S_COMPLETE);
+		ck_assert_uint_eq(keys.count, 0);
+	}
 }
 
 struct sm_name *fixture_name(const char *text)
