@@ -177,23 +177,21 @@ static OM_uint32 unusable(OM_uint32 *minor, enum sm_rcache_use use, const char *
 
 /* ---- opening ----------------------------------------------------------- */
 
-static const char *cache_dir(void)
+static const char *cache_dir(const char *setting)
 {
-	const char *dir = sm_current_settings()->rcache_dir;
-
-	return dir[0] != '\0' ? dir : sm_rcache_default_dir;
+	return setting[0] != '\0' ? setting : sm_rcache_default_dir;
 }
 
 /* The directory must be writable by nobody but its owner (root or this
  * user) and the owner's group: whoever else could write it could plant or
  * remove the cache. */
 static OM_uint32 open_directory(OM_uint32 *minor, enum sm_rcache_use use, const char *dir,
-				int *dirfd, struct stat *st)
+				int create, int *dirfd, struct stat *st)
 {
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+	if ((create ? mkdir(dir, 0700) : access(dir, F_OK)) != 0 && errno != EEXIST)
 		return unusable(minor, use,
-				"%s does not exist and cannot be created (%s); create it with 'install -d -m 2770 -g GROUP %s', GROUP being the key file's group, or set rcache_dir",
-				dir, strerror(errno), dir);
+				"%s does not exist%s (%s); create it with 'install -d -m 2770 -g GROUP %s', GROUP being the key file's group, or set rcache_dir",
+				dir, create ? " and cannot be created" : "", strerror(errno), dir);
 	*dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (*dirfd < 0)
 		return unusable(minor, use, "%s cannot be opened as a directory (%s)", dir,
@@ -328,10 +326,11 @@ static void close_handle(struct handle *h)
 	free(h);
 }
 
+/* Open the cache of `key_file` in `dir`, making the directory and the file
+ * when `create`; without it a cache not made yet gives *out NULL. */
 static OM_uint32 open_handle(OM_uint32 *minor, enum sm_rcache_use use, const char *key_file,
-			     time_t checked, struct handle **out)
+			     const char *dir, int create, time_t checked, struct handle **out)
 {
-	const char *dir = cache_dir();
 	unsigned long long max_size = sm_current_settings()->rcache_max_size;
 	char name[NAME_MAX + 1];
 	struct stat dir_st, st;
@@ -351,12 +350,16 @@ static OM_uint32 open_handle(OM_uint32 *minor, enum sm_rcache_use use, const cha
 	if (!GSS_ERROR(major) && snprintf(h->path, sizeof(h->path), "%s/%s", dir, name) >=
 				 (int)sizeof(h->path))
 		major = unusable(minor, use, "%s: the path is too long", dir);
-	if (GSS_ERROR(major) || GSS_ERROR(major = open_directory(minor, use, dir, &dirfd, &dir_st))) {
+	if (GSS_ERROR(major) ||
+	    GSS_ERROR(major = open_directory(minor, use, dir, create, &dirfd, &dir_st))) {
 		close_handle(h);
 		return major;
 	}
+	*out = NULL;
 	for (tries = 0; h->fd < 0 && !GSS_ERROR(major) && tries < 3; tries++) {
 		h->fd = openat(dirfd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+		if (h->fd < 0 && errno == ENOENT && !create)
+			break;
 		if (h->fd < 0 && errno == ENOENT)
 			major = create_cache(minor, use, dirfd, &dir_st, dir, name, key_file);
 		else if (h->fd < 0)
@@ -364,6 +367,10 @@ static OM_uint32 open_handle(OM_uint32 *minor, enum sm_rcache_use use, const cha
 					 strerror(errno));
 	}
 	close(dirfd);
+	if (!GSS_ERROR(major) && h->fd < 0 && !create) {
+		close_handle(h);
+		return sm_ok(minor);
+	}
 	if (!GSS_ERROR(major) && h->fd < 0)
 		major = unusable(minor, use, "%s keeps disappearing", h->path);
 	if (!GSS_ERROR(major))
@@ -455,7 +462,8 @@ static OM_uint32 acquire(OM_uint32 *minor, enum sm_rcache_use use, const char *k
 			slot = (size_t)randombytes_uniform(MAX_HANDLES);
 			detach(slot);
 		}
-		major = open_handle(minor, use, key_file, now, &h);
+		major = open_handle(minor, use, key_file,
+				    cache_dir(sm_current_settings()->rcache_dir), 1, now, &h);
 		if (!GSS_ERROR(major))
 			handles[slot] = h;
 	}
@@ -646,4 +654,33 @@ OM_uint32 sm_rcache_record(OM_uint32 *minor, enum sm_rcache_use use, const char 
 	}
 	return unusable(minor, use, "the cache of %s keeps growing while this process maps it",
 			key_file);
+}
+
+OM_uint32 sm_rcache_inspect(OM_uint32 *minor, enum sm_rcache_use use, const char *key_file,
+			    const char *rcache_dir, char *path, long long *size)
+{
+	struct handle *h;
+	OM_uint32 major;
+
+	*size = -1;
+	snprintf(path, PATH_MAX, "%s", cache_dir(rcache_dir));
+	/* A directory that an import would make (mode 0700) is no problem. */
+	if (access(path, F_OK) != 0 && errno == ENOENT && strrchr(path, '/') != NULL) {
+		*strrchr(path, '/') = '\0';
+		if (access(path[0] != '\0' ? path : "/", W_OK | X_OK) == 0) {
+			snprintf(path, PATH_MAX, "%s", cache_dir(rcache_dir));
+			return sm_ok(minor);
+		}
+	}
+	major = open_handle(minor, use, key_file, cache_dir(rcache_dir), 0, 0, &h);
+	if (GSS_ERROR(major))
+		return major;
+	if (h == NULL) {
+		snprintf(path, PATH_MAX, "%s", cache_dir(rcache_dir));
+		return sm_ok(minor);
+	}
+	strcpy(path, h->path);
+	*size = (long long)h->map_len;
+	close_handle(h);
+	return sm_ok(minor);
 }

@@ -67,6 +67,18 @@ OM_uint32 sm_rcache_record(OM_uint32 *minor, enum sm_rcache_use use, const char 
 			   struct sm_rcache_probe *probe, struct sm_rcache_answer *answer)
 	__attribute__((warn_unused_result));
 
+/*
+ * For 'gss-sodium check': is the `use` cache of `key_file` in `rcache_dir`
+ * (the setting; "" for the default) usable as it stands?  Makes nothing.
+ * On success `path` (PATH_MAX) names the cache file and *size is its size,
+ * or, when it is not made yet (an import would make the file, and the
+ * directory too if its parent lets it), `path` names the directory and
+ * *size is -1.
+ */
+OM_uint32 sm_rcache_inspect(OM_uint32 *minor, enum sm_rcache_use use, const char *key_file,
+			    const char *rcache_dir, char *path, long long *size)
+	__attribute__((warn_unused_result));
+
 /* The directory of the caches when rcache_dir is not set. */
 extern const char sm_rcache_default_dir[];
 

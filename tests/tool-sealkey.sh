@@ -153,7 +153,8 @@ check "inspect on another mechanism's token exits 1 naming its OID" \
 
 "$tool" keygen test@localhost -f keytab >>peers 2>/dev/null &&
 "$tool" keygen alice -f identity >>peers 2>/dev/null &&
-: >sodium.conf && echo "sodium $MECH_OID $module" >mech ||
+echo "rcache_dir = $scratch/rcache" >sodium.conf && mkdir -m 700 rcache &&
+echo "sodium $MECH_OID $module" >mech ||
 	bail_out "could not make key files with $tool"
 if /usr/bin/python3 -c 'import gssapi' 2>/dev/null; then
 	GSS_MECH_CONFIG="$scratch/mech" GSS_SODIUM_KEYTAB="$scratch/keytab" \

@@ -73,7 +73,31 @@ echo "colour = blue" >>sodium.conf
 rc=$?
 check "check exits 1 on an unknown setting, naming file and line" \
 	sh -c "test $rc -eq 1 && grep -q 'sodium.conf line 2: unknown setting' err"
+# The sealing keyring's import-once replay cache: checked, never made.
+"$tool" sealkey new -f sealkeys >/dev/null 2>&1
+mkdir -m 700 rcache
+echo "rcache_dir = $scratch/rcache" >sodium.conf
+GSS_SODIUM_SEALKEYS="$scratch/sealkeys" "$tool" check >out 2>err
+rc=$?
+check "check passes on a private replay cache directory and makes no cache in it" \
+	sh -c "test $rc -eq 0 && grep -q 'replay cache directory $scratch/rcache' out && test -z \"\$(ls rcache)\""
+chmod 1777 rcache
+GSS_SODIUM_SEALKEYS="$scratch/sealkeys" "$tool" check >out 2>err
+rc=$?
+check "check exits 1 on a replay cache directory any user may write, naming the fix" \
+	sh -c "test $rc -eq 1 && grep -q 'chmod o-w $scratch/rcache' err"
+rmdir rcache
+GSS_SODIUM_SEALKEYS="$scratch/sealkeys" "$tool" check >out 2>err
+rc=$?
+check "check accepts a missing replay cache directory that an import would make" \
+	sh -c "test $rc -eq 0 && grep -q 'replay cache directory $scratch/rcache' out && test ! -e rcache"
+echo "rcache_dir = $scratch/none/rcache" >sodium.conf
+GSS_SODIUM_SEALKEYS="$scratch/sealkeys" "$tool" check >out 2>err
+rc=$?
+check "check exits 1 on a replay cache directory that cannot be made, naming the fix" \
+	sh -c "test $rc -eq 1 && grep -q '$scratch/none/rcache does not exist.*install -d' err"
 echo "context_lifetime = 1h" >sodium.conf
+
 echo "eve" >>peers
 "$tool" check >/dev/null 2>err
 rc=$?

@@ -21,6 +21,7 @@
 #include "keyfile.h"
 #include "keyring.h"
 #include "names.h"
+#include "rcache.h"
 #include "secmem.h"
 #include "settings.h"
 #include "status.h"
@@ -373,19 +374,48 @@ static int check_sealkeys(void)
 	return 0;
 }
 
+/* Check the import-once replay cache of the sealing keyring, without
+ * making it; returns the number of problems. */
+static int check_rcache(const struct sm_settings *settings)
+{
+	struct sm_locations loc;
+	char path[PATH_MAX];
+	long long size;
+	OM_uint32 minor;
+
+	if (!settings->import_once) {
+		printf("absent: import-once replay cache (import_once = no)\n");
+		return 0;
+	}
+	if (GSS_ERROR(sm_locations(&minor, SM_FILE_SEALKEYS, &loc)))
+		return report(minor);
+	if (access(loc.path[0], F_OK) != 0)
+		return 0;
+	if (GSS_ERROR(sm_rcache_inspect(&minor, SM_RCACHE_IMPORT, loc.path[0],
+					settings->rcache_dir, path, &size)))
+		return report(minor);
+	if (size < 0)
+		printf("ok: import-once replay cache directory %s (the first import makes the cache)\n",
+		       path);
+	else
+		printf("ok: import-once replay cache %s (%lld bytes)\n", path, size);
+	return 0;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	struct sm_settings settings;
 	char path[PATH_MAX];
 	OM_uint32 minor;
-	int problems = 0;
+	int problems = 0, settings_ok;
 
 	if (argc > 1) {
 		if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
 			return fputs(check_usage, stdout), 0;
 		return usage_error(check_usage, "unexpected argument '%s'", argv[1]);
 	}
-	if (GSS_ERROR(sm_settings_load(&minor, &settings, path))) {
+	settings_ok = !GSS_ERROR(sm_settings_load(&minor, &settings, path));
+	if (!settings_ok) {
 		report(minor);
 		problems++;
 	} else if (path[0] != '\0') {
@@ -397,6 +427,8 @@ static int cmd_check(int argc, char **argv)
 	problems += check_keys(SM_FILE_IDENTITY, "identity");
 	problems += check_keys(SM_FILE_PEERS, "peers");
 	problems += check_sealkeys();
+	if (settings_ok)
+		problems += check_rcache(&settings);
 	if (problems > 0)
 		fprintf(stderr, "gss-sodium: %d problem%s found\n", problems,
 			problems == 1 ? "" : "s");
