@@ -3,7 +3,7 @@
  *
  * The file is private to this implementation (native byte order, glibc's
  * mutex inside): a 4 KiB header, then tables of 64-byte buckets of four
- * entries, the first table 256 KiB and each next one twice the last, as in
+ * entries, the first table 4 MiB and each next one twice the last, as in
  * MIT krb5's file2 replay cache.  An id hashes (SipHash-128 keyed with the
  * file's own random key, so nobody can aim ids at one bucket) to one
  * bucket per table; it is looked for in all of them and recorded in the
@@ -12,10 +12,11 @@
  * posix_fallocate before a table is used, so a full disk is a refusal at
  * growth, never a SIGBUS at a write.
  *
- * A process-shared robust mutex in the header covers one record: no lock
- * is held between calls, and a process killed inside one leaves entries
- * that are whole (the tag is written before the expiry that makes it
- * live).  The header also keeps the highest clock any process gave it, so
+ * An id belongs to one of STRIPES stripes, and its bucket in every table
+ * lies in that stripe, so a process-shared robust mutex per stripe covers
+ * one record while records of other stripes go on: no lock is held between
+ * calls, and a process killed inside one leaves entries that are whole
+ * (the tag is written before the expiry that makes it live).  The header also keeps the highest clock any process gave it, so
  * a clock stepped back cannot revive a token whose record was reclaimed.
  */
 #include "config.h"
@@ -48,9 +49,13 @@ const char sm_rcache_default_dir[] = SM_LOCALSTATEDIR "/lib/gss-sodium";
 #define MAGIC "gsrc0003"
 #define HEADER_BYTES 4096u
 #define ENTRIES_PER_BUCKET 4
-#define TABLE0_BUCKETS 4096u
+/* 4 MiB: one table holds the load of most hosts, and a record then costs
+ * one bucket, one cache line. */
+#define TABLE0_BUCKETS 65536u
 #define MAX_TABLES 24
 #define TAG_BYTES 12
+/* Processes importing at once rarely meet on one lock. */
+#define STRIPES 32
 /* How often, at most, a process looks whether the cache's path still names
  * the file it mapped: a stat per record would double an import's cost. */
 #define RECHECK_SECONDS 1
@@ -65,19 +70,24 @@ struct bucket {
 	struct entry entry[ENTRIES_PER_BUCKET];
 };
 
+struct stripe_lock {
+	_Alignas(64) pthread_mutex_t mutex;	/* process-shared, robust */
+};
+
 struct header {
 	char magic[8];
 	uint32_t layout;	/* LAYOUT_WORD of the process that made it */
-	uint32_t tables;	/* tables in use, each reserved on disk */
-	int64_t clock;		/* the highest `now` recorded with */
+	uint32_t tables;	/* tables in use, each reserved on disk; only grows */
+	int64_t clock;		/* the highest `now` recorded with; only grows */
 	unsigned char hash_key[crypto_shorthash_siphashx24_KEYBYTES];
-	pthread_mutex_t lock;	/* process-shared, robust */
 	char key_file[1024];	/* for people: whose cache this is */
+	struct stripe_lock stripe[STRIPES];
 };
 
 _Static_assert(sizeof(struct entry) == 16, "an entry is 16 bytes");
 _Static_assert(sizeof(struct bucket) == 64, "a bucket is one cache line");
 _Static_assert(sizeof(struct header) <= HEADER_BYTES, "the header fits its page");
+_Static_assert(TABLE0_BUCKETS % STRIPES == 0, "every table holds every stripe");
 
 /* Files made by a build with other sizes are not read. */
 #define LAYOUT_WORD ((uint32_t)(sizeof(struct header) << 8 | sizeof(struct bucket)))
@@ -135,14 +145,21 @@ static unsigned tables_within(unsigned long long max_size)
 	return n;
 }
 
+static unsigned stripe_of(uint64_t hash)
+{
+	return (unsigned)(hash % STRIPES);
+}
+
 static struct bucket *bucket_of(const struct handle *h, unsigned k, uint64_t hash)
 {
 	/* Each table takes other bits of the hash, so ids that share a
-	 * bucket in one table are spread in the next. */
+	 * bucket in one table are spread in the next; the low bits are the
+	 * stripe's in every table. */
 	uint64_t mixed = hash >> (k * 5 % 64) | hash << ((64 - k * 5 % 64) % 64);
+	uint64_t index = (mixed & (table_buckets(k) - 1) & ~(uint64_t)(STRIPES - 1)) |
+			 stripe_of(hash);
 
-	return (struct bucket *)((char *)h->hdr + table_offset(k)) +
-	       (mixed & (table_buckets(k) - 1));
+	return (struct bucket *)((char *)h->hdr + table_offset(k)) + index;
 }
 
 _Static_assert(sizeof(((struct sm_rcache_probe *)0)->tag) == TAG_BYTES, "a probe holds a tag");
@@ -246,7 +263,7 @@ static OM_uint32 create_cache(OM_uint32 *minor, enum sm_rcache_use use, int dirf
 	char tmp[NAME_MAX + 16];
 	struct header *hdr;
 	OM_uint32 major = GSS_S_COMPLETE;
-	int fd, r;
+	int fd, r, i;
 
 	snprintf(tmp, sizeof(tmp), ".%s.%08x", name, randombytes_random());
 	fd = openat(dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0660);
@@ -279,8 +296,10 @@ static OM_uint32 create_cache(OM_uint32 *minor, enum sm_rcache_use use, int dirf
 		hdr->tables = 1;
 		randombytes_buf(hdr->hash_key, sizeof(hdr->hash_key));
 		snprintf(hdr->key_file, sizeof(hdr->key_file), "%s", key_file);
-		if (init_shared_mutex(&hdr->lock) != 0)
-			major = unusable(minor, use, "%s/%s: its lock cannot be made", dir, tmp);
+		for (i = 0; i < STRIPES && !GSS_ERROR(major); i++)
+			if (init_shared_mutex(&hdr->stripe[i].mutex) != 0)
+				major = unusable(minor, use, "%s/%s: its locks cannot be made",
+						 dir, tmp);
 		memcpy(hdr->magic, MAGIC, sizeof(hdr->magic));
 		munmap(hdr, HEADER_BYTES);
 	}
@@ -518,11 +537,11 @@ void sm_rcache_release(struct sm_rcache_probe *probe)
 enum search_result { FOUND, STORED, NO_ROOM, MAPPING_SHORT };
 
 /* Look for the id in every table and store it in the first free or expired
- * entry; called with the cache's lock held. */
+ * entry; called with the id's stripe locked. */
 static enum search_result search(struct handle *h, const struct sm_rcache_probe *hash,
-				 int64_t now, uint32_t expires)
+				 unsigned tables, int64_t now, uint32_t expires)
 {
-	unsigned tables = h->hdr->tables, k, e;
+	unsigned k, e;
 	struct entry *free_entry = NULL, *x;
 
 	if (file_size_for(tables) > (off_t)h->map_len)
@@ -533,7 +552,8 @@ static enum search_result search(struct handle *h, const struct sm_rcache_probe 
 			if ((int64_t)x->expires < now) {
 				if (free_entry == NULL)
 					free_entry = x;
-			} else if (sodium_memcmp(x->tag, hash->tag, TAG_BYTES) == 0) {
+			} else if (memcmp(x->tag, hash->tag, TAG_BYTES) == 0) {
+				/* A tag is a keyed hash of an id, no secret. */
 				return FOUND;
 			}
 		}
@@ -547,17 +567,29 @@ static enum search_result search(struct handle *h, const struct sm_rcache_probe 
 	return STORED;
 }
 
-static OM_uint32 lock_cache(OM_uint32 *minor, struct handle *h)
+static OM_uint32 lock_stripe(OM_uint32 *minor, struct handle *h, pthread_mutex_t *m)
 {
-	int r = pthread_mutex_lock(&h->hdr->lock);
+	int r = pthread_mutex_lock(m);
 
 	/* A process died holding the lock: entries are written whole, so the
 	 * tables are consistent. */
 	if (r == EOWNERDEAD)
-		r = pthread_mutex_consistent(&h->hdr->lock);
+		r = pthread_mutex_consistent(m);
 	if (r != 0)
-		return unusable(minor, h->use, "the lock of %s failed (%s)", h->path, strerror(r));
+		return unusable(minor, h->use, "a lock of %s failed (%s)", h->path, strerror(r));
 	return sm_ok(minor);
+}
+
+/* The cache's clock after `now`: the highest of all, kept in the file. */
+static int64_t advance_clock(struct header *hdr, int64_t now)
+{
+	int64_t clock = __atomic_load_n(&hdr->clock, __ATOMIC_ACQUIRE);
+
+	while (now > clock &&
+	       !__atomic_compare_exchange_n(&hdr->clock, &clock, now, 0, __ATOMIC_ACQ_REL,
+					    __ATOMIC_ACQUIRE))
+		;
+	return now > clock ? now : clock;
 }
 
 /* Reserve table `k` on disk; any process may, and more than one may. */
@@ -577,27 +609,28 @@ static OM_uint32 record(OM_uint32 *minor, struct handle *h, const struct sm_rcac
 			int *mapping_short)
 {
 	uint32_t stored = expires > (time_t)UINT32_MAX ? UINT32_MAX : (uint32_t)expires;
+	pthread_mutex_t *lock = &h->hdr->stripe[stripe_of(hash->bucket)].mutex;
 	enum search_result found;
 	OM_uint32 major;
 	unsigned tables;
 	int64_t clock;
 
 	for (;;) {
-		major = lock_cache(minor, h);
+		major = lock_stripe(minor, h, lock);
 		if (GSS_ERROR(major))
 			return major;
-		clock = h->hdr->clock;
-		if ((int64_t)now > clock)
-			h->hdr->clock = clock = now;
+		/* Read under the stripe's lock: a later record of this id sees
+		 * at least the clock and the tables an earlier one saw. */
+		clock = advance_clock(h->hdr, now);
+		tables = __atomic_load_n(&h->hdr->tables, __ATOMIC_ACQUIRE);
 		answer->clock = (time_t)clock;
 		if ((int64_t)expires < clock) {
-			pthread_mutex_unlock(&h->hdr->lock);
+			pthread_mutex_unlock(lock);
 			answer->verdict = SM_RCACHE_TOO_OLD;
 			return sm_ok(minor);
 		}
-		found = search(h, hash, clock, stored);
-		tables = h->hdr->tables;
-		pthread_mutex_unlock(&h->hdr->lock);
+		found = search(h, hash, tables, clock, stored);
+		pthread_mutex_unlock(lock);
 		if (found == FOUND || found == STORED) {
 			answer->verdict = found == FOUND ? SM_RCACHE_SEEN : SM_RCACHE_NEW;
 			return sm_ok(minor);
@@ -610,16 +643,13 @@ static OM_uint32 record(OM_uint32 *minor, struct handle *h, const struct sm_rcac
 			return unusable(minor, h->use,
 					"%s holds as many unexpired records as rcache_max_size allows (%lld bytes); raise rcache_max_size or lower export_max_age",
 					h->path, (long long)file_size_for(tables));
-		/* Reserved outside the lock: others keep recording meanwhile. */
+		/* Reserved outside any lock: others keep recording meanwhile;
+		 * the table is used once its space is, whoever adds it. */
 		major = grow(minor, h, tables);
 		if (GSS_ERROR(major))
 			return major;
-		major = lock_cache(minor, h);
-		if (GSS_ERROR(major))
-			return major;
-		if (h->hdr->tables == tables)
-			h->hdr->tables = tables + 1;
-		pthread_mutex_unlock(&h->hdr->lock);
+		__atomic_compare_exchange_n(&h->hdr->tables, &tables, tables + 1, 0,
+					    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 	}
 }
 

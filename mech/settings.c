@@ -33,7 +33,7 @@ static const struct setting {
 
 /* Longest duration accepted: a signed 32-bit count of seconds. */
 #define DURATION_MAX 2147483647UL
-#define SIZE_SETTING_MIN (1ULL << 20)
+#define SIZE_SETTING_MIN (8ULL << 20)
 #define SIZE_SETTING_MAX (64ULL << 30)
 
 void sm_settings_defaults(struct sm_settings *s)
@@ -79,7 +79,7 @@ static int parse_duration(const char *v, unsigned long *out)
 	return 1;
 }
 
-/* "1048576", "512K", "256M", "2G": bytes, at least 1M, at most 64G. */
+/* "8388608", "8192K", "256M", "2G": bytes, at least 8M, at most 64G. */
 static int parse_size(const char *v, unsigned long long *out)
 {
 	unsigned long long n = 0, unit = 1;
@@ -176,7 +176,7 @@ static OM_uint32 apply(OM_uint32 *minor, const char *path, unsigned line,
 	case SIZE:
 		if (!parse_size(value, field))
 			return line_error(minor, GSS_SODIUM_S_SETTINGS_BAD_VALUE, path, line,
-					  "%s = '%s' is not a size from 1M to 64G such as 512M or 2G",
+					  "%s = '%s' is not a size from 8M to 64G such as 512M or 2G",
 					  qk, qv);
 		break;
 	}

@@ -234,7 +234,7 @@ static const char *small_filesystem(const char *size)
 
 START_TEST(a_full_filesystem_is_a_refusal)
 {
-	const char *dir = small_filesystem("512k");
+	const char *dir = small_filesystem("6m");
 	gss_buffer_desc token;
 	struct sm_context *ctx;
 	char filler[PATH_MAX + 16], block[4096] = { 0 };
@@ -264,23 +264,25 @@ END_TEST
 
 START_TEST(a_cache_that_cannot_grow_is_a_refusal)
 {
-	/* Room for the header and the first two tables (772 KiB), not the
-	 * third (1 MiB more). */
-	const char *dir = small_filesystem("1m");
+	/* Room for the header and the first table (4 MiB), not the second
+	 * (8 MiB more). */
+	const char *dir = small_filesystem("8m");
 	gss_buffer_desc token;
 	OM_uint32 minor, major = GSS_S_COMPLETE;
 	int imports;
 
 	files_with_cache_in(dir, "");
 	token = fresh_token();
-	for (imports = 0; imports < 200000 && major == GSS_S_COMPLETE; imports++)
+	for (imports = 0; imports < 400000 && major == GSS_S_COMPLETE; imports++)
 		major = pass_on(&token, &minor);
 	ck_assert_int_eq(major, GSS_S_FAILURE);
 	ck_assert_int_eq(minor, GSS_SODIUM_S_RCACHE_UNUSABLE);
 	ck_assert_msg(unit_contains(sm_status_sentence(minor), "cannot grow") &&
 		      unit_contains(sm_status_sentence(minor), strerror(ENOSPC)),
 		      "%s", sm_status_sentence(minor));
-	ck_assert_int_gt(imports, 10000);
+	/* Single-choice buckets of four first overflow after about 18,000
+	 * records in 262,144 entries; the cache refused only then. */
+	ck_assert_int_gt(imports, 1000);
 	free(token.value);
 }
 END_TEST
@@ -446,9 +448,9 @@ START_TEST(a_ceiling_is_a_refusal_with_a_sentence)
 	OM_uint32 minor, major = GSS_S_COMPLETE;
 	int i;
 
-	files_with_cache_in(NULL, "rcache_max_size = 1M\n");
+	files_with_cache_in(NULL, "rcache_max_size = 8M\n");
 	token = fresh_token();
-	for (i = 0; i < 200000 && major == GSS_S_COMPLETE; i++)
+	for (i = 0; i < 400000 && major == GSS_S_COMPLETE; i++)
 		major = pass_on(&token, &minor);
 	ck_assert_int_eq(major, GSS_S_FAILURE);
 	ck_assert_int_eq(minor, GSS_SODIUM_S_RCACHE_UNUSABLE);
