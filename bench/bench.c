@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <gssapi/gssapi.h>
 #include <sodium.h>
@@ -49,12 +51,15 @@
 #define HANDSHAKE_FLOOR_KEYGEN 2
 
 /*
- * gss-sodium's import-once replay cache holds a bounded number of tokens
- * until they expire, and every import adds one; capping the iterations of
- * a transfer batch keeps a full run well inside it.  2000 round trips per
- * batch are plenty for a stable median.
+ * Every gss-sodium import adds a record to the import-once replay cache
+ * until the token expires; capping the iterations of a transfer batch keeps
+ * a run's cache small.  2000 round trips per batch are plenty for a stable
+ * median.
  */
 #define TRANSFER_MAX_N 2000
+/* A cold import costs a handshake and a new process around it. */
+#define COLD_MAX_N 10
+#define MAX_PROCESSES 8
 #define NO_CAP ((size_t)1 << 30)
 
 /* ---- settings -------------------------------------------------------------- */
@@ -70,7 +75,9 @@ static struct {
 
 /* ---- what is measured ------------------------------------------------------ */
 
-enum outcome { DONE, UNAVAILABLE, FAILED };
+/* NO_EQUIVALENT: the column has nothing to compare (the floor of a row that
+ * measures processes). */
+enum outcome { DONE, UNAVAILABLE, FAILED, NO_EQUIVALENT };
 
 /*
  * Runs n iterations of one operation on `state` with messages of `size`
@@ -381,6 +388,167 @@ static enum outcome op_transfer(void *state, size_t size, size_t n, double *ns)
 	return DONE;
 }
 
+/*
+ * --import-one: this program again, in a new process, imports the token on
+ * its standard input and prints how long gss_import_sec_context took, in
+ * nanoseconds.  As the process's first GSS-API call it reads the mechglue's
+ * configuration and loads the mechanism; gss-sodium also maps the replay
+ * cache.
+ */
+static int import_one(void)
+{
+	static unsigned char bytes[64 * 1024];
+	gss_buffer_desc token = { 0, bytes };
+	gss_ctx_id_t context = GSS_C_NO_CONTEXT;
+	OM_uint32 major, minor;
+	double start, took;
+	ssize_t got;
+
+	while ((got = read(0, bytes + token.length, sizeof(bytes) - token.length)) > 0)
+		token.length += (size_t)got;
+	start = now_ns();
+	major = gss_import_sec_context(&minor, &token, &context);
+	took = now_ns() - start;
+	if (GSS_ERROR(major)) {
+		complain("--import-one: gss_import_sec_context failed (major 0x%x, minor %u)",
+			 major, minor);
+		return 1;
+	}
+	gss_delete_sec_context(&minor, &context, GSS_C_NO_BUFFER);
+	printf("%.0f\n", took);
+	return 0;
+}
+
+/* Run --import-one on `token`; its import time in nanoseconds, or -1. */
+static double import_in_new_process(const struct mech *m, const gss_buffer_desc *token)
+{
+	int to_child[2], from_child[2], status;
+	char answer[64] = "";
+	ssize_t got;
+	pid_t child;
+
+	if (pipe(to_child) != 0 || pipe(from_child) != 0) {
+		complain("%s: pipe failed", m->label);
+		return -1;
+	}
+	child = fork();
+	if (child == 0) {
+		dup2(to_child[0], 0);
+		dup2(from_child[1], 1);
+		close(to_child[1]);
+		close(from_child[0]);
+		execl("/proc/self/exe", "bench", "--import-one", (char *)NULL);
+		_exit(127);
+	}
+	close(to_child[0]);
+	close(from_child[1]);
+	if (write(to_child[1], token->value, token->length) != (ssize_t)token->length)
+		complain("%s: the token did not reach the new process", m->label);
+	close(to_child[1]);
+	got = read(from_child[0], answer, sizeof(answer) - 1);
+	close(from_child[0]);
+	if (child < 0 || waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0 || got <= 0) {
+		complain("%s: the new process did not import the token", m->label);
+		return -1;
+	}
+	return strtod(answer, NULL);
+}
+
+/* A cold importer: each iteration makes a context, exports it, and times
+ * the import in a new process (the handshake and the process start are
+ * outside the clock). */
+static enum outcome op_import_cold(void *state, size_t size, size_t n, double *ns)
+{
+	struct mech *m = state;
+	gss_buffer_desc token = GSS_C_EMPTY_BUFFER;
+	OM_uint32 major, minor, ignored;
+	struct pair p;
+	double took;
+	size_t i;
+
+	(void)size;
+	for (i = 0; i < n; i++) {
+		p.initiator = p.acceptor = GSS_C_NO_CONTEXT;
+		if (!establish(m, &p, 0))
+			return FAILED;
+		major = gss_export_sec_context(&minor, &p.acceptor, &token);
+		delete_pair(&p);
+		if (major == GSS_S_UNAVAILABLE)
+			return UNAVAILABLE;
+		if (GSS_ERROR(major)) {
+			report(m, "gss_export_sec_context", major, minor);
+			return FAILED;
+		}
+		took = import_in_new_process(m, &token);
+		gss_release_buffer(&ignored, &token);
+		if (took < 0)
+			return FAILED;
+		*ns += took;
+	}
+	return DONE;
+}
+
+/*
+ * `procs` processes (forked from this one, each with its copy of the
+ * transfer context) run n export+import round trips each, all at once.
+ * The clock runs from the start signal to the last process's end of its
+ * loop, as each one reads it (CLOCK_MONOTONIC is the machine's), so that
+ * forking and exiting are left out; the time added is that divided by
+ * `procs`, so a row reads as the time per round trip of the processes
+ * together: 1/throughput.  gss-sodium's processes share the import-once
+ * replay cache.
+ */
+static enum outcome op_transfer_processes(void *state, size_t procs, size_t n, double *ns)
+{
+	struct mech *m = state;
+	int ready[2], go[2], done[2], status, failed = 0;
+	pid_t child[MAX_PROCESSES];
+	double start, end, last = 0, ignored;
+	char c = 'g';
+	size_t i;
+
+	if (procs > MAX_PROCESSES || pipe(ready) != 0 || pipe(go) != 0 || pipe(done) != 0)
+		return FAILED;
+	for (i = 0; i < procs; i++) {
+		child[i] = fork();
+		if (child[i] == 0) {
+			ignored = 0;
+			if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+				_exit(2);
+			if (op_transfer(m, 0, n, &ignored) != DONE)
+				_exit(1);
+			end = now_ns();
+			_exit(write(done[1], &end, sizeof(end)) == (ssize_t)sizeof(end) ? 0 : 2);
+		}
+		if (child[i] < 0)
+			return FAILED;
+	}
+	for (i = 0; i < procs; i++)
+		if (read(ready[0], &c, 1) != 1)
+			failed = 1;
+	start = now_ns();
+	for (i = 0; i < procs; i++)
+		if (write(go[1], &c, 1) != 1)
+			failed = 1;
+	for (i = 0; i < procs; i++) {
+		if (waitpid(child[i], &status, 0) != child[i] || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0 || read(done[0], &end, sizeof(end)) != sizeof(end))
+			failed = 1;
+		else if (end > last)
+			last = end;
+	}
+	*ns += (last - start) / (double)procs;
+	for (i = 0; i < 2; i++) {
+		close(ready[i]);
+		close(go[i]);
+		close(done[i]);
+	}
+	if (failed)
+		complain("%s: a process of the %zu-process transfer failed", m->label, procs);
+	return failed ? FAILED : DONE;
+}
+
 /* One wrap from `from` unwrapped by `to`, checked for content and sealing. */
 static int wrap_reaches(const struct mech *m, gss_ctx_id_t from, gss_ctx_id_t to,
 			size_t size, int check_content)
@@ -623,6 +791,7 @@ struct row {
 	op_fn floor_op;
 	size_t max_n;		/* most iterations per batch through the mechglue */
 	int has_token;
+	int size_is_processes;	/* `size` counts processes, not message bytes */
 	struct measurement cell[COLUMNS];
 	size_t token_size[2];	/* krb5, sodium; 0 when none was made */
 };
@@ -634,6 +803,15 @@ static struct row rows[] = {
 	  .floor_op = floor_handshake, .max_n = NO_CAP },
 	{ .operation = "export+import", .mech_op = op_transfer, .floor_op = floor_transfer,
 	  .max_n = TRANSFER_MAX_N, .has_token = 1 },
+	{ .operation = "import/cold", .mech_op = op_import_cold, .max_n = COLD_MAX_N },
+	{ .operation = "export+import x1", .size = 1, .size_is_processes = 1,
+	  .mech_op = op_transfer_processes, .max_n = TRANSFER_MAX_N },
+	{ .operation = "export+import x2", .size = 2, .size_is_processes = 1,
+	  .mech_op = op_transfer_processes, .max_n = TRANSFER_MAX_N },
+	{ .operation = "export+import x4", .size = 4, .size_is_processes = 1,
+	  .mech_op = op_transfer_processes, .max_n = TRANSFER_MAX_N },
+	{ .operation = "export+import x8", .size = 8, .size_is_processes = 1,
+	  .mech_op = op_transfer_processes, .max_n = TRANSFER_MAX_N },
 	{ .operation = "wrap+unwrap", .size = 64, .mech_op = op_wrap, .floor_op = floor_wrap,
 	  .max_n = NO_CAP },
 	{ .operation = "wrap+unwrap", .size = 1024, .mech_op = op_wrap, .floor_op = floor_wrap,
@@ -676,7 +854,8 @@ static void measure_row(struct row *r, struct timing t[COLUMNS])
 
 	for (c = 0; c < COLUMNS; c++) {
 		m = &r->cell[c];
-		*m = (struct measurement){ t[c].op != NULL ? DONE : FAILED, 0, 0, 0, 0 };
+		*m = (struct measurement){ t[c].op != NULL ? DONE
+					   : c == FLOOR ? NO_EQUIVALENT : FAILED, 0, 0, 0, 0 };
 		if (m->outcome != DONE)
 			continue;
 		/* A first run apart: for krb5 it fetches the service ticket. */
@@ -748,7 +927,8 @@ static void format_time(char *out, size_t len, const struct measurement *m)
 	if (m->outcome == DONE)
 		snprintf(out, len, "%.2f", m->us);
 	else
-		snprintf(out, len, "%s", m->outcome == UNAVAILABLE ? "unavailable" : "failed");
+		snprintf(out, len, "%s", m->outcome == UNAVAILABLE ? "unavailable"
+					 : m->outcome == NO_EQUIVALENT ? "-" : "failed");
 }
 
 static void format_ratio(char *out, size_t len, const struct measurement *num,
@@ -787,7 +967,7 @@ static void print_table(void)
 			format_time(t[c], sizeof(t[c]), &r->cell[c]);
 		format_ratio(ratio[0], sizeof(ratio[0]), &r->cell[SODIUM], &r->cell[KRB5]);
 		format_ratio(ratio[1], sizeof(ratio[1]), &r->cell[SODIUM], &r->cell[FLOOR]);
-		format_count(size, sizeof(size), r->size);
+		format_count(size, sizeof(size), r->size_is_processes ? 0 : r->size);
 		format_count(token[0], sizeof(token[0]), r->token_size[KRB5]);
 		format_count(token[1], sizeof(token[1]), r->token_size[SODIUM]);
 		printf("%-19s %6s %12s %12s %12s %13s %13s %15s %15s\n", r->operation, size,
@@ -797,7 +977,10 @@ static void print_table(void)
 	       "crypto_scalarmult_base;\nexport+import crypto_secretbox_easy + open_easy of "
 	       "%d bytes; wrap+unwrap ChaCha20-Poly1305 (IETF)\nseal + open of the message; "
 	       "MIC the same with an empty plaintext and the message as\nassociated data.  "
-	       "Export token sizes are what gss_export_sec_context returns.\n",
+	       "Export token sizes are what gss_export_sec_context returns.\n"
+	       "import/cold: the first gss_import_sec_context of a new process (mechglue\n"
+	       "configuration, mechanism loading, replay cache).  export+import xN: N processes\n"
+	       "at once, time per round trip of all of them together (1/throughput).\n",
 	       HANDSHAKE_FLOOR_DH, HANDSHAKE_FLOOR_KEYGEN, EXPORT_FLOOR_BYTES);
 }
 
@@ -826,7 +1009,7 @@ static int write_csv(const char *path)
 					 *fl = &r->cell[FLOOR];
 
 		fputs(r->operation, f);
-		csv_number(f, r->size > 0, (double)r->size, "%.0f");
+		csv_number(f, r->size > 0 && !r->size_is_processes, (double)r->size, "%.0f");
 		csv_number(f, has_value(k), k->us, "%.4f");
 		csv_number(f, has_value(s), s->us, "%.4f");
 		csv_number(f, has_value(fl), fl->us, "%.4f");
@@ -936,6 +1119,8 @@ int main(int argc, char **argv)
 	struct mech krb5, sodium;
 	int ok;
 
+	if (argc == 2 && strcmp(argv[1], "--import-one") == 0)
+		return import_one();
 	if (!parse_args(argc, argv))
 		return 2;
 	if (sodium_init() < 0) {
