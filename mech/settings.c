@@ -51,60 +51,61 @@ void sm_settings_defaults(struct sm_settings *s)
 	s->clock_skew = 300;
 }
 
-/* "36000", "45s", "90m", "10h", "2d". */
-static int parse_duration(const char *v, unsigned long *out)
+/* A number with an optional one-letter unit from `units` (a letter, then
+ * its multiplier; the letter '\0' for none), from `min` to `max`. */
+struct unit {
+	char letter;
+	unsigned long long times;
+};
+
+static int parse_scaled(const char *v, const struct unit *units, size_t unit_count,
+			unsigned long long min, unsigned long long max,
+			unsigned long long *out)
 {
-	unsigned long n = 0, unit = 1;
+	unsigned long long n = 0;
 	const char *p = v;
+	size_t i;
 
 	if (!isdigit((unsigned char)*p))
 		return 0;
 	for (; isdigit((unsigned char)*p); p++) {
-		n = n * 10 + (unsigned long)(*p - '0');
-		if (n > DURATION_MAX)
+		n = n * 10 + (unsigned long long)(*p - '0');
+		if (n > max)
 			return 0;
-	}
-	switch (*p) {
-	case '\0': case 's': unit = 1; break;
-	case 'm': unit = 60; break;
-	case 'h': unit = 3600; break;
-	case 'd': unit = 86400; break;
-	default: return 0;
 	}
 	if (*p != '\0' && p[1] != '\0')
 		return 0;
-	if (n > DURATION_MAX / unit)
+	for (i = 0; i < unit_count && units[i].letter != *p; i++)
+		;
+	if (i == unit_count || n > max / units[i].times || n * units[i].times < min)
 		return 0;
-	*out = n * unit;
+	*out = n * units[i].times;
+	return 1;
+}
+
+/* "36000", "45s", "90m", "10h", "2d". */
+static int parse_duration(const char *v, unsigned long *out)
+{
+	static const struct unit units[] = {
+		{ '\0', 1 }, { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }
+	};
+	unsigned long long n;
+
+	if (!parse_scaled(v, units, sizeof(units) / sizeof(units[0]), 0, DURATION_MAX, &n))
+		return 0;
+	*out = (unsigned long)n;
 	return 1;
 }
 
 /* "8388608", "8192K", "256M", "2G": bytes, at least 8M, at most 64G. */
 static int parse_size(const char *v, unsigned long long *out)
 {
-	unsigned long long n = 0, unit = 1;
-	const char *p = v;
+	static const struct unit units[] = {
+		{ '\0', 1 }, { 'K', 1ULL << 10 }, { 'M', 1ULL << 20 }, { 'G', 1ULL << 30 }
+	};
 
-	if (!isdigit((unsigned char)*p))
-		return 0;
-	for (; isdigit((unsigned char)*p); p++) {
-		n = n * 10 + (unsigned long long)(*p - '0');
-		if (n > SIZE_SETTING_MAX)
-			return 0;
-	}
-	switch (*p) {
-	case '\0': unit = 1; break;
-	case 'K': unit = 1ULL << 10; break;
-	case 'M': unit = 1ULL << 20; break;
-	case 'G': unit = 1ULL << 30; break;
-	default: return 0;
-	}
-	if (*p != '\0' && p[1] != '\0')
-		return 0;
-	if (n > SIZE_SETTING_MAX / unit || n * unit < SIZE_SETTING_MIN)
-		return 0;
-	*out = n * unit;
-	return 1;
+	return parse_scaled(v, units, sizeof(units) / sizeof(units[0]), SIZE_SETTING_MIN,
+			    SIZE_SETTING_MAX, out);
 }
 
 static int parse_boolean(const char *v, int *out)
