@@ -16,16 +16,17 @@
  * lies in that stripe, so a process-shared robust mutex per stripe covers
  * one record while records of other stripes go on: no lock is held between
  * calls, and a process killed inside one leaves entries that are whole
- * (the tag is written before the expiry that makes it live).  The header also keeps the highest clock any process gave it, so
- * a clock stepped back cannot revive a token whose record was reclaimed.
+ * (the tag is written before the expiry that makes it live).  The header
+ * also keeps the highest clock any process gave it, so a clock stepped
+ * back cannot revive a token whose record was reclaimed.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
