@@ -187,8 +187,6 @@ OM_uint32 sm_wrap_iov(OM_uint32 *minor, struct sm_context *ctx, int conf_req,
 
 	major = sm_context_usable(minor, ctx, "gss_wrap_iov");
 	if (!GSS_ERROR(major))
-		major = sm_msg_can_send(minor, ctx);
-	if (!GSS_ERROR(major))
 		major = sm_msg_check_qop(minor, qop);
 	if (!GSS_ERROR(major))
 		major = classify(minor, iov, count, &l);
@@ -196,6 +194,8 @@ OM_uint32 sm_wrap_iov(OM_uint32 *minor, struct sm_context *ctx, int conf_req,
 		major = bad_iov(minor, "need one HEADER buffer and no STREAM buffer to wrap");
 	if (!GSS_ERROR(major))
 		major = sm_msg_too_long(minor, l.data_len + l.sign_len);
+	if (!GSS_ERROR(major))
+		major = sm_msg_new_header(minor, ctx, SM_MSG_TOKEN_WRAP, conf_req, &h);
 	if (!GSS_ERROR(major))
 		major = size_buffer(minor, l.header, header_size(&l));
 	if (!GSS_ERROR(major) && l.trailer != NULL)
@@ -207,7 +207,6 @@ OM_uint32 sm_wrap_iov(OM_uint32 *minor, struct sm_context *ctx, int conf_req,
 	tag = l.trailer != NULL ? l.trailer->buffer.value
 				: (unsigned char *)l.header->buffer.value + SM_MSG_HEADER_BYTES;
 
-	sm_msg_new_header(ctx, SM_MSG_TOKEN_WRAP, conf_req, &h);
 	ad = associated_data(iov, count, &l, h.bytes, conf_req, &ad_len);
 	if (ad != NULL && conf_req) {
 		plain = gather(iov, count, NULL, 0, GSS_IOV_BUFFER_TYPE_DATA, -1, l.data_len);

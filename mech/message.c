@@ -42,21 +42,33 @@ const unsigned char *sm_msg_recv_key(const struct sm_context *ctx)
 	return ctx->keys + SM_KEY_RECV;
 }
 
-/* Take the next sequence number and make the header of an outgoing token. */
-void sm_msg_new_header(struct sm_context *ctx, uint16_t id, int sealed,
-		       struct sm_msg_header *h)
+/* Take the next sequence number and make the header of an outgoing token.
+ * The number is taken atomically: threads that share a context (against
+ * RFC 2743's advice, but it happens) must never draw one number twice,
+ * since a repeated nonce breaks the cipher.  The last number is never sent
+ * (Noise reserves it), and the counter never wraps. */
+OM_uint32 sm_msg_new_header(OM_uint32 *minor, struct sm_context *ctx, uint16_t id,
+			    int sealed, struct sm_msg_header *h)
 {
+	uint64_t seq = __atomic_load_n(&ctx->send_seq, __ATOMIC_RELAXED);
 	struct sm_writer w;
 
+	do {
+		if (seq == UINT64_MAX)
+			return sm_fail(minor, GSS_S_CONTEXT_EXPIRED, GSS_SODIUM_S_CONTEXT_EXPIRED,
+				       "the context has used all its sequence numbers; establish a new one");
+	} while (!__atomic_compare_exchange_n(&ctx->send_seq, &seq, seq + 1, 1,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 	h->id = id;
 	h->flags = (ctx->initiator ? 0 : SM_MSG_FLAG_SENT_BY_ACCEPTOR) | (sealed ? SM_MSG_FLAG_SEALED : 0);
-	h->seq = ctx->send_seq++;
+	h->seq = seq;
 	/* Exactly SM_MSG_HEADER_BYTES go into the fixed buffer. */
 	sm_writer_init_fixed(&w, h->bytes, SM_MSG_HEADER_BYTES);
 	sm_write_u16be(&w, h->id);
 	sm_write_u8(&w, h->flags);
 	sm_write_u8(&w, FILLER);
 	sm_write_u64be(&w, h->seq);
+	return sm_ok(minor);
 }
 
 /* Parse and check an incoming header: our token id, the peer's direction,
@@ -117,16 +129,6 @@ static OM_uint32 integrity_tag(OM_uint32 *minor, const unsigned char *key,
 	return sm_ok(minor);
 }
 
-OM_uint32 sm_msg_can_send(OM_uint32 *minor, const struct sm_context *ctx)
-{
-	/* The last number is never sent (Noise reserves it), and the counter
-	 * never wraps: a nonce must not repeat under a key. */
-	if (ctx->send_seq == UINT64_MAX)
-		return sm_fail(minor, GSS_S_CONTEXT_EXPIRED, GSS_SODIUM_S_CONTEXT_EXPIRED,
-			       "the context has used all its sequence numbers; establish a new one");
-	return sm_ok(minor);
-}
-
 OM_uint32 sm_msg_too_long(OM_uint32 *minor, size_t len)
 {
 	if (len > MESSAGE_MAX)
@@ -145,8 +147,6 @@ OM_uint32 sm_get_mic(OM_uint32 *minor, struct sm_context *ctx, gss_qop_t qop,
 	token->value = NULL;
 	major = sm_context_usable(minor, ctx, "gss_get_mic");
 	if (!GSS_ERROR(major))
-		major = sm_msg_can_send(minor, ctx);
-	if (!GSS_ERROR(major))
 		major = sm_msg_check_qop(minor, qop);
 	if (!GSS_ERROR(major))
 		major = sm_msg_too_long(minor, message->length);
@@ -155,8 +155,9 @@ OM_uint32 sm_get_mic(OM_uint32 *minor, struct sm_context *ctx, gss_qop_t qop,
 	token->value = malloc(SM_MSG_HEADER_BYTES + SM_MSG_TAG_BYTES);
 	if (token->value == NULL)
 		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
-	sm_msg_new_header(ctx, SM_MSG_TOKEN_MIC, 0, &h);
-	major = integrity_tag(minor, sm_msg_send_key(ctx), &h, message->value, message->length, tag);
+	major = sm_msg_new_header(minor, ctx, SM_MSG_TOKEN_MIC, 0, &h);
+	if (!GSS_ERROR(major))
+		major = integrity_tag(minor, sm_msg_send_key(ctx), &h, message->value, message->length, tag);
 	if (GSS_ERROR(major)) {
 		free(token->value);
 		token->value = NULL;
@@ -220,8 +221,6 @@ OM_uint32 sm_wrap(OM_uint32 *minor, struct sm_context *ctx, int conf_req,
 	output->value = NULL;
 	major = sm_context_usable(minor, ctx, "gss_wrap");
 	if (!GSS_ERROR(major))
-		major = sm_msg_can_send(minor, ctx);
-	if (!GSS_ERROR(major))
 		major = sm_msg_check_qop(minor, qop);
 	if (!GSS_ERROR(major))
 		major = sm_msg_too_long(minor, input->length);
@@ -230,7 +229,11 @@ OM_uint32 sm_wrap(OM_uint32 *minor, struct sm_context *ctx, int conf_req,
 	out = malloc(SM_MSG_HEADER_BYTES + input->length + SM_MSG_TAG_BYTES);
 	if (out == NULL)
 		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
-	sm_msg_new_header(ctx, SM_MSG_TOKEN_WRAP, conf_req, &h);
+	major = sm_msg_new_header(minor, ctx, SM_MSG_TOKEN_WRAP, conf_req, &h);
+	if (GSS_ERROR(major)) {
+		free(out);
+		return major;
+	}
 	memcpy(out, h.bytes, SM_MSG_HEADER_BYTES);
 	body = out + SM_MSG_HEADER_BYTES;
 	if (conf_req) {

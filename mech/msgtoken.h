@@ -28,9 +28,11 @@ struct sm_msg_header {
 const unsigned char *sm_msg_send_key(const struct sm_context *ctx);
 const unsigned char *sm_msg_recv_key(const struct sm_context *ctx);
 
-/* Take the next sequence number and make an outgoing token's header. */
-void sm_msg_new_header(struct sm_context *ctx, uint16_t id, int sealed,
-		       struct sm_msg_header *h);
+/* Take the next sequence number (atomically) and make an outgoing token's
+ * header; GSS_S_CONTEXT_EXPIRED once the send counter is used up. */
+OM_uint32 sm_msg_new_header(OM_uint32 *minor, struct sm_context *ctx, uint16_t id,
+			    int sealed, struct sm_msg_header *h)
+	__attribute__((warn_unused_result));
 
 /* Parse an incoming header: token id, the peer's direction, known flags. */
 OM_uint32 sm_msg_read_header(OM_uint32 *minor, const struct sm_context *ctx,
@@ -40,8 +42,6 @@ OM_uint32 sm_msg_read_header(OM_uint32 *minor, const struct sm_context *ctx,
 OM_uint32 sm_msg_bad_signature(OM_uint32 *minor, const char *what);
 OM_uint32 sm_msg_check_qop(OM_uint32 *minor, gss_qop_t qop);
 OM_uint32 sm_msg_too_long(OM_uint32 *minor, size_t len);
-/* GSS_S_CONTEXT_EXPIRED once the send counter is used up. */
-OM_uint32 sm_msg_can_send(OM_uint32 *minor, const struct sm_context *ctx);
 
 /* After authentication: the replay window's verdict, and the QOP. */
 OM_uint32 sm_msg_accept_sequence(OM_uint32 *minor, struct sm_context *ctx,

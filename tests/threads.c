@@ -6,7 +6,9 @@
  * the locked-memory pool, the cached sealing keyring (rotated by another
  * thread meanwhile, so that it is read again under the workers' feet) and
  * the import-once replay cache.  Then all threads import one token at the
- * same moment, and exactly one of them may succeed.
+ * same moment, and exactly one of them may succeed; and all threads wrap
+ * and make MICs on one shared context, and no sequence number (the nonce's
+ * counter) may be drawn twice.
  *
  * A make check program (TAP) that must pass, and the program that
  * scripts/sanitizers builds with ThreadSanitizer, where any report fails.
@@ -49,6 +51,8 @@
 
 #define MAX_THREADS 64
 #define RACE_ROUNDS 16
+/* Tokens each thread makes on the shared context. */
+#define SHARED_TOKENS 500
 #define MAX_KEYS 16
 /* Private keys of the identity and keytab files (one each). */
 #define KEPT_FILE_KEYS 2
@@ -499,6 +503,81 @@ static int race_rounds(void)
 	return good;
 }
 
+/* ---- one context, many senders -------------------------------------------- */
+
+struct sender {
+	pthread_t thread;
+	pthread_barrier_t *start;
+	struct sm_context *ctx;
+	uint64_t seqs[SHARED_TOKENS];
+};
+
+/* Wraps and MICs alternately on the shared context; each token's sequence
+ * number (bytes 4 to 11 of its header) is kept. */
+static void *send_on_shared(void *arg)
+{
+	struct sender *s = arg;
+	gss_buffer_desc msg = { 5, (void *)"hello" }, token;
+	OM_uint32 major, minor = 0;
+	int i, j;
+
+	pthread_barrier_wait(s->start);
+	for (i = 0; i < SHARED_TOKENS; i++) {
+		if (i % 2 == 0)
+			major = sm_wrap(&minor, s->ctx, 1, 0, &msg, NULL, &token);
+		else
+			major = sm_get_mic(&minor, s->ctx, 0, &msg, &token);
+		if (!expect(major, minor, GSS_S_COMPLETE, i % 2 == 0 ? "shared wrap" : "shared MIC"))
+			return NULL;
+		s->seqs[i] = 0;
+		for (j = 4; j < 12; j++)
+			s->seqs[i] = (s->seqs[i] << 8) | ((unsigned char *)token.value)[j];
+		free(token.value);
+	}
+	return NULL;
+}
+
+static int compare_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Every thread sends on one context: the numbers drawn are 0 to N-1, each
+ * once.  Returns the count of distinct numbers. */
+static size_t shared_context_numbers(size_t *total)
+{
+	static struct sender senders[MAX_THREADS];
+	static uint64_t all[MAX_THREADS * SHARED_TOKENS];
+	pthread_barrier_t start;
+	struct pair p;
+	size_t i, n = 0, distinct = 0;
+
+	*total = (size_t)n_threads * SHARED_TOKENS;
+	if (!establish(&p))
+		return 0;
+	pthread_barrier_init(&start, NULL, (unsigned)n_threads);
+	for (i = 0; i < (size_t)n_threads; i++) {
+		senders[i].start = &start;
+		senders[i].ctx = p.init;
+		if (pthread_create(&senders[i].thread, NULL, send_on_shared, &senders[i]) != 0)
+			die("pthread_create");
+	}
+	for (i = 0; i < (size_t)n_threads; i++) {
+		pthread_join(senders[i].thread, NULL);
+		memcpy(all + n, senders[i].seqs, sizeof(senders[i].seqs));
+		n += SHARED_TOKENS;
+	}
+	pthread_barrier_destroy(&start);
+	release(&p);
+	qsort(all, n, sizeof(all[0]), compare_u64);
+	for (i = 0; i < n; i++)
+		if (all[i] == i)
+			distinct++;
+	return distinct;
+}
+
 /* ---- main ------------------------------------------------------------------ */
 
 static void tap(int ok, int *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -524,7 +603,7 @@ int main(int argc, char **argv)
 	unsigned done = 0, imports = 0, replays = 0, want = 0;
 	unsigned char keys_used[MAX_KEYS + 1] = { 0 };
 	int i, j, n = 0, rotations = 0, good, keys_before, distinct = 0;
-	size_t in_use;
+	size_t in_use, shared_total, shared_distinct;
 
 	if (argc > 1)
 		n_threads = atoi(argv[1]);
@@ -587,6 +666,11 @@ int main(int argc, char **argv)
 	tap(good == RACE_ROUNDS, &n,
 	    "%d threads importing one token at the same moment: exactly one succeeds (%d of %d rounds)",
 	    n_threads, good, RACE_ROUNDS);
+	shared_distinct = shared_context_numbers(&shared_total);
+	tap(shared_distinct == shared_total, &n,
+	    "%d threads wrapping and making MICs on one context drew %zu distinct sequence "
+	    "numbers for %zu tokens, 0 to %zu",
+	    n_threads, shared_distinct, shared_total, shared_total - 1);
 	/* What stays locked is the process's cached keyring (each key and its
 	 * prepared derivation) and the key files it keeps once they have been
 	 * unchanged for two seconds (the identity's key and the keytab's);
@@ -599,5 +683,6 @@ int main(int argc, char **argv)
 	tap(failure_count() == 0, &n, "no call failed (%d failures)", failure_count());
 	printf("1..%d\n", n);
 	remove_files();
-	return failure_count() == 0 && done == want && good == RACE_ROUNDS ? 0 : 1;
+	return failure_count() == 0 && done == want && good == RACE_ROUNDS &&
+	       shared_distinct == shared_total ? 0 : 1;
 }
