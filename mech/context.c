@@ -1,15 +1,20 @@
 /*
- * Establishing security contexts.
+ * Establishing security contexts, protocol version 2.
  *
- * Token 1 (initiator, framed with the mechanism OID):
- *   u16 0x0101 | u8 version | u8 pattern (1 IK, 2 NK) | key hint (8) |
+ * Both tokens are framed with the mechanism OID (RFC 2743 section 3.1).
+ * Token 1 (initiator):
+ *   u16 0x0101 | u8 version 2 | u8 pattern (1 IK, 2 NK) | key hint (8) |
  *   Noise message 1, whose payload is
- *   u32 requested flags | u32 time_req | u8 bindings present | hash (32)
- * Token 2 (acceptor, bare):
- *   u16 0x0102 | u8 version | Noise message 2, whose payload is
+ *   u64 initiator's time | u32 requested flags | u32 time_req |
+ *   u8 bindings present | hash (32)
+ * Token 2 (acceptor):
+ *   u16 0x0102 | u8 version 2 | Noise message 2, whose payload is
  *   u32 granted flags | u32 lifetime in seconds
- * The Noise prologue is "gss-sodium/1", the DER OID and token 1's header,
- * so neither the mechanism nor the header can be changed unnoticed.
+ * The Noise prologue is "gss-sodium/2", the DER OID and token 1's header,
+ * so neither the mechanism nor the header can be changed unnoticed.  The
+ * acceptor admits a token 1 made within clock_skew of its own clock, once:
+ * the initiator's ephemeral key is recorded in the keytab's handshake
+ * replay cache until that window has passed.
  */
 #include "config.h"
 
@@ -22,29 +27,27 @@
 #include "context.h"
 #include "framing.h"
 #include "init.h"
+#include "keyring.h"
 #include "oids.h"
+#include "rcache.h"
 #include "secmem.h"
+#include "settings.h"
 #include "status.h"
 #include "trace.h"
 
 #define TOKEN_ID_INITIATOR 0x0101
 #define TOKEN_ID_ACCEPTOR 0x0102
-#define PROTOCOL_VERSION 1
+#define PROTOCOL_VERSION 2
 #define PATTERN_IK 1
 #define PATTERN_NK 2
 #define KEY_HINT_BYTES 8
 #define INITIATOR_HEADER_BYTES (2 + 1 + 1 + KEY_HINT_BYTES)
-#define PROLOGUE_LABEL "gss-sodium/1"
+#define PROLOGUE_LABEL "gss-sodium/2"
 #define BINDINGS_HASH_BYTES 32
-#define INITIATOR_PAYLOAD_BYTES (4 + 4 + 1 + BINDINGS_HASH_BYTES)
+#define INITIATOR_PAYLOAD_BYTES (8 + 4 + 4 + 1 + BINDINGS_HASH_BYTES)
 #define ACCEPTOR_PAYLOAD_BYTES (4 + 4)
 #define HANDSHAKE_MESSAGE_MAX 256
 #define UNKNOWN_INITIATOR_PREFIX "key:"
-
-/* Flags every context has, flags the initiator chooses, and the rest. */
-#define ALWAYS_FLAGS (GSS_C_MUTUAL_FLAG | GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG | \
-		      GSS_C_TRANS_FLAG)
-#define CHOSEN_FLAGS (GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG)
 
 /* What the Noise prologue binds: the protocol, the OID, token 1's header. */
 struct prologue {
@@ -170,6 +173,7 @@ static OM_uint32 open_context(OM_uint32 *minor, struct sm_context *ctx,
 	ctx->flags |= GSS_C_PROT_READY_FLAG;
 	ctx->expires = now() + lifetime;
 	ctx->send_seq = 0;
+	randombytes_buf(ctx->instance, sizeof(ctx->instance));
 	sm_seqstate_init(&ctx->recv, 0, !!(ctx->flags & GSS_C_REPLAY_FLAG),
 			 !!(ctx->flags & GSS_C_SEQUENCE_FLAG));
 	ctx->state = SM_CTX_OPEN;
@@ -237,6 +241,7 @@ static OM_uint32 send_token_1(OM_uint32 *minor, struct sm_context *ctx,
 
 	has_bindings = bindings_hash(bindings, hash);
 	sm_writer_init(&w);
+	sm_write_u64be(&w, (uint64_t)now());
 	sm_write_u32be(&w, ctx->flags);
 	sm_write_u32be(&w, ctx->time_req);
 	sm_write_u8(&w, (uint8_t)has_bindings);
@@ -299,7 +304,7 @@ static OM_uint32 initiate_first(OM_uint32 *minor, struct sm_cred *given,
 	}
 	ctx->initiator = 1;
 	ctx->state = SM_CTX_AWAITING_REPLY;
-	ctx->flags = (req_flags & CHOSEN_FLAGS) | ALWAYS_FLAGS |
+	ctx->flags = (req_flags & SM_FLAGS_CHOSEN) | SM_FLAGS_ALWAYS |
 		     (anonymous ? GSS_C_ANON_FLAG : 0);
 	ctx->time_req = time_req == GSS_C_INDEFINITE ? 0 : time_req;
 	major = sm_name_duplicate(minor, target, &ctx->acceptor_name);
@@ -330,16 +335,23 @@ static OM_uint32 initiate_second(OM_uint32 *minor, struct sm_context *ctx,
 				 const gss_buffer_desc *input)
 {
 	unsigned char payload[ACCEPTOR_PAYLOAD_BYTES];
-	OM_uint32 granted, lifetime, allowed, major;
+	OM_uint32 granted, lifetime, major;
 	struct sm_reader r, p;
 	size_t payload_len;
+	uint8_t version;
 
-	sm_reader_init(&r, input->value, input->length);
+	if (!sm_frame_read(input, &r))
+		return bad_token(minor, "acceptor's",
+				 "is not framed with the gss-sodium OID (RFC 2743 section 3.1)");
 	if (sm_read_u16be(&r) != TOKEN_ID_ACCEPTOR)
 		return bad_token(minor, "acceptor's", "does not start with the acceptor token id 01 02");
-	if (sm_read_u8(&r) != PROTOCOL_VERSION)
-		return r.failed ? bad_token(minor, "acceptor's", "is truncated")
-				: sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_BAD_VERSION, NULL);
+	version = sm_read_u8(&r);
+	if (r.failed)
+		return bad_token(minor, "acceptor's", "is truncated");
+	if (version != PROTOCOL_VERSION)
+		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_BAD_VERSION,
+			       "the acceptor speaks protocol version %u; this initiator speaks %u",
+			       version, PROTOCOL_VERSION);
 	switch (sm_noise_read_message(&ctx->handshake, r.ptr, r.left, payload,
 				      sizeof(payload), &payload_len)) {
 	case SM_NOISE_OK:
@@ -356,12 +368,10 @@ static OM_uint32 initiate_second(OM_uint32 *minor, struct sm_context *ctx,
 	lifetime = sm_read_u32be(&p);
 	if (!sm_reader_done(&p))
 		return bad_token(minor, "acceptor's", "has a payload of the wrong size");
-	/* The acceptor may grant the detection the initiator asked for and
-	 * must grant what every context has. */
-	allowed = ALWAYS_FLAGS | (ctx->flags & (CHOSEN_FLAGS | GSS_C_ANON_FLAG));
-	if ((granted & ~allowed) != 0 || (granted & ALWAYS_FLAGS) != ALWAYS_FLAGS ||
-	    (granted & GSS_C_ANON_FLAG) != (ctx->flags & GSS_C_ANON_FLAG) || lifetime == 0)
-		return bad_token(minor, "acceptor's", "grants flags or a lifetime the initiator cannot accept");
+	/* Exactly what was asked: what every context has, the detection the
+	 * initiator chose, and anonymity as it used NK. */
+	if (granted != ctx->flags || lifetime == 0)
+		return bad_token(minor, "acceptor's", "grants flags or a lifetime the initiator did not ask for");
 	if (ctx->time_req != 0 && lifetime > ctx->time_req)
 		lifetime = ctx->time_req;
 	ctx->flags = granted;
@@ -517,11 +527,12 @@ static OM_uint32 acceptor_cred(OM_uint32 *minor, struct sm_cred *given,
 	return major;
 }
 
-/* Decide the context from token 1's payload; fills flags and lifetime. */
+/* Decide the context from token 1's payload; fills flags and lifetime,
+ * and the time the initiator sent it. */
 static OM_uint32 grant(OM_uint32 *minor, struct sm_context *ctx,
 		       const unsigned char *payload, size_t payload_len,
 		       gss_channel_bindings_t bindings, int anonymous,
-		       OM_uint32 *lifetime)
+		       OM_uint32 *lifetime, uint64_t *sent)
 {
 	unsigned char ours[BINDINGS_HASH_BYTES];
 	const unsigned char *theirs;
@@ -530,11 +541,12 @@ static OM_uint32 grant(OM_uint32 *minor, struct sm_context *ctx,
 	int they_bound;
 
 	sm_reader_init(&p, payload, payload_len);
+	*sent = sm_read_u64be(&p);
 	requested = sm_read_u32be(&p);
 	time_req = sm_read_u32be(&p);
 	they_bound = sm_read_u8(&p);
 	theirs = sm_read_bytes(&p, BINDINGS_HASH_BYTES);
-	if (!sm_reader_done(&p) || they_bound > 1)
+	if (!sm_reader_done(&p) || they_bound > 1 || *sent >= (uint64_t)SM_TIME_MAX)
 		return bad_token(minor, "initiator's", "has a malformed payload");
 	/* Bindings given by the acceptor must be matched; an acceptor that
 	 * gives none does not care. */
@@ -543,13 +555,61 @@ static OM_uint32 grant(OM_uint32 *minor, struct sm_context *ctx,
 		return sm_fail(minor, GSS_S_BAD_BINDINGS, GSS_SODIUM_S_BINDINGS_MISMATCH,
 			       they_bound ? "the channel bindings of initiator and acceptor differ"
 					  : "the acceptor requires channel bindings and the initiator gave none");
-	ctx->flags = ALWAYS_FLAGS | (requested & CHOSEN_FLAGS) |
+	ctx->flags = SM_FLAGS_ALWAYS | (requested & SM_FLAGS_CHOSEN) |
 		     (anonymous ? GSS_C_ANON_FLAG : 0);
 	*lifetime = (OM_uint32)sm_current_settings()->context_lifetime;
 	if (time_req != 0 && time_req < *lifetime)
 		*lifetime = time_req;
 	if (*lifetime == 0)
 		*lifetime = 1;
+	return sm_ok(minor);
+}
+
+/* RFC 2744 makes GSS_S_DUPLICATE_TOKEN and GSS_S_OLD_TOKEN fatal to
+ * establishment, but they are supplementary bits that GSS_ERROR() does not
+ * see: an application (Apache's mod_auth_gssapi among them) would take
+ * them alone for success.  So they come with GSS_S_FAILURE. */
+#define REFUSED_AS(supplementary) (GSS_S_FAILURE | (supplementary))
+
+/* An authentic token 1, made at `sent`, is admitted when that is within
+ * clock_skew of this host's clock and it was not admitted before: its
+ * ephemeral key is recorded in the keytab's handshake replay cache until
+ * `sent + clock_skew`, after which the time check refuses it. */
+static OM_uint32 admit_handshake(OM_uint32 *minor, const struct sm_cred *cred,
+				 const unsigned char *ephemeral, uint64_t sent, time_t t,
+				 struct sm_rcache_probe *probe)
+{
+	uint64_t skew = sm_current_settings()->clock_skew;
+	char theirs[64], ours[64];
+	struct sm_rcache_answer answer;
+	OM_uint32 major;
+
+	sm_clock_format(sent, theirs, sizeof(theirs));
+	sm_clock_format((uint64_t)t, ours, sizeof(ours));
+	if (sent > (uint64_t)t + skew)
+		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_CLOCK_SKEW,
+			       "the initiator's clock (%s) is %llu seconds ahead of this host's (%s), more than clock_skew (%llu s) allows; check both clocks",
+			       theirs, (unsigned long long)(sent - (uint64_t)t), ours,
+			       (unsigned long long)skew);
+	if (sent + skew < (uint64_t)t)
+		return sm_fail(minor, REFUSED_AS(GSS_S_OLD_TOKEN), GSS_SODIUM_S_CLOCK_SKEW,
+			       "the initiator's token was made at %s, %llu seconds before this host's clock (%s), more than clock_skew (%llu s) allows: it is a replay, or the clocks differ",
+			       theirs, (unsigned long long)((uint64_t)t - sent), ours,
+			       (unsigned long long)skew);
+	major = sm_rcache_record(minor, SM_RCACHE_HANDSHAKE, cred->keytab, ephemeral,
+				 SM_NOISE_DHLEN, t, (time_t)(sent + skew), probe, &answer);
+	if (GSS_ERROR(major))
+		return major;
+	if (answer.verdict == SM_RCACHE_SEEN)
+		return sm_fail(minor, REFUSED_AS(GSS_S_DUPLICATE_TOKEN), GSS_SODIUM_S_HANDSHAKE_REPLAYED,
+			       "the initiator's token (made at %s) was accepted before with %s: a handshake is accepted once, so this replay is refused",
+			       theirs, cred->keytab);
+	if (answer.verdict == SM_RCACHE_TOO_OLD) {
+		sm_clock_format((uint64_t)answer.clock, ours, sizeof(ours));
+		return sm_fail(minor, REFUSED_AS(GSS_S_OLD_TOKEN), GSS_SODIUM_S_CLOCK_SKEW,
+			       "the initiator's token was made at %s, more than clock_skew (%llu s) before the handshake replay cache's clock (%s), which runs ahead of this host's (the clock was stepped back); it is refused because its record may be gone",
+			       theirs, (unsigned long long)skew, ours);
+	}
 	return sm_ok(minor);
 }
 
@@ -575,6 +635,7 @@ static OM_uint32 send_token_2(OM_uint32 *minor, struct sm_context *ctx,
 		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY,
 			       "the handshake reply could not be made (out of locked memory)");
 	sm_writer_init(&w);
+	sm_frame_write(&w, 2 + 1 + message_len);
 	sm_write_u16be(&w, TOKEN_ID_ACCEPTOR);
 	sm_write_u8(&w, PROTOCOL_VERSION);
 	sm_write_bytes(&w, message, message_len);
@@ -588,9 +649,12 @@ static OM_uint32 accept_token_1(OM_uint32 *minor, struct sm_context *ctx,
 	unsigned char payload[INITIATOR_PAYLOAD_BYTES];
 	const unsigned char *header;
 	const struct sm_key_entry *key = NULL;
+	struct sm_rcache_probe probe = { NULL, 0, { 0 } };
 	struct sm_reader r;
 	size_t payload_len = 0;
 	OM_uint32 major, lifetime = 0;
+	time_t t = now();
+	uint64_t sent = 0;
 	int anonymous;
 
 	if (input == GSS_C_NO_BUFFER || !sm_frame_read(input, &r))
@@ -609,15 +673,23 @@ static OM_uint32 accept_token_1(OM_uint32 *minor, struct sm_context *ctx,
 		return bad_token(minor, "initiator's", "names an unknown handshake pattern");
 	anonymous = header[3] == PATTERN_NK;
 
+	/* Message 1 starts with the initiator's ephemeral key in the clear:
+	 * its replay-cache bucket loads during the key agreement. */
+	if (r.left >= SM_NOISE_DHLEN)
+		sm_rcache_prefetch(SM_RCACHE_HANDSHAKE, cred->keytab, r.ptr, SM_NOISE_DHLEN, &probe);
 	major = read_token_1(minor, ctx, cred, &r, anonymous, header, payload,
 			     &payload_len, &key);
-	/* Policy applies to authentic tokens only: an altered pattern byte
-	 * fails authentication above. */
+	if (!GSS_ERROR(major))
+		major = grant(minor, ctx, payload, payload_len, bindings, anonymous, &lifetime,
+			      &sent);
+	/* Replay and policy apply to authentic tokens only: an altered byte
+	 * fails authentication above, so nobody can spend another's record. */
+	if (!GSS_ERROR(major))
+		major = admit_handshake(minor, cred, ctx->handshake.re, sent, t, &probe);
+	sm_rcache_release(&probe);
 	if (!GSS_ERROR(major) && anonymous && !sm_current_settings()->allow_anonymous)
 		major = sm_fail(minor, GSS_S_UNAUTHORIZED, GSS_SODIUM_S_ANONYMOUS_REFUSED,
 				"an anonymous initiator was refused; set allow_anonymous = yes in the settings file to admit such initiators");
-	if (!GSS_ERROR(major))
-		major = grant(minor, ctx, payload, payload_len, bindings, anonymous, &lifetime);
 	if (!GSS_ERROR(major))
 		major = sm_name_duplicate(minor, key->name, &ctx->acceptor_name);
 	if (!GSS_ERROR(major)) {

@@ -20,6 +20,19 @@
 #define SM_KEY_PRF 64
 #define SM_CONTEXT_KEYS 96
 
+/* Random bytes of each instance of a context (made by establishment or by
+ * an import) that its outgoing nonces carry: two instances of one context
+ * never share a (key, nonce) pair. */
+#define SM_CONTEXT_INSTANCE_BYTES 16
+
+/* Flags every open context has, the detection flags the initiator
+ * chooses, and all an open context can hold. */
+#define SM_FLAGS_ALWAYS (GSS_C_MUTUAL_FLAG | GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG | \
+			 GSS_C_TRANS_FLAG)
+#define SM_FLAGS_CHOSEN (GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG)
+#define SM_FLAGS_OPEN_ALL (SM_FLAGS_ALWAYS | SM_FLAGS_CHOSEN | GSS_C_ANON_FLAG | \
+			   GSS_C_PROT_READY_FLAG)
+
 /* Expiry times past this (about the year 36800) are malformed. */
 #define SM_TIME_MAX ((time_t)1 << 40)
 
@@ -40,6 +53,7 @@ struct sm_context {
 	struct sm_noise_handshake handshake;	/* while establishing */
 	unsigned char *keys;		/* locked; send, receive, PRF keys */
 	uint64_t send_seq;		/* next sequence number to send */
+	unsigned char instance[SM_CONTEXT_INSTANCE_BYTES];
 	struct sm_seqstate recv;	/* window of received numbers */
 };
 

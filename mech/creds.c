@@ -126,6 +126,8 @@ static OM_uint32 load_acceptor_keys(OM_uint32 *minor, const struct sm_name *desi
 		if (desired == NULL || sm_name_equal(all.entries[i].name, desired))
 			major = sm_keys_add_copy(minor, &all.entries[i], &cred->acceptor);
 	sm_keys_clear(&all);
+	if (!GSS_ERROR(major) && (cred->keytab = strdup(path)) == NULL)
+		major = sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
 	if (GSS_ERROR(major))
 		return major;
 	if (cred->acceptor.count == 0)
@@ -233,6 +235,7 @@ OM_uint32 sm_cred_add(OM_uint32 *minor, const struct sm_cred *base,
 {
 	int has_init, has_accept, want_init, want_accept;
 	struct sm_cred *extra = NULL, *cred;
+	const char *keytab;
 	OM_uint32 major;
 
 	if (base == NULL)
@@ -274,6 +277,10 @@ OM_uint32 sm_cred_add(OM_uint32 *minor, const struct sm_cred *base,
 		if (!GSS_ERROR(major))
 			major = copy_keys(minor, &extra->acceptor, &cred->acceptor);
 	}
+	/* Only the base or the extra credential holds acceptor keys. */
+	keytab = base->keytab != NULL ? base->keytab : extra != NULL ? extra->keytab : NULL;
+	if (!GSS_ERROR(major) && keytab != NULL && (cred->keytab = strdup(keytab)) == NULL)
+		major = sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
 	sm_cred_free(&extra);
 	if (GSS_ERROR(major)) {
 		sm_cred_free(&cred);
@@ -291,6 +298,7 @@ void sm_cred_free(struct sm_cred **cred)
 	sm_keys_clear(&(*cred)->initiator);
 	sm_keys_clear(&(*cred)->acceptor);
 	sm_keys_clear(&(*cred)->peers);
+	free((*cred)->keytab);
 	free(*cred);
 	*cred = NULL;
 }

@@ -19,6 +19,8 @@ struct sm_cred {
 	struct sm_name *name;
 	struct sm_keys initiator;	/* the identity; empty when anonymous */
 	struct sm_keys acceptor;	/* keys to accept with */
+	char *keytab;			/* their file, whose handshake replay
+					 * cache the acceptor records in */
 	struct sm_keys peers;		/* trusted public keys */
 };
 

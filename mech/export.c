@@ -6,7 +6,7 @@
  * serialized context under a key derived from the keyring key and the whole
  * header (keyed BLAKE2b-256), with the header's random nonce.  Any change
  * of a header byte changes the key, so the box no longer opens.
- *   magic "sodX" | u8 version 1 | u8 flags (01: uid-bound) | u16 0 |
+ *   magic "sodX" | u8 version 2 | u8 flags (01: uid-bound) | u16 0 |
  *   u32 key id | u64 created | u64 not-after | u32 uid | nonce (24)
  * Import checks, in order: header shape, known key id, the box opens,
  * not-after, policy (uid binding, import once), then builds the context.
@@ -174,7 +174,11 @@ static OM_uint32 read_state(OM_uint32 *minor, const unsigned char *state, size_t
 	role = sm_read_u8(&r);
 	ctx->flags = sm_read_u32be(&r);
 	expires = sm_read_u64be(&r);
-	if (r.failed || role > 1 || expires == 0 || expires > (uint64_t)SM_TIME_MAX)
+	/* An open context's flags: all every context has, and no unknown one. */
+	if (r.failed || role > 1 || expires == 0 || expires > (uint64_t)SM_TIME_MAX ||
+	    (ctx->flags & ~SM_FLAGS_OPEN_ALL) != 0 ||
+	    (ctx->flags & (SM_FLAGS_ALWAYS | GSS_C_PROT_READY_FLAG)) !=
+		    (SM_FLAGS_ALWAYS | GSS_C_PROT_READY_FLAG))
 		return bad_shape(minor, "holds a malformed context");
 	ctx->expires = (time_t)expires;
 	ctx->initiator = role;
@@ -194,6 +198,8 @@ static OM_uint32 read_state(OM_uint32 *minor, const unsigned char *state, size_t
 	if (ctx->keys == NULL)
 		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
 	memcpy(ctx->keys, keys, SM_CONTEXT_KEYS);
+	/* A new instance: its nonces differ from any other import's. */
+	randombytes_buf(ctx->instance, sizeof(ctx->instance));
 	ctx->state = SM_CTX_OPEN;
 	return sm_ok(minor);
 }

@@ -9,7 +9,7 @@
 #include "context.h"
 
 #define SM_EXPORT_MAGIC "sodX"
-#define SM_EXPORT_VERSION 1
+#define SM_EXPORT_VERSION 2
 #define SM_EXPORT_FLAG_UID_BOUND 0x01
 #define SM_EXPORT_NONCE_BYTES 24
 #define SM_EXPORT_HEADER_BYTES 56

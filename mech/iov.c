@@ -1,9 +1,9 @@
 /*
  * The IOV forms of wrap and unwrap (MIT's gss_wrap_iov family).
  *
- * The token is the same as gss_wrap's: a HEADER buffer receives the 12-byte
+ * The token is the same as gss_wrap's: a HEADER buffer receives the 28-byte
  * header and a TRAILER buffer the 16-byte tag; without a TRAILER the tag
- * follows the header in the HEADER buffer (28 bytes).  DATA buffers are
+ * follows the header in the HEADER buffer (44 bytes).  DATA buffers are
  * encrypted in place, in order, as one message; SIGN_ONLY buffers are
  * authenticated but not sent (for sealed tokens they extend the associated
  * data after the header; for integrity-only tokens they take their place
@@ -210,17 +210,15 @@ OM_uint32 sm_wrap_iov(OM_uint32 *minor, struct sm_context *ctx, int conf_req,
 	ad = associated_data(iov, count, &l, h.bytes, conf_req, &ad_len);
 	if (ad != NULL && conf_req) {
 		plain = gather(iov, count, NULL, 0, GSS_IOV_BUFFER_TYPE_DATA, -1, l.data_len);
-		sealed = malloc(l.data_len + SM_MSG_TAG_BYTES);
+		sealed = malloc(l.data_len + 1);
 	}
 	if (ad == NULL || (conf_req && (plain == NULL || sealed == NULL))) {
 		major = sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
 	} else if (conf_req) {
-		sm_noise_encrypt(sm_msg_send_key(ctx), h.seq, ad, ad_len, plain, l.data_len,
-				 sealed);
+		sm_msg_seal(sm_msg_send_key(ctx), &h, ad, ad_len, plain, l.data_len, sealed, tag);
 		scatter(iov, count, sealed);
-		memcpy(tag, sealed + l.data_len, SM_MSG_TAG_BYTES);
 	} else {
-		sm_noise_encrypt(sm_msg_send_key(ctx), h.seq, ad, ad_len, NULL, 0, tag);
+		sm_msg_seal(sm_msg_send_key(ctx), &h, ad, ad_len, tag, 0, tag, tag);
 	}
 	memcpy(l.header->buffer.value, h.bytes, SM_MSG_HEADER_BYTES);
 	if (plain != NULL)
@@ -267,7 +265,8 @@ static OM_uint32 unwrap_stream(OM_uint32 *minor, struct sm_context *ctx,
 OM_uint32 sm_unwrap_iov(OM_uint32 *minor, struct sm_context *ctx, int *conf_state,
 			gss_qop_t *qop, gss_iov_buffer_desc *iov, int count)
 {
-	unsigned char *ad = NULL, *sealed = NULL, *plain = NULL, expected[SM_MSG_TAG_BYTES];
+	unsigned char none[1] = { 0 };	/* libsodium wants a text buffer, even empty */
+	unsigned char *ad = NULL, *sealed = NULL, *plain = NULL;
 	const unsigned char *tag;
 	struct sm_msg_header h;
 	struct sm_reader r;
@@ -297,23 +296,19 @@ OM_uint32 sm_unwrap_iov(OM_uint32 *minor, struct sm_context *ctx, int *conf_stat
 				: (unsigned char *)l.header->buffer.value + SM_MSG_HEADER_BYTES;
 	ad = associated_data(iov, count, &l, h.bytes, is_sealed, &ad_len);
 	if (ad != NULL && is_sealed) {
-		sealed = gather(iov, count, NULL, 0, GSS_IOV_BUFFER_TYPE_DATA, -1,
-				l.data_len + SM_MSG_TAG_BYTES);
+		sealed = gather(iov, count, NULL, 0, GSS_IOV_BUFFER_TYPE_DATA, -1, l.data_len);
 		plain = malloc(l.data_len + 1);
 	}
 	if (ad == NULL || (is_sealed && (sealed == NULL || plain == NULL))) {
 		major = sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
 	} else if (is_sealed) {
-		memcpy(sealed + l.data_len, tag, SM_MSG_TAG_BYTES);
-		if (sm_noise_decrypt(sm_msg_recv_key(ctx), h.seq, ad, ad_len, sealed,
-				     l.data_len + SM_MSG_TAG_BYTES, plain) != 0)
+		if (sm_msg_open(sm_msg_recv_key(ctx), &h, ad, ad_len, sealed, l.data_len, tag,
+				plain) != 0)
 			major = sm_msg_bad_signature(minor, "wrap");
 		else
 			scatter(iov, count, plain);
-	} else {
-		sm_noise_encrypt(sm_msg_recv_key(ctx), h.seq, ad, ad_len, NULL, 0, expected);
-		if (sodium_memcmp(expected, tag, SM_MSG_TAG_BYTES) != 0)
-			major = sm_msg_bad_signature(minor, "wrap");
+	} else if (sm_msg_open(sm_msg_recv_key(ctx), &h, ad, ad_len, tag, 0, tag, none) != 0) {
+		major = sm_msg_bad_signature(minor, "wrap");
 	}
 	if (plain != NULL)
 		sodium_memzero(plain, l.data_len);

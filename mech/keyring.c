@@ -18,7 +18,7 @@
 
 #define MAX_FIELDS 4
 #define RETIRED_WORD "retired"
-#define DERIVATION_LABEL "gss-sodium export v1"
+#define DERIVATION_LABEL "gss-sodium export v2"
 
 void sm_timestamp_format(time_t t, char out[SM_TIMESTAMP_CHARS + 1])
 {
@@ -26,6 +26,14 @@ void sm_timestamp_format(time_t t, char out[SM_TIMESTAMP_CHARS + 1])
 
 	gmtime_r(&t, &tm);
 	strftime(out, SM_TIMESTAMP_CHARS + 1, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void sm_clock_format(uint64_t t, char *out, size_t size)
+{
+	if (t <= 253402300799ULL && size > SM_TIMESTAMP_CHARS)
+		sm_timestamp_format((time_t)t, out);
+	else
+		snprintf(out, size, "%llu seconds after 1970", (unsigned long long)t);
 }
 
 time_t sm_timestamp_parse(const char *text, size_t len)

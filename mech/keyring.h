@@ -26,7 +26,7 @@ struct sm_seal_key {
 };
 
 /* The secretbox key for a token with this header: BLAKE2b-256 keyed with
- * the keyring key, of the label "gss-sodium export v1" and the header. */
+ * the keyring key, of the label "gss-sodium export v2" and the header. */
 void sm_seal_key_for_header(const struct sm_seal_key *key, const unsigned char *header,
 			    size_t header_len, unsigned char out[SM_SEAL_KEY_BYTES]);
 
@@ -52,6 +52,9 @@ const struct sm_seal_key *sm_keyring_sealing_key(const struct sm_keyring *ring);
 /* UTC "YYYY-MM-DDTHH:MM:SSZ" and back (-1 when malformed). */
 void sm_timestamp_format(time_t t, char out[SM_TIMESTAMP_CHARS + 1]);
 time_t sm_timestamp_parse(const char *text, size_t len);
+/* Any time in UTC for people; one past the year 9999 (which gmtime cannot
+ * show portably) as a number of seconds.  64 bytes always suffice. */
+void sm_clock_format(uint64_t t, char *out, size_t size);
 
 /*
  * The process's keyring: read from GSS_SODIUM_SEALKEYS or the default

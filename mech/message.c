@@ -2,14 +2,16 @@
  * Per-message tokens: MIC, wrap (sealed or integrity only), their IOV
  * forms, and the RFC 4401 pseudo-random function.
  *
- * Every token starts with a 12-byte header:
+ * Every token starts with a 28-byte header:
  *   u16 token id (0x0404 MIC, 0x0504 wrap) | u8 flags | u8 0xff |
- *   u64 sequence number
+ *   u64 sequence number | instance (16)
  * flags: 0x01 sent by the acceptor, 0x02 sealed.  The sender's direction key
- * and the sequence number (as the Noise nonce) drive ChaCha20-Poly1305 with
+ * drives XChaCha20-Poly1305 with the header's last 24 bytes as the nonce and
  * the header as associated data; integrity-only tokens authenticate the
  * message as associated data too.  One counter per direction serves MIC and
- * wrap, so no nonce repeats under a key.
+ * wrap, so no nonce repeats under a key in one instance of a context; the
+ * instance bytes, random for each instance (established or imported), keep
+ * two instances of one context (an exported token imported twice) apart.
  *   MIC:                 header | tag
  *   wrap, sealed:        header | ciphertext | tag
  *   wrap, integrity:     header | message | tag
@@ -42,6 +44,30 @@ const unsigned char *sm_msg_recv_key(const struct sm_context *ctx)
 	return ctx->keys + SM_KEY_RECV;
 }
 
+/* The nonce: sequence number || instance, as the header carries them. */
+#define NONCE_OFFSET 4
+_Static_assert(SM_MSG_HEADER_BYTES - NONCE_OFFSET ==
+	       crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, "the header ends with the nonce");
+_Static_assert(SM_MSG_TAG_BYTES == crypto_aead_xchacha20poly1305_ietf_ABYTES, "tag size");
+
+void sm_msg_seal(const unsigned char *key, const struct sm_msg_header *h,
+		 const unsigned char *ad, size_t ad_len, const unsigned char *plain,
+		 size_t len, unsigned char *out, unsigned char *tag)
+{
+	crypto_aead_xchacha20poly1305_ietf_encrypt_detached(out, tag, NULL, plain, len, ad,
+							    ad_len, NULL,
+							    h->bytes + NONCE_OFFSET, key);
+}
+
+int sm_msg_open(const unsigned char *key, const struct sm_msg_header *h,
+		const unsigned char *ad, size_t ad_len, const unsigned char *cipher,
+		size_t len, const unsigned char *tag, unsigned char *out)
+{
+	return crypto_aead_xchacha20poly1305_ietf_decrypt_detached(out, NULL, cipher, len, tag,
+								   ad, ad_len,
+								   h->bytes + NONCE_OFFSET, key);
+}
+
 /* Take the next sequence number and make the header of an outgoing token.
  * The number is taken atomically: threads that share a context (against
  * RFC 2743's advice, but it happens) must never draw one number twice,
@@ -68,6 +94,7 @@ OM_uint32 sm_msg_new_header(OM_uint32 *minor, struct sm_context *ctx, uint16_t i
 	sm_write_u8(&w, h->flags);
 	sm_write_u8(&w, FILLER);
 	sm_write_u64be(&w, h->seq);
+	sm_write_bytes(&w, ctx->instance, SM_CONTEXT_INSTANCE_BYTES);
 	return sm_ok(minor);
 }
 
@@ -84,6 +111,7 @@ OM_uint32 sm_msg_read_header(OM_uint32 *minor, const struct sm_context *ctx,
 	h->flags = sm_read_u8(r);
 	filler = sm_read_u8(r);
 	h->seq = sm_read_u64be(r);
+	sm_read_bytes(r, SM_CONTEXT_INSTANCE_BYTES);
 	if (r->failed)
 		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_BAD_TOKEN,
 			       "the %s token is shorter than its header", what);
@@ -112,21 +140,50 @@ OM_uint32 sm_msg_check_qop(OM_uint32 *minor, gss_qop_t qop)
 	return sm_ok(minor);
 }
 
-/* The tag over header || message, for MICs and integrity-only wraps. */
+/* The associated data of MICs and integrity-only wraps: header || message,
+ * in a fresh allocation. */
+static unsigned char *header_and_message(const struct sm_msg_header *h, const void *msg,
+					 size_t len)
+{
+	unsigned char *ad = malloc(SM_MSG_HEADER_BYTES + len);
+
+	if (ad != NULL) {
+		memcpy(ad, h->bytes, SM_MSG_HEADER_BYTES);
+		if (len > 0)
+			memcpy(ad + SM_MSG_HEADER_BYTES, msg, len);
+	}
+	return ad;
+}
+
+/* The tag over header || message. */
 static OM_uint32 integrity_tag(OM_uint32 *minor, const unsigned char *key,
 			       const struct sm_msg_header *h, const void *msg, size_t len,
 			       unsigned char tag[SM_MSG_TAG_BYTES])
 {
-	unsigned char *ad = malloc(SM_MSG_HEADER_BYTES + len);
+	unsigned char none[1] = { 0 };	/* libsodium wants a text buffer, even empty */
+	unsigned char *ad = header_and_message(h, msg, len);
 
 	if (ad == NULL)
 		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
-	memcpy(ad, h->bytes, SM_MSG_HEADER_BYTES);
-	if (len > 0)
-		memcpy(ad + SM_MSG_HEADER_BYTES, msg, len);
-	sm_noise_encrypt(key, h->seq, ad, SM_MSG_HEADER_BYTES + len, NULL, 0, tag);
+	sm_msg_seal(key, h, ad, SM_MSG_HEADER_BYTES + len, none, 0, none, tag);
 	free(ad);
 	return sm_ok(minor);
+}
+
+/* Check a tag over header || message: GSS_S_BAD_SIG when it is wrong. */
+static OM_uint32 integrity_check(OM_uint32 *minor, const unsigned char *key,
+				 const struct sm_msg_header *h, const void *msg, size_t len,
+				 const unsigned char *tag, const char *what)
+{
+	unsigned char none[1] = { 0 };	/* libsodium wants a text buffer, even empty */
+	unsigned char *ad = header_and_message(h, msg, len);
+	int bad;
+
+	if (ad == NULL)
+		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+	bad = sm_msg_open(key, h, ad, SM_MSG_HEADER_BYTES + len, none, 0, tag, none) != 0;
+	free(ad);
+	return bad ? sm_msg_bad_signature(minor, what) : sm_ok(minor);
 }
 
 OM_uint32 sm_msg_too_long(OM_uint32 *minor, size_t len)
@@ -183,7 +240,6 @@ OM_uint32 sm_verify_mic(OM_uint32 *minor, struct sm_context *ctx,
 			const gss_buffer_desc *message, const gss_buffer_desc *token,
 			gss_qop_t *qop)
 {
-	unsigned char expected[SM_MSG_TAG_BYTES];
 	const unsigned char *tag;
 	struct sm_reader r;
 	struct sm_msg_header h;
@@ -200,12 +256,10 @@ OM_uint32 sm_verify_mic(OM_uint32 *minor, struct sm_context *ctx,
 	if (tag == NULL || !sm_reader_done(&r))
 		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_BAD_TOKEN,
 			       "the MIC token is not %d bytes long", SM_MSG_HEADER_BYTES + SM_MSG_TAG_BYTES);
-	major = integrity_tag(minor, sm_msg_recv_key(ctx), &h, message->value, message->length,
-			      expected);
+	major = integrity_check(minor, sm_msg_recv_key(ctx), &h, message->value, message->length,
+				tag, "MIC");
 	if (GSS_ERROR(major))
 		return major;
-	if (sodium_memcmp(expected, tag, SM_MSG_TAG_BYTES) != 0)
-		return sm_msg_bad_signature(minor, "MIC");
 	return sm_msg_accept_sequence(minor, ctx, &h, qop);
 }
 
@@ -237,8 +291,8 @@ OM_uint32 sm_wrap(OM_uint32 *minor, struct sm_context *ctx, int conf_req,
 	memcpy(out, h.bytes, SM_MSG_HEADER_BYTES);
 	body = out + SM_MSG_HEADER_BYTES;
 	if (conf_req) {
-		sm_noise_encrypt(sm_msg_send_key(ctx), h.seq, h.bytes, SM_MSG_HEADER_BYTES,
-				 input->value, input->length, body);
+		sm_msg_seal(sm_msg_send_key(ctx), &h, h.bytes, SM_MSG_HEADER_BYTES,
+			    input->value, input->length, body, body + input->length);
 	} else {
 		if (input->length > 0)
 			memcpy(body, input->value, input->length);
@@ -260,7 +314,7 @@ OM_uint32 sm_unwrap(OM_uint32 *minor, struct sm_context *ctx,
 		    const gss_buffer_desc *input, gss_buffer_t output,
 		    int *conf_state, gss_qop_t *qop)
 {
-	unsigned char expected[SM_MSG_TAG_BYTES], *plain;
+	unsigned char *plain;
 	const unsigned char *body, *tag;
 	struct sm_reader r;
 	struct sm_msg_header h;
@@ -287,15 +341,13 @@ OM_uint32 sm_unwrap(OM_uint32 *minor, struct sm_context *ctx,
 	if (plain == NULL)
 		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
 	if (h.flags & SM_MSG_FLAG_SEALED) {
-		if (sm_noise_decrypt(sm_msg_recv_key(ctx), h.seq, h.bytes, SM_MSG_HEADER_BYTES, body,
-				     len + SM_MSG_TAG_BYTES, plain) != 0) {
+		if (sm_msg_open(sm_msg_recv_key(ctx), &h, h.bytes, SM_MSG_HEADER_BYTES, body, len,
+				tag, plain) != 0) {
 			free(plain);
 			return sm_msg_bad_signature(minor, "wrap");
 		}
 	} else {
-		major = integrity_tag(minor, sm_msg_recv_key(ctx), &h, body, len, expected);
-		if (!GSS_ERROR(major) && sodium_memcmp(expected, tag, SM_MSG_TAG_BYTES) != 0)
-			major = sm_msg_bad_signature(minor, "wrap");
+		major = integrity_check(minor, sm_msg_recv_key(ctx), &h, body, len, tag, "wrap");
 		if (GSS_ERROR(major)) {
 			free(plain);
 			return major;

@@ -15,8 +15,8 @@
 #define SM_MSG_TOKEN_WRAP 0x0504
 #define SM_MSG_FLAG_SENT_BY_ACCEPTOR 0x01
 #define SM_MSG_FLAG_SEALED 0x02
-#define SM_MSG_HEADER_BYTES 12
-#define SM_MSG_TAG_BYTES SM_NOISE_TAGLEN
+#define SM_MSG_HEADER_BYTES (12 + SM_CONTEXT_INSTANCE_BYTES)
+#define SM_MSG_TAG_BYTES 16
 
 struct sm_msg_header {
 	uint16_t id;
@@ -24,6 +24,20 @@ struct sm_msg_header {
 	uint64_t seq;
 	unsigned char bytes[SM_MSG_HEADER_BYTES];
 };
+
+/*
+ * XChaCha20-Poly1305 (IETF) under `key` with the header's nonce: `len`
+ * bytes of `plain` to `out` (which may be `plain`), the tag to `tag`, with
+ * `ad` (the header first) authenticated too.  sm_msg_open checks the tag
+ * and decrypts; it returns 0 when the tag is good.
+ */
+void sm_msg_seal(const unsigned char *key, const struct sm_msg_header *h,
+		 const unsigned char *ad, size_t ad_len, const unsigned char *plain,
+		 size_t len, unsigned char *out, unsigned char *tag);
+int sm_msg_open(const unsigned char *key, const struct sm_msg_header *h,
+		const unsigned char *ad, size_t ad_len, const unsigned char *cipher,
+		size_t len, const unsigned char *tag, unsigned char *out)
+	__attribute__((warn_unused_result));
 
 const unsigned char *sm_msg_send_key(const struct sm_context *ctx);
 const unsigned char *sm_msg_recv_key(const struct sm_context *ctx);

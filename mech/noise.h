@@ -130,7 +130,6 @@ void sm_noise_clear(struct sm_noise_handshake *hs);
  * Noise's EncryptWithAd/DecryptWithAd with ChaChaPoly: ChaCha20-Poly1305
  * (IETF), nonce = 4 zero bytes || little-endian 64-bit n.  out must hold
  * len + SM_NOISE_TAGLEN bytes (encrypt) or len - SM_NOISE_TAGLEN (decrypt).
- * The per-message tokens of the mechanism use these too.
  */
 void sm_noise_encrypt(const unsigned char key[SM_NOISE_KEYLEN], uint64_t n,
 		      const unsigned char *ad, size_t ad_len,

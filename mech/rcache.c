@@ -97,6 +97,7 @@ static const struct {
 	const char *file_prefix, *cache, *operation;
 } uses[] = {
 	[SM_RCACHE_IMPORT] = { "import", "import-once replay cache", "import" },
+	[SM_RCACHE_HANDSHAKE] = { "handshake", "handshake replay cache", "handshake" },
 };
 
 /* One mapped cache file in this process. */

@@ -19,7 +19,8 @@
 
 /* What a cache records; each use has a file of its own per key file. */
 enum sm_rcache_use {
-	SM_RCACHE_IMPORT	/* exported-token ids, per sealing keyring */
+	SM_RCACHE_IMPORT,	/* exported-token ids, per sealing keyring */
+	SM_RCACHE_HANDSHAKE	/* initiators' ephemeral keys, per keytab */
 };
 
 enum sm_rcache_verdict {

@@ -113,6 +113,10 @@ static const char *const generic_sentences[] = {
 		"gss-sodium: a replay cache cannot be used, so the import or handshake was refused",
 	[GSS_SODIUM_S_SEALED_TOKEN_FUTURE - GSS_SODIUM_MINOR_BASE] =
 		"gss-sodium: the exported context token was created further in the future than clock_skew allows",
+	[GSS_SODIUM_S_CLOCK_SKEW - GSS_SODIUM_MINOR_BASE] =
+		"gss-sodium: the initiator's clock and the acceptor's differ by more than clock_skew allows",
+	[GSS_SODIUM_S_HANDSHAKE_REPLAYED - GSS_SODIUM_MINOR_BASE] =
+		"gss-sodium: the initiator's token was accepted before; a handshake is accepted once",
 };
 
 const char *sm_status_generic(OM_uint32 code)

@@ -178,6 +178,52 @@ START_TEST(every_truncation_and_byte_change_of_token_2_is_refused)
 }
 END_TEST
 
+/* The inner token after a context token's RFC 2743 framing. */
+static unsigned char *inner_token(const gss_buffer_desc *token)
+{
+	unsigned char *oid = memmem(token->value, token->length, sm_mech_oid.elements,
+				    sm_mech_oid.length);
+
+	ck_assert_ptr_nonnull(oid);
+	return oid + sm_mech_oid.length;
+}
+
+START_TEST(both_context_tokens_are_framed_and_version_1_is_refused)
+{
+	gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
+	struct sm_context *acc = NULL;
+	unsigned char *inner;
+	struct pair p;
+	OM_uint32 minor;
+
+	fixture_files("", 1);
+	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	inner = inner_token(&p.token1);
+	ck_assert_int_eq(((unsigned char *)p.token1.value)[0], 0x60);
+	ck_assert_mem_eq(inner, "\x01\x01\x02\x01", 4);	/* id, version 2, IK */
+	inner[2] = 1;
+	ck_assert_int_eq(sm_context_accept(&minor, NULL, &acc, &p.token1,
+					   GSS_C_NO_CHANNEL_BINDINGS, NULL, &out, NULL, NULL),
+			 GSS_S_DEFECTIVE_TOKEN);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_BAD_VERSION);
+	ck_assert(unit_contains(sm_status_sentence(minor),
+				"the initiator speaks protocol version 1; this acceptor speaks 2"));
+	inner[2] = 2;
+	ck_assert_int_eq(pair_accept(&p, GSS_C_NO_CHANNEL_BINDINGS, &minor), GSS_S_COMPLETE);
+	/* Token 2 is framed too (RFC 2743 section 3.1), as Java's bridge and
+	 * SPNEGO-less callers that read a DER value expect. */
+	ck_assert_int_eq(((unsigned char *)p.token2.value)[0], 0x60);
+	inner = inner_token(&p.token2);
+	ck_assert_mem_eq(inner, "\x01\x02\x02", 3);
+	inner[2] = 1;
+	ck_assert_int_eq(pair_finish(&p, &minor), GSS_S_DEFECTIVE_TOKEN);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_BAD_VERSION);
+	ck_assert(unit_contains(sm_status_sentence(minor),
+				"the acceptor speaks protocol version 1; this initiator speaks 2"));
+	pair_release(&p);
+}
+END_TEST
+
 START_TEST(reordered_tokens_are_refused)
 {
 	struct pair p, q;
@@ -386,7 +432,7 @@ START_TEST(wrap_and_mic_both_ways)
 			ck_assert_int_eq(sm_wrap(&minor, from, sealed, 0, &msg, &conf, &token),
 					 GSS_S_COMPLETE);
 			ck_assert_int_eq(conf, sealed);
-			ck_assert_uint_eq(token.length, 12 + msg.length + 16);
+			ck_assert_uint_eq(token.length, 28 + msg.length + 16);
 			/* Sealed tokens do not show the message; integrity-only do. */
 			ck_assert_int_eq(memmem(token.value, token.length, "hello world", 11) != NULL,
 					 !sealed);
@@ -399,7 +445,7 @@ START_TEST(wrap_and_mic_both_ways)
 			free(token.value);
 		}
 		ck_assert_int_eq(sm_get_mic(&minor, from, 0, &msg, &token), GSS_S_COMPLETE);
-		ck_assert_uint_eq(token.length, 28);
+		ck_assert_uint_eq(token.length, 44);
 		ck_assert_int_eq(sm_verify_mic(&minor, to, &msg, &token, &qop), GSS_S_COMPLETE);
 		free(token.value);
 		/* Empty messages work too. */
@@ -552,7 +598,7 @@ START_TEST(wrap_size_limit)
 
 	fixture_files("", 1);
 	pair_establish(&p, 0, 0);
-	ck_assert_int_eq(sm_wrap_size_limit(&minor, p.init, 1, 0, 1028, &max), GSS_S_COMPLETE);
+	ck_assert_int_eq(sm_wrap_size_limit(&minor, p.init, 1, 0, 1044, &max), GSS_S_COMPLETE);
 	ck_assert_uint_eq(max, 1000);
 	ck_assert_int_eq(sm_wrap_size_limit(&minor, p.init, 0, 0, 20, &max), GSS_S_COMPLETE);
 	ck_assert_uint_eq(max, 0);
@@ -611,7 +657,7 @@ static gss_iov_buffer_desc iov_buffer(OM_uint32 type, void *value, size_t length
 START_TEST(iov_forms_match_wrap)
 {
 	char part1[] = "hello, ", part2[] = "world", assoc[] = "not sent";
-	unsigned char header[12], trailer[16], big_header[28], *joined;
+	unsigned char header[28], trailer[16], big_header[44], *joined;
 	gss_iov_buffer_desc iov[6];
 	gss_buffer_desc token, out;
 	struct pair p;
@@ -629,20 +675,20 @@ START_TEST(iov_forms_match_wrap)
 		iov[4] = iov_buffer(GSS_IOV_BUFFER_TYPE_PADDING, NULL, 7);
 		ck_assert_int_eq(sm_wrap_iov_length(&minor, p.init, sealed, 0, &conf, iov, 5),
 				 GSS_S_COMPLETE);
-		ck_assert_uint_eq(iov[0].buffer.length, 12);
+		ck_assert_uint_eq(iov[0].buffer.length, 28);
 		ck_assert_uint_eq(iov[3].buffer.length, 16);
 		ck_assert_uint_eq(iov[4].buffer.length, 0);
 		ck_assert_int_eq(sm_wrap_iov(&minor, p.init, sealed, 0, &conf, iov, 5),
 				 GSS_S_COMPLETE);
 		ck_assert_int_eq(conf, sealed);
 		ck_assert_int_eq(memcmp(part1, "hello, ", 7) != 0, sealed);
-		joined = malloc(12 + 12 + 16);
-		memcpy(joined, header, 12);
-		memcpy(joined + 12, part1, 7);
-		memcpy(joined + 19, part2, 5);
-		memcpy(joined + 24, trailer, 16);
+		joined = malloc(28 + 12 + 16);
+		memcpy(joined, header, 28);
+		memcpy(joined + 28, part1, 7);
+		memcpy(joined + 35, part2, 5);
+		memcpy(joined + 40, trailer, 16);
 		token.value = joined;
-		token.length = 40;
+		token.length = 56;
 		ck_assert_int_eq(sm_unwrap(&minor, p.acc, &token, &out, &conf, NULL), GSS_S_COMPLETE);
 		ck_assert_int_eq(conf, sealed);
 		ck_assert_uint_eq(out.length, 12);
@@ -653,9 +699,9 @@ START_TEST(iov_forms_match_wrap)
 		memcpy(part2, "world", 5);
 	}
 
-	/* No TRAILER: the tag rides in a 28-byte HEADER; SIGN_ONLY data is
+	/* No TRAILER: the tag rides in a 44-byte HEADER; SIGN_ONLY data is
 	 * authenticated and must match on the other side. */
-	iov[0] = iov_buffer(GSS_IOV_BUFFER_TYPE_HEADER, big_header, 28);
+	iov[0] = iov_buffer(GSS_IOV_BUFFER_TYPE_HEADER, big_header, 44);
 	iov[1] = iov_buffer(GSS_IOV_BUFFER_TYPE_SIGN_ONLY, assoc, 8);
 	iov[2] = iov_buffer(GSS_IOV_BUFFER_TYPE_DATA, part1, 7);
 	ck_assert_int_eq(sm_wrap_iov(&minor, p.acc, 1, 0, &conf, iov, 3), GSS_S_COMPLETE);
@@ -665,7 +711,7 @@ START_TEST(iov_forms_match_wrap)
 	assoc[0] = 'N';
 	ck_assert_int_eq(sm_unwrap_iov(&minor, p.init, &conf, NULL, iov, 3), GSS_S_BAD_SIG);
 	/* A HEADER too small, without ALLOCATE, is refused. */
-	iov[0] = iov_buffer(GSS_IOV_BUFFER_TYPE_HEADER, header, 12);
+	iov[0] = iov_buffer(GSS_IOV_BUFFER_TYPE_HEADER, header, 28);
 	ck_assert_int_eq(sm_wrap_iov(&minor, p.acc, 1, 0, &conf, iov, 3), GSS_S_FAILURE);
 	ck_assert_int_eq(minor, GSS_SODIUM_S_BAD_IOV);
 	pair_release(&p);
@@ -703,7 +749,7 @@ START_TEST(iov_allocate_and_stream)
 	ck_assert_int_eq(sm_unwrap_iov(&minor, p.acc, &conf, NULL, iov, 2), GSS_S_COMPLETE);
 	ck_assert_uint_eq(iov[1].buffer.length, 8);
 	ck_assert_mem_eq(iov[1].buffer.value, "streamed", 8);
-	ck_assert_ptr_eq(iov[1].buffer.value, (unsigned char *)token.value + 12);
+	ck_assert_ptr_eq(iov[1].buffer.value, (unsigned char *)token.value + 28);
 	ck_assert_int_eq(sm_unwrap_iov(&minor, p.acc, &conf, NULL, iov, 2), GSS_S_BAD_SIG);
 	free(token.value);
 	pair_release(&p);
@@ -740,6 +786,7 @@ Suite *unit_suite(void)
 	tcase_add_test(t, every_truncation_of_token_1_is_refused);
 	tcase_add_test(t, every_byte_change_of_token_1_is_refused);
 	tcase_add_test(t, every_truncation_and_byte_change_of_token_2_is_refused);
+	tcase_add_test(t, both_context_tokens_are_framed_and_version_1_is_refused);
 	tcase_add_test(t, reordered_tokens_are_refused);
 	tcase_add_test(t, untrusted_initiator);
 	tcase_add_test(t, unknown_initiator_named_by_key);

@@ -109,6 +109,54 @@ static OM_uint32 import_fails(const gss_buffer_desc *token, OM_uint32 *minor)
 	return major;
 }
 
+START_TEST(two_instances_of_one_context_never_share_a_nonce)
+{
+	gss_buffer_desc msg = { 16, (void *)"the same message" }, token, w1, w2, out;
+	struct sm_context *first, *second;
+	unsigned char *c1, *c2;
+	struct pair p;
+	OM_uint32 minor;
+	size_t i, differ = 0;
+
+	/* Two imports of one token, as import_once = no (or two hosts with
+	 * caches of their own) allows: the same keys and sequence numbers. */
+	make_files("import_once = no\n");
+	new_keyring();
+	pair_establish(&p, GSS_C_REPLAY_FLAG, 0);
+	token = export_ok(&p.acc);
+	first = import_ok(&token);
+	second = import_ok(&token);
+	ck_assert_int_eq(sm_wrap(&minor, first, 1, 0, &msg, NULL, &w1), GSS_S_COMPLETE);
+	ck_assert_int_eq(sm_wrap(&minor, second, 1, 0, &msg, NULL, &w2), GSS_S_COMPLETE);
+	ck_assert_uint_eq(w1.length, 28 + msg.length + 16);
+	ck_assert_uint_eq(w2.length, w1.length);
+	c1 = w1.value;
+	c2 = w2.value;
+	/* One sequence number (bytes 4-11), two instances (bytes 12-27)... */
+	ck_assert_mem_eq(c1 + 4, c2 + 4, 8);
+	ck_assert(memcmp(c1 + 12, c2 + 12, 16) != 0);
+	/* ...so one plaintext gives two keystreams: the ciphertexts' XOR is
+	 * not the plaintexts' (zero), nor are the tags alike. */
+	for (i = 0; i < msg.length; i++)
+		differ += (c1[28 + i] ^ c2[28 + i]) != 0;
+	ck_assert_uint_gt(differ, msg.length / 2);
+	ck_assert(memcmp(c1 + 28 + msg.length, c2 + 28 + msg.length, 16) != 0);
+	/* The peer reads the first and reports the second as a duplicate. */
+	ck_assert_int_eq(sm_unwrap(&minor, p.init, &w1, &out, NULL, NULL), GSS_S_COMPLETE);
+	ck_assert_mem_eq(out.value, msg.value, msg.length);
+	free(out.value);
+	ck_assert_int_eq(sm_unwrap(&minor, p.init, &w2, &out, NULL, NULL), GSS_S_DUPLICATE_TOKEN);
+	ck_assert_mem_eq(out.value, msg.value, msg.length);
+	free(out.value);
+	free(w1.value);
+	free(w2.value);
+	free(token.value);
+	sm_context_free(&first);
+	sm_context_free(&second);
+	pair_release(&p);
+}
+END_TEST
+
 START_TEST(every_field_survives_the_round_trip)
 {
 	gss_buffer_desc msg = { 5, (void *)"hello" }, t1, t2, token, out, prf_in = { 3, (void *)"abc" };
@@ -261,10 +309,11 @@ START_TEST(a_header_change_gives_the_reason)
 	import_fails(&token, &minor);
 	ck_assert(unit_contains(sm_status_sentence(minor), "no 'sodX' magic"));
 	b[0] = 's';
-	b[4] = 2;
+	b[4] = 1;	/* version 1 held keys for protocol version 1 */
 	import_fails(&token, &minor);
 	ck_assert_int_eq(minor, GSS_SODIUM_S_BAD_VERSION);
-	b[4] = 1;
+	ck_assert(unit_contains(sm_status_sentence(minor), "has format version 1; this mechanism reads version 2"));
+	b[4] = 2;
 	b[11] = 9;	/* key id 9 */
 	import_fails(&token, &minor);
 	ck_assert_int_eq(minor, GSS_SODIUM_S_UNKNOWN_SEALING_KEY);
@@ -534,6 +583,7 @@ Suite *unit_suite(void)
 	tcase_add_test(t, expiry);
 	tcase_add_test(t, uid_binding);
 	tcase_add_test(t, import_once);
+	tcase_add_test(t, two_instances_of_one_context_never_share_a_nonce);
 	tcase_add_test(t, processes_racing_for_one_token);
 	suite_add_tcase(s, t);
 	return s;

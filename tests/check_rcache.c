@@ -115,7 +115,8 @@ static void import_ok(const gss_buffer_desc *token)
 	sm_context_free(&ctx);
 }
 
-/* The cache file in cache_dir (the only name there not starting with a dot). */
+/* The import-once cache file in cache_dir (beside the keytab's handshake
+ * cache). */
 static const char *cache_file(void)
 {
 	static char path[PATH_MAX + NAME_MAX + 2];
@@ -125,7 +126,7 @@ static const char *cache_file(void)
 	ck_assert_ptr_nonnull(d);
 	path[0] = '\0';
 	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
+		if (strncmp(e->d_name, "import-", 7) == 0)
 			snprintf(path, sizeof(path), "%s/%s", cache_dir, e->d_name);
 	closedir(d);
 	ck_assert_msg(path[0] != '\0', "no cache file in %s", cache_dir);
@@ -247,13 +248,16 @@ static const char *small_filesystem(const char *size)
 
 START_TEST(a_full_filesystem_is_a_refusal)
 {
-	const char *dir = small_filesystem("6m");
+	const char *dir = small_filesystem("10m");
 	gss_buffer_desc token;
 	struct sm_context *ctx;
 	char filler[PATH_MAX + 16], block[4096] = { 0 };
 	OM_uint32 minor;
 	int fd;
 
+	/* The handshake's cache is made first, then the disk fills. */
+	files_with_cache_in(dir, "");
+	token = fresh_token();
 	snprintf(filler, sizeof(filler), "%s/filler", dir);
 	fd = open(filler, O_WRONLY | O_CREAT, 0600);
 	ck_assert_int_ge(fd, 0);
@@ -261,8 +265,6 @@ START_TEST(a_full_filesystem_is_a_refusal)
 		;
 	ck_assert_int_eq(errno, ENOSPC);
 	close(fd);
-	files_with_cache_in(dir, "");
-	token = fresh_token();
 	ck_assert_int_eq(import(&token, &minor, &ctx), GSS_S_FAILURE);
 	ck_assert_int_eq(minor, GSS_SODIUM_S_RCACHE_UNUSABLE);
 	ck_assert_msg(unit_contains(sm_status_sentence(minor), dir) &&
@@ -277,9 +279,10 @@ END_TEST
 
 START_TEST(a_cache_that_cannot_grow_is_a_refusal)
 {
-	/* Room for the header and the first table (4 MiB), not the second
+	/* Room for the header and the first table (4 MiB) of the import
+	 * cache and of the keytab's handshake cache, not for a second table
 	 * (8 MiB more). */
-	const char *dir = small_filesystem("8m");
+	const char *dir = small_filesystem("12m");
 	OM_uint32 minor, major;
 	int imports;
 
@@ -409,6 +412,115 @@ START_TEST(another_uid_that_reads_the_keyring_shares_its_cache)
 }
 END_TEST
 
+/* ---- handshakes: the keytab's cache ------------------------------------ */
+
+/* Accept token 1 with the default acceptor credential; a refusal leaves no
+ * context and no token. */
+static OM_uint32 accept_token_1(const gss_buffer_desc *token1, OM_uint32 *minor)
+{
+	gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
+	struct sm_context *acc = NULL;
+	OM_uint32 major;
+
+	major = sm_context_accept(minor, NULL, &acc, token1, GSS_C_NO_CHANNEL_BINDINGS, NULL,
+				  &out, NULL, NULL);
+	if (GSS_ERROR(major)) {
+		ck_assert_ptr_null(acc);
+		ck_assert_uint_eq(out.length, 0);
+	}
+	sm_context_free(&acc);
+	free(out.value);
+	return major;
+}
+
+/* In a child process, as `uid` when it is not -1: 0 when token 1 was
+ * refused as a replay, 1 when it was accepted, 2 otherwise. */
+static int accept_in_child(const gss_buffer_desc *token1, int uid)
+{
+	OM_uint32 major, minor;
+	int status;
+	pid_t child = fork();
+
+	if (child == 0) {
+		gid_t group = (gid_t)uid;
+
+		if (uid != -1 && (setgroups(1, &group) != 0 || setgid((gid_t)uid) != 0 ||
+				  setuid((uid_t)uid) != 0))
+			_exit(3);
+		major = accept_token_1(token1, &minor);
+		if (major != (GSS_S_FAILURE | GSS_S_DUPLICATE_TOKEN))
+			fprintf(stderr, "child: %s\n", sm_status_sentence(minor));
+		_exit(major == (GSS_S_FAILURE | GSS_S_DUPLICATE_TOKEN) &&
+		      minor == GSS_SODIUM_S_HANDSHAKE_REPLAYED ? 0 : major == GSS_S_COMPLETE ? 1 : 2);
+	}
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 4;
+}
+
+START_TEST(a_replayed_token_1_is_refused_here_and_in_another_process)
+{
+	OM_uint32 minor, major;
+	struct pair p;
+	int anonymous;
+
+	files_with_cache_in(NULL, "allow_anonymous = yes\n");
+	for (anonymous = 0; anonymous < 2; anonymous++) {
+		ck_assert_int_eq(pair_start(&p, anonymous ? GSS_C_ANON_FLAG : 0, 0,
+					    GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+		major = accept_token_1(&p.token1, &minor);
+		ck_assert_msg(major == GSS_S_COMPLETE, "%s", sm_status_sentence(minor));
+		/* Fatal to GSS_ERROR(), which a supplementary bit alone is not. */
+		major = accept_token_1(&p.token1, &minor);
+		ck_assert_uint_eq(major, GSS_S_FAILURE | GSS_S_DUPLICATE_TOKEN);
+		ck_assert(GSS_ERROR(major));
+		ck_assert_uint_eq(minor, GSS_SODIUM_S_HANDSHAKE_REPLAYED);
+		ck_assert(unit_contains(sm_status_sentence(minor), "was accepted before"));
+		ck_assert_int_eq(accept_in_child(&p.token1, -1), 0);
+		pair_release(&p);
+	}
+	/* Only authentic tokens are recorded: a copy with one byte of the
+	 * payload changed (the ephemeral key left alone) is refused, and does
+	 * not spend the original's record. */
+	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	((unsigned char *)p.token1.value)[p.token1.length - 1] ^= 1;
+	ck_assert_uint_eq(accept_token_1(&p.token1, &minor), GSS_S_DEFECTIVE_TOKEN);
+	((unsigned char *)p.token1.value)[p.token1.length - 1] ^= 1;
+	major = accept_token_1(&p.token1, &minor);
+	ck_assert_msg(major == GSS_S_COMPLETE, "%s", sm_status_sentence(minor));
+	pair_release(&p);
+}
+END_TEST
+
+START_TEST(another_uid_that_reads_the_keytab_shares_its_handshake_cache)
+{
+	enum { OTHER = 64124 };
+	char run_dir[PATH_MAX], dir[PATH_MAX];
+	OM_uint32 minor, major;
+	struct pair p;
+	int verdict;
+
+	/* The keytab's group reads it and shares the cache's directory. */
+	snprintf(dir, sizeof(dir), "%s/shared-rcache", unit_tmpdir());
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	ck_assert_int_eq(chown(dir, 0, OTHER), 0);
+	ck_assert_int_eq(chmod(dir, 02770), 0);
+	files_with_cache_in(dir, "");
+	ck_assert_int_eq(chown(getenv("GSS_SODIUM_KEYTAB"), 0, OTHER), 0);
+	ck_assert_int_eq(chmod(getenv("GSS_SODIUM_KEYTAB"), 0640), 0);
+	strcpy(run_dir, unit_tmpdir());
+	*strrchr(run_dir, '/') = '\0';
+	ck_assert_int_eq(chmod(run_dir, 0711), 0);
+	ck_assert_int_eq(chmod(unit_tmpdir(), 0711), 0);
+	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	major = accept_token_1(&p.token1, &minor);
+	ck_assert_msg(major == GSS_S_COMPLETE, "%s", sm_status_sentence(minor));
+	verdict = accept_in_child(&p.token1, OTHER);
+	ck_assert_msg(verdict == 0, "uid %d, in the keytab's group: %s", OTHER,
+		      verdict == 1 ? "accepted the token again" : "failed otherwise");
+	pair_release(&p);
+}
+END_TEST
+
 START_TEST(a_directory_others_may_write_is_refused)
 {
 	char dir[PATH_MAX];
@@ -418,9 +530,9 @@ START_TEST(a_directory_others_may_write_is_refused)
 
 	snprintf(dir, sizeof(dir), "%s/open-cache", unit_tmpdir());
 	ck_assert_int_eq(mkdir(dir, 0700), 0);
-	ck_assert_int_eq(chmod(dir, 01777), 0);
 	files_with_cache_in(dir, "");
 	token = fresh_token();
+	ck_assert_int_eq(chmod(dir, 01777), 0);
 	ck_assert_int_eq(import(&token, &minor, &ctx), GSS_S_FAILURE);
 	ck_assert_int_eq(minor, GSS_SODIUM_S_RCACHE_UNUSABLE);
 	ck_assert_msg(unit_contains(sm_status_sentence(minor), "chmod o-w"), "%s",
@@ -512,8 +624,9 @@ Suite *unit_suite(void)
 		tcase_add_test(t, a_full_filesystem_is_a_refusal);
 		tcase_add_test(t, a_cache_that_cannot_grow_is_a_refusal);
 		tcase_add_test(t, another_uid_that_reads_the_keyring_shares_its_cache);
+		tcase_add_test(t, another_uid_that_reads_the_keytab_shares_its_handshake_cache);
 	} else {
-		fprintf(stderr, "# 3 tests of check_rcache need root and were not run\n");
+		fprintf(stderr, "# 4 tests of check_rcache need root and were not run\n");
 	}
 	tcase_add_test(t, a_file_truncated_under_a_running_importer);
 	tcase_add_test(t, old_and_new_processes_meet_in_a_replaced_file);
@@ -521,6 +634,7 @@ Suite *unit_suite(void)
 	tcase_add_test(t, more_live_records_than_the_old_table_held);
 	tcase_add_test(t, a_ceiling_is_a_refusal_with_a_sentence);
 	tcase_add_test(t, a_clock_stepped_back_revives_no_record);
+	tcase_add_test(t, a_replayed_token_1_is_refused_here_and_in_another_process);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -16,7 +16,7 @@ void fixture_files(const char *settings, int trust_alice)
 {
 	unsigned char *priv, pub[SM_KEY_BYTES];
 	char b64[SM_KEY_BASE64_CHARS + 1], pub64[SM_KEY_BASE64_CHARS + 1];
-	char identity[128], keytab[128], peers[256];
+	char identity[128], keytab[128], peers[256], conf[1024];
 
 	ck_assert_int_eq(sm_key_generate(&priv, pub), 0);
 	sm_key_to_base64(priv, b64);
@@ -34,7 +34,13 @@ void fixture_files(const char *settings, int trust_alice)
 	setenv("GSS_SODIUM_IDENTITY", unit_write_file("identity", identity, 0600), 1);
 	setenv("GSS_SODIUM_KEYTAB", unit_write_file("keytab", keytab, 0600), 1);
 	setenv("GSS_SODIUM_PEERS", unit_write_file("peers", peers, 0644), 1);
-	setenv("GSS_SODIUM_CONF", unit_write_file("sodium.conf", settings, 0644), 1);
+	/* Replay caches (the keytab's handshake cache among them) stay in
+	 * the test's directory unless the test names another. */
+	if (strstr(settings, "rcache_dir") == NULL)
+		snprintf(conf, sizeof(conf), "rcache_dir = %s/rcache\n%s", unit_tmpdir(), settings);
+	else
+		snprintf(conf, sizeof(conf), "%s", settings);
+	setenv("GSS_SODIUM_CONF", unit_write_file("sodium.conf", conf, 0644), 1);
 }
 
 void fixture_forget_keys(void)

@@ -182,10 +182,25 @@ def import_child():
 GSS_SODIUM_S_SEALED_TOKEN_FUTURE = 1399809072
 
 
-def export_under_faketime(offset):
-    """A context established and exported by a process whose clock runs
-    `offset` (faketime's syntax) ahead of this one's; the token's bytes."""
+def settings_with(name, key, value):
+    """A settings file beside this process's: the same, but `key = value`."""
+    path = os.environ["GSS_SODIUM_CONF"] + "." + name
+    with open(os.environ["GSS_SODIUM_CONF"]) as f:
+        lines = [l for l in f if l.split("=")[0].strip() != key]
+    with open(path, "w") as f:
+        f.write("".join(lines) + "%s = %s\n" % (key, value))
+    return path
+
+
+def under_faketime(offset, scenario, stdin=""):
+    """This script's `scenario` run in a process whose clock runs `offset`
+    (faketime's syntax) away from this one's, as another host would: with
+    replay caches of its own, since a clock ahead raises a cache's clock for
+    every process that shares it.  Its standard output."""
     env = dict(os.environ)
+    cache = os.path.join(os.path.dirname(os.environ["GSS_SODIUM_CONF"]),
+                         "rcache-faketime" + offset)
+    env["GSS_SODIUM_CONF"] = settings_with("faketime" + offset, "rcache_dir", cache)
     preload = os.environ.get("SANITIZER_PRELOAD")
     if preload:
         # libfaketime's constructor deadlocks in a preloaded ASan runtime's
@@ -194,11 +209,16 @@ def export_under_faketime(offset):
         env["LD_PRELOAD"] = ":".join(p for p in env.get("LD_PRELOAD", "").split(":")
                                      if p and p != preload)
         env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"
-    child = subprocess.run(["faketime", "-f", offset, sys.executable, __file__, "export-child"],
-                           capture_output=True, text=True, env=env, timeout=120)
+    child = subprocess.run(["faketime", "-f", offset, sys.executable, __file__, scenario],
+                           input=stdin, capture_output=True, text=True, env=env, timeout=120)
     if child.returncode != 0:
-        raise RuntimeError("export under faketime %s: %s" % (offset, child.stderr[-300:]))
-    return bytes.fromhex(child.stdout.strip())
+        raise RuntimeError("%s under faketime %s: %s" % (scenario, offset, child.stderr[-300:]))
+    return child.stdout.strip()
+
+
+def export_under_faketime(offset):
+    """A context established and exported under `offset`; the token."""
+    return bytes.fromhex(under_faketime(offset, "export-child"))
 
 
 def export_child():
@@ -222,6 +242,70 @@ def clock_scenario():
         check("a token created two minutes ahead (within clock_skew) imports", True)
     except gssapi.exceptions.GSSError as e:
         check("a token created two minutes ahead (within clock_skew) imports", False, str(e))
+
+
+GSS_S_FAILURE = 13 << 16
+GSS_S_DUPLICATE_TOKEN = 1 << 1
+GSS_S_OLD_TOKEN = 1 << 2
+GSS_SODIUM_S_CLOCK_SKEW = 1399809073
+GSS_SODIUM_S_HANDSHAKE_REPLAYED = 1399809074
+
+
+def first_token():
+    init = gssapi.SecurityContext(name=target(), mech=MECH, usage="initiate")
+    return init.step()
+
+
+def accept_once(token):
+    """None when a fresh acceptor completes with `token`, else the error."""
+    try:
+        acc = gssapi.SecurityContext(usage="accept")
+        acc.step(token)
+        return None if acc.complete else RuntimeError("not complete")
+    except gssapi.exceptions.GSSError as e:
+        return e
+
+
+def accept_child():
+    error = accept_once(bytes.fromhex(sys.stdin.read().strip()))
+    print("accepted" if error is None else "refused %d %d %s" %
+          (error.maj_code, error.min_code, str(error).replace("\n", " ")))
+
+
+def refused(error, major, minor, words):
+    return (error is not None and getattr(error, "maj_code", None) == major
+            and error.min_code == minor and words in str(error))
+
+
+def handshake_scenario():
+    """A token 1 is accepted once, in any process that shares the keytab,
+    and only within clock_skew of the acceptor's clock."""
+    token = first_token()
+    check("a fresh token 1 is accepted", accept_once(token) is None)
+    error = accept_once(token)
+    check("the same token 1 again, in this process: GSS_S_FAILURE | GSS_S_DUPLICATE_TOKEN",
+          refused(error, GSS_S_FAILURE | GSS_S_DUPLICATE_TOKEN,
+                  GSS_SODIUM_S_HANDSHAKE_REPLAYED, "was accepted before"), str(error))
+    child = subprocess.run([sys.executable, __file__, "accept-child"], input=token.hex(),
+                           capture_output=True, text=True)
+    check("the same token 1 in another process is refused as a replay",
+          child.stdout.startswith("refused %d %d " % (GSS_S_FAILURE | GSS_S_DUPLICATE_TOKEN,
+                                                     GSS_SODIUM_S_HANDSHAKE_REPLAYED)),
+          (child.stdout + child.stderr).strip()[-300:])
+    old = bytes.fromhex(under_faketime("-10m", "token1-child"))
+    error = accept_once(old)
+    check("a token 1 made ten minutes ago is refused: GSS_S_FAILURE | GSS_S_OLD_TOKEN",
+          refused(error, GSS_S_FAILURE | GSS_S_OLD_TOKEN, GSS_SODIUM_S_CLOCK_SKEW,
+                  "seconds before this host's clock"), str(error))
+    ahead = bytes.fromhex(under_faketime("+10m", "token1-child"))
+    error = accept_once(ahead)
+    check("a token 1 made ten minutes ahead is refused with both clocks",
+          refused(error, GSS_S_FAILURE, GSS_SODIUM_S_CLOCK_SKEW, "ahead of this host's"),
+          str(error))
+    recent = bytes.fromhex(under_faketime("-2m", "token1-child"))
+    error = accept_once(recent)
+    check("a token 1 made two minutes ago (within clock_skew) is accepted", error is None,
+          str(error))
 
 
 def anonymous_scenario():
@@ -252,6 +336,12 @@ if __name__ == "__main__":
     if scenario == "export-child":
         export_child()
         sys.exit(0)
+    if scenario == "token1-child":
+        print(first_token().hex())
+        sys.exit(0)
+    if scenario == "accept-child":
+        accept_child()
+        sys.exit(0)
     try:
         if scenario == "anonymous":
             anonymous_scenario()
@@ -259,13 +349,12 @@ if __name__ == "__main__":
             main_scenario()
             transfer_scenario()
             clock_scenario()
+            handshake_scenario()
     except Exception as e:  # a crash of the scenario is a failure, not a skip
         check("the %s scenario ran to its end" % scenario, False, repr(e))
     report(results)
     if scenario == "all":
-        conf = os.environ["GSS_SODIUM_CONF"] + ".anonymous"
-        with open(conf, "w") as f:
-            f.write("allow_anonymous = yes\n")
+        conf = settings_with("anonymous", "allow_anonymous", "yes")
         child = subprocess.run([sys.executable, __file__, "anonymous"],
                                env=dict(os.environ, GSS_SODIUM_CONF=conf),
                                capture_output=True, text=True)

@@ -330,9 +330,9 @@ expect_fact "mechListMIC: the acceptor selects gss-sodium" supported_mech "$MECH
 expect_fact "mechListMIC: the initiator ends with gss-sodium" init_mech "$MECH_OID"
 expect_fact "mechListMIC: the acceptor ends with gss-sodium" acc_mech "$MECH_OID"
 expect_fact "mechListMIC: the acceptor names alice" initiator_name alice
-# gss-sodium MIC tokens: 04 04, flags (01 from the acceptor), ff; 28 bytes.
-expect_fact "mechListMIC: the acceptor's is a gss-sodium MIC token" acceptor_mic "040401ff 28"
-expect_fact "mechListMIC: the initiator's is a gss-sodium MIC token" initiator_mic "040400ff 28"
+# gss-sodium MIC tokens: 04 04, flags (01 from the acceptor), ff; 44 bytes.
+expect_fact "mechListMIC: the acceptor's is a gss-sodium MIC token" acceptor_mic "040401ff 44"
+expect_fact "mechListMIC: the initiator's is a gss-sodium MIC token" initiator_mic "040400ff 44"
 check "mechListMIC: more than one round trip ($(fact init_tokens) initiator tokens)" \
 	test "$(fact init_tokens)" -gt 1
 sed -n 's/^token /# mechListMIC exchange: /p' "$scratch/facts"

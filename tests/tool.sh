@@ -42,7 +42,8 @@ check "keygen without -f uses GSS_SODIUM_KEYTAB for a service" grep -q '^smtp@mx
 
 export GSS_SODIUM_KEYTAB="$scratch/keytab" GSS_SODIUM_IDENTITY="$scratch/id" \
 	GSS_SODIUM_PEERS="$scratch/peers" GSS_SODIUM_CONF="$scratch/sodium.conf"
-echo "context_lifetime = 1h" >sodium.conf
+mkdir -m 700 rcache-good
+printf 'context_lifetime = 1h\nrcache_dir = %s\n' "$scratch/rcache-good" >sodium.conf
 check "check passes on good files" "$tool" check
 chmod 644 id
 "$tool" check >out 2>err
@@ -72,7 +73,7 @@ echo "colour = blue" >>sodium.conf
 "$tool" check >out 2>err
 rc=$?
 check "check exits 1 on an unknown setting, naming file and line" \
-	sh -c "test $rc -eq 1 && grep -q 'sodium.conf line 2: unknown setting' err"
+	sh -c "test $rc -eq 1 && grep -q 'sodium.conf line 3: unknown setting' err"
 # The sealing keyring's import-once replay cache: checked, never made.
 "$tool" sealkey new -f sealkeys >/dev/null 2>&1
 mkdir -m 700 rcache
@@ -81,6 +82,10 @@ GSS_SODIUM_SEALKEYS="$scratch/sealkeys" "$tool" check >out 2>err
 rc=$?
 check "check passes on a private replay cache directory and makes no cache in it" \
 	sh -c "test $rc -eq 0 && grep -q 'replay cache directory $scratch/rcache' out && test -z \"\$(ls rcache)\""
+GSS_SODIUM_KEYTAB="$scratch/keytab" "$tool" check >out 2>err
+rc=$?
+check "check looks at the keytab's handshake replay cache too, and makes none" \
+	sh -c "test $rc -eq 0 && grep -q '^ok: handshake replay cache directory $scratch/rcache' out && test -z \"\$(ls rcache)\""
 chmod 1777 rcache
 GSS_SODIUM_SEALKEYS="$scratch/sealkeys" "$tool" check >out 2>err
 rc=$?

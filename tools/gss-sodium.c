@@ -374,31 +374,27 @@ static int check_sealkeys(void)
 	return 0;
 }
 
-/* Check the import-once replay cache of the sealing keyring, without
- * making it; returns the number of problems. */
-static int check_rcache(const struct sm_settings *settings)
+/* Check the `use` replay cache of the key file `which` (when it exists),
+ * without making it; returns the number of problems. */
+static int check_rcache(const struct sm_settings *settings, enum sm_rcache_use use,
+			enum sm_file which, const char *cache, const char *maker)
 {
 	struct sm_locations loc;
 	char path[PATH_MAX];
 	long long size;
 	OM_uint32 minor;
 
-	if (!settings->import_once) {
-		printf("absent: import-once replay cache (import_once = no)\n");
-		return 0;
-	}
-	if (GSS_ERROR(sm_locations(&minor, SM_FILE_SEALKEYS, &loc)))
+	if (GSS_ERROR(sm_locations(&minor, which, &loc)))
 		return report(minor);
 	if (access(loc.path[0], F_OK) != 0)
 		return 0;
-	if (GSS_ERROR(sm_rcache_inspect(&minor, SM_RCACHE_IMPORT, loc.path[0],
-					settings->rcache_dir, path, &size)))
+	if (GSS_ERROR(sm_rcache_inspect(&minor, use, loc.path[0], settings->rcache_dir, path,
+					&size)))
 		return report(minor);
 	if (size < 0)
-		printf("ok: import-once replay cache directory %s (the first import makes the cache)\n",
-		       path);
+		printf("ok: %s directory %s (the first %s makes the cache)\n", cache, path, maker);
 	else
-		printf("ok: import-once replay cache %s (%lld bytes)\n", path, size);
+		printf("ok: %s %s (%lld bytes)\n", cache, path, size);
 	return 0;
 }
 
@@ -427,8 +423,15 @@ static int cmd_check(int argc, char **argv)
 	problems += check_keys(SM_FILE_IDENTITY, "identity");
 	problems += check_keys(SM_FILE_PEERS, "peers");
 	problems += check_sealkeys();
-	if (settings_ok)
-		problems += check_rcache(&settings);
+	if (settings_ok) {
+		problems += check_rcache(&settings, SM_RCACHE_HANDSHAKE, SM_FILE_KEYTAB,
+					 "handshake replay cache", "accepted handshake");
+		if (settings.import_once)
+			problems += check_rcache(&settings, SM_RCACHE_IMPORT, SM_FILE_SEALKEYS,
+						 "import-once replay cache", "import");
+		else
+			printf("absent: import-once replay cache (import_once = no)\n");
+	}
 	if (problems > 0)
 		fprintf(stderr, "gss-sodium: %d problem%s found\n", problems,
 			problems == 1 ? "" : "s");

@@ -169,24 +169,14 @@ static void format_duration(uint64_t seconds, char *out, size_t size)
 	}
 }
 
-/* A header time in UTC; one past year 9999 (which gmtime cannot show
- * portably) is given as a number. */
-static void format_time(uint64_t t, char *out, size_t size)
-{
-	if (t <= 253402300799ULL && size > SM_TIMESTAMP_CHARS)
-		sm_timestamp_format((time_t)t, out);
-	else
-		snprintf(out, size, "%llu seconds after 1970", (unsigned long long)t);
-}
-
 static void show_header(const struct token_view *v, size_t total,
 			const struct sm_export_header *h)
 {
 	char created[64], not_after[64], left[64];
 	uint64_t now = (uint64_t)time(NULL);
 
-	format_time(h->created, created, sizeof(created));
-	format_time(h->not_after, not_after, sizeof(not_after));
+	sm_clock_format(h->created, created, sizeof(created));
+	sm_clock_format(h->not_after, not_after, sizeof(not_after));
 	format_duration(now > h->not_after ? now - h->not_after : h->not_after - now,
 			left, sizeof(left));
 	if (v->wrapper != NULL)
