@@ -9,7 +9,10 @@
  * data after the header; for integrity-only tokens they take their place
  * among the DATA buffers).  PADDING is always empty.  So HEADER, DATA,
  * TRAILER laid end to end is exactly the token gss_wrap makes, and
- * gss_unwrap_iov takes such a token whole as a STREAM buffer.
+ * gss_unwrap_iov takes such a token whole as a STREAM buffer, beside one
+ * DATA buffer and the SIGN_ONLY buffers it was wrapped with, in the same
+ * places: the DATA buffer then points at the message inside the stream
+ * (decrypted in place), or with ALLOCATE holds a copy of its own.
  */
 #include "config.h"
 
@@ -233,32 +236,81 @@ OM_uint32 sm_wrap_iov(OM_uint32 *minor, struct sm_context *ctx, int conf_req,
 	return sm_ok(minor);
 }
 
-/* A whole wrap token in a STREAM buffer: decrypt it in place and point the
- * one DATA buffer at the message inside it. */
+/* A whole wrap token in a STREAM buffer: unwrap it as HEADER, DATA and
+ * TRAILER buffers cut from it, in place of the STREAM and the caller's one
+ * DATA buffer, beside the caller's SIGN_ONLY buffers in their places.  The
+ * DATA buffer then points at the message inside the stream, decrypted in
+ * place, or with ALLOCATE holds a copy of its own and the stream is left
+ * as it was. */
 static OM_uint32 unwrap_stream(OM_uint32 *minor, struct sm_context *ctx,
 			       int *conf_state, gss_qop_t *qop,
 			       gss_iov_buffer_desc *iov, int count,
 			       const struct iov_layout *l)
 {
-	gss_buffer_desc message = GSS_C_EMPTY_BUFFER;
-	gss_iov_buffer_desc *data = NULL;
+	unsigned char *stream = l->stream->buffer.value, *copy = NULL;
+	gss_iov_buffer_desc *cut, *data = NULL, *cut_data = NULL;
+	struct sm_msg_header h;
+	struct sm_reader r;
 	OM_uint32 major;
+	size_t len;
 	int i;
 
-	if (l->data_count != 1 || l->sign_len != 0 || l->header || l->trailer)
-		return bad_iov(minor, "with a STREAM buffer need exactly one DATA buffer and nothing else");
-	major = sm_unwrap(minor, ctx, &l->stream->buffer, &message, conf_state, qop);
+	if (l->data_count != 1 || l->header || l->trailer)
+		return bad_iov(minor, "with a STREAM need exactly one DATA buffer and no HEADER or TRAILER");
+	/* Refuse a short or malformed token as gss_unwrap does. */
+	sm_reader_init(&r, stream, l->stream->buffer.length);
+	major = sm_msg_read_header(minor, ctx, &r, SM_MSG_TOKEN_WRAP, &h, "wrap");
 	if (GSS_ERROR(major))
 		return major;
-	for (i = 0; i < count; i++)
-		if (GSS_IOV_BUFFER_TYPE(iov[i].type) == GSS_IOV_BUFFER_TYPE_DATA)
+	if (r.left < SM_MSG_TAG_BYTES)
+		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_BAD_TOKEN,
+			       "the wrap token is too short to hold its tag");
+	len = r.left - SM_MSG_TAG_BYTES;	/* the message's */
+	cut = calloc((size_t)count + 1, sizeof(*cut));
+	if (cut == NULL)
+		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+	for (i = 0; i < count; i++) {
+		cut[i] = iov[i];
+		if (&iov[i] == l->stream) {
+			cut[i].type = GSS_IOV_BUFFER_TYPE_HEADER;
+			cut[i].buffer.length = SM_MSG_HEADER_BYTES;
+		} else if (GSS_IOV_BUFFER_TYPE(iov[i].type) == GSS_IOV_BUFFER_TYPE_DATA) {
 			data = &iov[i];
-	/* The message sits after the header in the stream. */
-	data->buffer.value = (unsigned char *)l->stream->buffer.value + SM_MSG_HEADER_BYTES;
-	data->buffer.length = message.length;
-	memcpy(data->buffer.value, message.value, message.length);
-	sodium_memzero(message.value, message.length);
-	free(message.value);
+			cut_data = &cut[i];
+		}
+	}
+	cut[count].type = GSS_IOV_BUFFER_TYPE_TRAILER;
+	cut[count].buffer.value = stream + SM_MSG_HEADER_BYTES + len;
+	cut[count].buffer.length = SM_MSG_TAG_BYTES;
+	cut_data->type = GSS_IOV_BUFFER_TYPE_DATA;
+	cut_data->buffer.value = stream + SM_MSG_HEADER_BYTES;
+	cut_data->buffer.length = len;
+	if (data->type & GSS_IOV_BUFFER_FLAG_ALLOCATE) {
+		/* One spare byte: an empty message still gets a buffer. */
+		copy = malloc(len + 1);
+		if (copy == NULL) {
+			free(cut);
+			return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+		}
+		memcpy(copy, stream + SM_MSG_HEADER_BYTES, len);
+		cut_data->buffer.value = copy;
+	}
+	/* No STREAM among the cut buffers: this is the other IOV form. */
+	major = sm_unwrap_iov(minor, ctx, conf_state, qop, cut, count + 1);
+	if (GSS_ERROR(major)) {
+		if (copy != NULL)
+			sodium_memzero(copy, len);
+		free(copy);
+	} else {
+		if (data->type & GSS_IOV_BUFFER_FLAG_ALLOCATED)
+			free(data->buffer.value);
+		data->buffer = cut_data->buffer;
+		if (copy != NULL)
+			data->type |= GSS_IOV_BUFFER_FLAG_ALLOCATED;
+		else
+			data->type &= ~GSS_IOV_BUFFER_FLAG_ALLOCATED;
+	}
+	free(cut);
 	return major;
 }
 

@@ -756,6 +756,144 @@ START_TEST(iov_allocate_and_stream)
 }
 END_TEST
 
+/* A gss_wrap token as a STREAM buffer: without ALLOCATE the DATA buffer
+ * points at the message inside the stream (decrypted in place), as in MIT
+ * krb5; with ALLOCATE it is a copy the caller frees, and the stream keeps
+ * the token. */
+START_TEST(iov_stream_allocate)
+{
+	gss_buffer_desc msg = { 8, (void *)"streamed" }, token;
+	unsigned char *start, *kept;
+	gss_iov_buffer_desc iov[3];
+	int conf, sealed, allocate;
+	struct pair p;
+	OM_uint32 minor;
+
+	fixture_files("", 1);
+	pair_establish(&p, GSS_C_REPLAY_FLAG, 0);
+	for (sealed = 0; sealed < 2; sealed++) {
+		for (allocate = 0; allocate < 2; allocate++) {
+			ck_assert_int_eq(sm_wrap(&minor, p.init, sealed, 0, &msg, NULL, &token),
+					 GSS_S_COMPLETE);
+			start = token.value;
+			kept = malloc(token.length);
+			memcpy(kept, start, token.length);
+			iov[0] = iov_buffer(GSS_IOV_BUFFER_TYPE_STREAM, start, token.length);
+			iov[1] = iov_buffer(GSS_IOV_BUFFER_TYPE_DATA |
+					    (allocate ? GSS_IOV_BUFFER_FLAG_ALLOCATE : 0), NULL, 0);
+			ck_assert_int_eq(sm_unwrap_iov(&minor, p.acc, &conf, NULL, iov, 2),
+					 GSS_S_COMPLETE);
+			ck_assert_int_eq(conf, sealed);
+			ck_assert_uint_eq(iov[1].buffer.length, 8);
+			ck_assert_mem_eq(iov[1].buffer.value, "streamed", 8);
+			if (allocate) {
+				ck_assert(iov[1].type & GSS_IOV_BUFFER_FLAG_ALLOCATED);
+				ck_assert((unsigned char *)iov[1].buffer.value + 8 <= start ||
+					  (unsigned char *)iov[1].buffer.value >= start + token.length);
+				ck_assert_mem_eq(start, kept, token.length);
+				free(iov[1].buffer.value);
+			} else {
+				ck_assert(!(iov[1].type & GSS_IOV_BUFFER_FLAG_ALLOCATED));
+				ck_assert_ptr_eq(iov[1].buffer.value, start + 28);
+			}
+			free(kept);
+			free(token.value);
+		}
+	}
+
+	/* A refused token leaves no buffer allocated. */
+	ck_assert_int_eq(sm_wrap(&minor, p.init, 1, 0, &msg, NULL, &token), GSS_S_COMPLETE);
+	((unsigned char *)token.value)[14] ^= 1;
+	iov[0] = iov_buffer(GSS_IOV_BUFFER_TYPE_STREAM, token.value, token.length);
+	iov[1] = iov_buffer(GSS_IOV_BUFFER_TYPE_DATA | GSS_IOV_BUFFER_FLAG_ALLOCATE, NULL, 0);
+	ck_assert_int_eq(sm_unwrap_iov(&minor, p.acc, &conf, NULL, iov, 2), GSS_S_BAD_SIG);
+	ck_assert(!(iov[1].type & GSS_IOV_BUFFER_FLAG_ALLOCATED));
+	ck_assert_ptr_null(iov[1].buffer.value);
+
+	/* One DATA buffer, no HEADER or TRAILER, and a stream long enough
+	 * for a header and a tag. */
+	iov[2] = iov_buffer(GSS_IOV_BUFFER_TYPE_DATA, NULL, 0);
+	ck_assert_int_eq(sm_unwrap_iov(&minor, p.acc, &conf, NULL, iov, 3), GSS_S_FAILURE);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_BAD_IOV);
+	ck_assert_int_eq(sm_unwrap_iov(&minor, p.acc, &conf, NULL, iov, 1), GSS_S_FAILURE);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_BAD_IOV);
+	iov[2] = iov_buffer(GSS_IOV_BUFFER_TYPE_HEADER, NULL, 0);
+	ck_assert_int_eq(sm_unwrap_iov(&minor, p.acc, &conf, NULL, iov, 3), GSS_S_FAILURE);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_BAD_IOV);
+	iov[0].buffer.length = 28 + 15;
+	ck_assert_int_eq(sm_unwrap_iov(&minor, p.acc, &conf, NULL, iov, 2), GSS_S_DEFECTIVE_TOKEN);
+	ck_assert_ptr_null(iov[1].buffer.value);
+	free(token.value);
+	pair_release(&p);
+}
+END_TEST
+
+/* SIGN_ONLY buffers beside a STREAM are authenticated as in the other IOV
+ * form: a wrap_iov token with SIGN_ONLY buffers unwraps from a STREAM with
+ * the same SIGN_ONLY buffers in the same places, and no other. */
+START_TEST(iov_stream_with_sign_only)
+{
+	char said[] = "said ", aside[] = " aside", data[] = "and sent";
+	unsigned char *stream;
+	gss_iov_buffer_desc iov[5];
+	size_t len;
+	struct pair p;
+	OM_uint32 minor;
+	int conf, sealed;
+
+	fixture_files("", 1);
+	pair_establish(&p, GSS_C_REPLAY_FLAG, 0);
+	for (sealed = 0; sealed < 2; sealed++) {
+		iov[0] = iov_buffer(GSS_IOV_BUFFER_TYPE_HEADER | GSS_IOV_BUFFER_FLAG_ALLOCATE, NULL, 0);
+		iov[1] = iov_buffer(GSS_IOV_BUFFER_TYPE_SIGN_ONLY, said, 5);
+		iov[2] = iov_buffer(GSS_IOV_BUFFER_TYPE_DATA, data, 8);
+		iov[3] = iov_buffer(GSS_IOV_BUFFER_TYPE_SIGN_ONLY, aside, 6);
+		iov[4] = iov_buffer(GSS_IOV_BUFFER_TYPE_TRAILER | GSS_IOV_BUFFER_FLAG_ALLOCATE, NULL, 0);
+		ck_assert_int_eq(sm_wrap_iov(&minor, p.init, sealed, 0, &conf, iov, 5), GSS_S_COMPLETE);
+		len = 28 + 8 + 16;
+		stream = malloc(len);
+		memcpy(stream, iov[0].buffer.value, 28);
+		memcpy(stream + 28, data, 8);
+		memcpy(stream + 36, iov[4].buffer.value, 16);
+		free(iov[0].buffer.value);
+		free(iov[4].buffer.value);
+		memcpy(data, "and sent", 8);
+
+		iov[0] = iov_buffer(GSS_IOV_BUFFER_TYPE_STREAM, stream, len);
+		iov[2] = iov_buffer(GSS_IOV_BUFFER_TYPE_DATA | GSS_IOV_BUFFER_FLAG_ALLOCATE, NULL, 0);
+		/* A changed SIGN_ONLY byte. */
+		said[0] = 'S';
+		ck_assert_int_eq(sm_unwrap_iov(&minor, p.acc, &conf, NULL, iov, 4), GSS_S_BAD_SIG);
+		ck_assert(!(iov[2].type & GSS_IOV_BUFFER_FLAG_ALLOCATED));
+		said[0] = 's';
+		if (!sealed) {
+			/* Integrity only: the DATA buffer's place among them counts. */
+			iov[1] = iov_buffer(GSS_IOV_BUFFER_TYPE_DATA | GSS_IOV_BUFFER_FLAG_ALLOCATE, NULL, 0);
+			iov[2] = iov_buffer(GSS_IOV_BUFFER_TYPE_SIGN_ONLY, said, 5);
+			ck_assert_int_eq(sm_unwrap_iov(&minor, p.acc, &conf, NULL, iov, 4),
+					 GSS_S_BAD_SIG);
+			iov[1] = iov_buffer(GSS_IOV_BUFFER_TYPE_SIGN_ONLY, said, 5);
+			iov[2] = iov_buffer(GSS_IOV_BUFFER_TYPE_DATA | GSS_IOV_BUFFER_FLAG_ALLOCATE, NULL, 0);
+		}
+		/* Without SIGN_ONLY buffers the token does not unwrap either. */
+		iov[1] = iov_buffer(GSS_IOV_BUFFER_TYPE_EMPTY, NULL, 0);
+		iov[3] = iov_buffer(GSS_IOV_BUFFER_TYPE_EMPTY, NULL, 0);
+		ck_assert_int_eq(sm_unwrap_iov(&minor, p.acc, &conf, NULL, iov, 4), GSS_S_BAD_SIG);
+		iov[1] = iov_buffer(GSS_IOV_BUFFER_TYPE_SIGN_ONLY, said, 5);
+		iov[3] = iov_buffer(GSS_IOV_BUFFER_TYPE_SIGN_ONLY, aside, 6);
+
+		ck_assert_int_eq(sm_unwrap_iov(&minor, p.acc, &conf, NULL, iov, 4), GSS_S_COMPLETE);
+		ck_assert_int_eq(conf, sealed);
+		ck_assert(iov[2].type & GSS_IOV_BUFFER_FLAG_ALLOCATED);
+		ck_assert_uint_eq(iov[2].buffer.length, 8);
+		ck_assert_mem_eq(iov[2].buffer.value, "and sent", 8);
+		free(iov[2].buffer.value);
+		free(stream);
+	}
+	pair_release(&p);
+}
+END_TEST
+
 START_TEST(context_keys_are_wiped_on_delete)
 {
 	unsigned char *keys;
@@ -805,6 +943,8 @@ Suite *unit_suite(void)
 	tcase_add_test(t, pseudo_random_agrees_on_both_sides);
 	tcase_add_test(t, iov_forms_match_wrap);
 	tcase_add_test(t, iov_allocate_and_stream);
+	tcase_add_test(t, iov_stream_allocate);
+	tcase_add_test(t, iov_stream_with_sign_only);
 	tcase_add_test(t, context_keys_are_wiped_on_delete);
 	suite_add_tcase(s, t);
 	return s;
