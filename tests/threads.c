@@ -6,7 +6,8 @@
  * the locked-memory pool, the cached sealing keyring (rotated by another
  * thread meanwhile, so that it is read again under the workers' feet) and
  * the import-once replay cache.  Then all threads import one token at the
- * same moment, and exactly one of them may succeed; and all threads wrap
+ * same moment, and exactly one of them may succeed, and likewise accept
+ * one initiator's token at the same moment; and all threads wrap
  * and make MICs on one shared context, and no sequence number (the nonce's
  * counter) may be drawn twice.
  *
@@ -440,6 +441,7 @@ struct racer {
 	pthread_t thread;
 	pthread_barrier_t *start;
 	const gss_buffer_desc *token;
+	int handshake;		/* accept token 1, else import */
 	int won, refused;
 };
 
@@ -449,20 +451,46 @@ static void *race(void *arg)
 	struct sm_context *ctx = NULL;
 	OM_uint32 major, minor = 0;
 
+	gss_buffer_desc reply = GSS_C_EMPTY_BUFFER;
+
 	pthread_barrier_wait(r->start);
-	major = sm_import_context(&minor, r->token, &ctx);
+	if (r->handshake)
+		major = sm_context_accept(&minor, NULL, &ctx, r->token, GSS_C_NO_CHANNEL_BINDINGS,
+					  NULL, &reply, NULL, NULL);
+	else
+		major = sm_import_context(&minor, r->token, &ctx);
 	if (major == GSS_S_COMPLETE)
 		r->won = 1;
-	else if (major == GSS_S_UNAUTHORIZED && minor == GSS_SODIUM_S_TOKEN_REPLAYED)
+	else if (r->handshake ? major == (GSS_S_FAILURE | GSS_S_DUPLICATE_TOKEN) &&
+				minor == GSS_SODIUM_S_HANDSHAKE_REPLAYED
+			      : major == GSS_S_UNAUTHORIZED && minor == GSS_SODIUM_S_TOKEN_REPLAYED)
 		r->refused = 1;
 	else
-		expect(major, minor, GSS_S_COMPLETE, "import_sec_context in the race");
+		expect(major, minor, GSS_S_COMPLETE,
+		       r->handshake ? "accept_sec_context in the race" : "import_sec_context in the race");
+	free(reply.value);
 	sm_context_free(&ctx);
 	return NULL;
 }
 
-/* Rounds in which exactly one thread imported the token. */
-static int race_rounds(void)
+/* Token 1 of a new handshake, which no acceptor has seen. */
+static int first_token(gss_buffer_desc *token1, struct sm_context **init)
+{
+	struct sm_name *target = NULL;
+	OM_uint32 major, minor = 0;
+
+	major = sm_name_from_canonical(&minor, "HTTP@web.example", 16, &target);
+	if (expect(major, minor, GSS_S_COMPLETE, "name"))
+		major = sm_context_initiate(&minor, NULL, init, target, 0, 0,
+					    GSS_C_NO_CHANNEL_BINDINGS, GSS_C_NO_BUFFER, token1,
+					    NULL, NULL);
+	sm_name_free(&target);
+	return expect(major, minor, GSS_S_CONTINUE_NEEDED, "init_sec_context for the race");
+}
+
+/* Rounds in which exactly one thread imported the exported token, or
+ * accepted token 1 (`handshake`). */
+static int race_rounds(int handshake)
 {
 	struct racer racers[MAX_THREADS];
 	pthread_barrier_t start;
@@ -472,17 +500,25 @@ static int race_rounds(void)
 	int round, i, won, refused, good = 0;
 
 	for (round = 0; round < RACE_ROUNDS; round++) {
-		if (!establish(&p))
-			continue;
-		major = sm_export_context(&minor, &p.acc, &token);
-		release(&p);
-		if (!expect(major, minor, GSS_S_COMPLETE, "export_sec_context for the race"))
-			continue;
+		if (handshake) {
+			p.init = p.acc = NULL;
+			if (!first_token(&token, &p.init))
+				continue;
+			release(&p);
+		} else {
+			if (!establish(&p))
+				continue;
+			major = sm_export_context(&minor, &p.acc, &token);
+			release(&p);
+			if (!expect(major, minor, GSS_S_COMPLETE, "export_sec_context for the race"))
+				continue;
+		}
 		pthread_barrier_init(&start, NULL, (unsigned)n_threads);
 		for (i = 0; i < n_threads; i++) {
 			memset(&racers[i], 0, sizeof(racers[i]));
 			racers[i].start = &start;
 			racers[i].token = &token;
+			racers[i].handshake = handshake;
 			if (pthread_create(&racers[i].thread, NULL, race, &racers[i]) != 0)
 				die("pthread_create");
 		}
@@ -497,8 +533,8 @@ static int race_rounds(void)
 		if (won == 1 && refused == n_threads - 1)
 			good++;
 		else
-			failed("race round %d: %d imports succeeded and %d were refused as replays",
-			       round, won, refused);
+			failed("race round %d: %d %s succeeded and %d were refused as replays",
+			       round, won, handshake ? "accepts" : "imports", refused);
 	}
 	return good;
 }
@@ -602,7 +638,7 @@ int main(int argc, char **argv)
 	pthread_t rotator;
 	unsigned done = 0, imports = 0, replays = 0, want = 0;
 	unsigned char keys_used[MAX_KEYS + 1] = { 0 };
-	int i, j, n = 0, rotations = 0, good, keys_before, distinct = 0;
+	int i, j, n = 0, rotations = 0, good, handshake_good, keys_before, distinct = 0;
 	size_t in_use, shared_total, shared_distinct;
 
 	if (argc > 1)
@@ -662,10 +698,14 @@ int main(int argc, char **argv)
 	    "the sealing keyring was rotated %d times meanwhile (%d keys) and read again: "
 	    "tokens were sealed with %d different keys",
 	    rotations, keys_before, distinct);
-	good = race_rounds();
+	good = race_rounds(0);
 	tap(good == RACE_ROUNDS, &n,
 	    "%d threads importing one token at the same moment: exactly one succeeds (%d of %d rounds)",
 	    n_threads, good, RACE_ROUNDS);
+	handshake_good = race_rounds(1);
+	tap(handshake_good == RACE_ROUNDS, &n,
+	    "%d threads accepting one token 1 at the same moment: exactly one succeeds "
+	    "(%d of %d rounds)", n_threads, handshake_good, RACE_ROUNDS);
 	shared_distinct = shared_context_numbers(&shared_total);
 	tap(shared_distinct == shared_total, &n,
 	    "%d threads wrapping and making MICs on one context drew %zu distinct sequence "
@@ -684,5 +724,5 @@ int main(int argc, char **argv)
 	printf("1..%d\n", n);
 	remove_files();
 	return failure_count() == 0 && done == want && good == RACE_ROUNDS &&
-	       shared_distinct == shared_total ? 0 : 1;
+	       handshake_good == RACE_ROUNDS && shared_distinct == shared_total ? 0 : 1;
 }
