@@ -1,6 +1,9 @@
 /*
  * The IOV forms of wrap and unwrap (MIT's gss_wrap_iov family).
  *
+ * Every buffer is authenticated, and DATA encrypted or decrypted, where it
+ * lies: nothing is gathered into a copy.
+ *
  * The token is the same as gss_wrap's: a HEADER buffer receives the 28-byte
  * header and a TRAILER buffer the 16-byte tag; without a TRAILER the tag
  * follows the header in the HEADER buffer (44 bytes).  DATA buffers are
@@ -102,55 +105,35 @@ static OM_uint32 size_buffer(OM_uint32 *minor, gss_iov_buffer_desc *b, size_t si
 	return sm_ok(minor);
 }
 
-/* Concatenate the buffers of the given types, in order, after `prefix`. */
-static unsigned char *gather(const gss_iov_buffer_desc *iov, int count,
-			     const unsigned char *prefix, size_t prefix_len,
-			     int type_a, int type_b, size_t total)
+/* Authenticate the associated data after the header, in place: the
+ * SIGN_ONLY buffers (sealed) or the DATA and SIGN_ONLY buffers in their
+ * order (integrity only). */
+static void add_associated_data(struct sm_msg_aead *a, const gss_iov_buffer_desc *iov,
+				int count, int sealed)
 {
-	unsigned char *out = malloc(prefix_len + total + 1), *p;
 	int i, t;
 
-	if (out == NULL)
-		return NULL;
-	if (prefix_len > 0)
-		memcpy(out, prefix, prefix_len);
-	p = out + prefix_len;
 	for (i = 0; i < count; i++) {
 		t = (int)GSS_IOV_BUFFER_TYPE(iov[i].type);
-		if ((t == type_a || t == type_b) && iov[i].buffer.length > 0) {
-			memcpy(p, iov[i].buffer.value, iov[i].buffer.length);
-			p += iov[i].buffer.length;
-		}
+		if (t == GSS_IOV_BUFFER_TYPE_SIGN_ONLY || (!sealed && t == GSS_IOV_BUFFER_TYPE_DATA))
+			sm_msg_aead_ad(a, iov[i].buffer.value, iov[i].buffer.length);
 	}
-	return out;
 }
 
-/* Write `from` back over the DATA buffers, in order. */
-static void scatter(gss_iov_buffer_desc *iov, int count, const unsigned char *from)
+/* Apply `step` to each DATA buffer, in order. */
+static void each_data_buffer(struct sm_msg_aead *a, gss_iov_buffer_desc *iov, int count,
+			     void (*step)(struct sm_msg_aead *, unsigned char *, size_t))
 {
 	int i;
 
-	for (i = 0; i < count; i++) {
-		if (GSS_IOV_BUFFER_TYPE(iov[i].type) == GSS_IOV_BUFFER_TYPE_DATA &&
-		    iov[i].buffer.length > 0) {
-			memcpy(iov[i].buffer.value, from, iov[i].buffer.length);
-			from += iov[i].buffer.length;
-		}
-	}
+	for (i = 0; i < count; i++)
+		if (GSS_IOV_BUFFER_TYPE(iov[i].type) == GSS_IOV_BUFFER_TYPE_DATA)
+			step(a, iov[i].buffer.value, iov[i].buffer.length);
 }
 
-/* The associated data of a token: the header, then the SIGN_ONLY buffers
- * (sealed) or the DATA and SIGN_ONLY buffers in order (integrity only). */
-static unsigned char *associated_data(const gss_iov_buffer_desc *iov, int count,
-				      const struct iov_layout *l,
-				      const unsigned char *header, int sealed,
-				      size_t *len)
+static void authenticate_text(struct sm_msg_aead *a, unsigned char *data, size_t len)
 {
-	*len = SM_MSG_HEADER_BYTES + l->sign_len + (sealed ? 0 : l->data_len);
-	return gather(iov, count, header, SM_MSG_HEADER_BYTES,
-		      GSS_IOV_BUFFER_TYPE_SIGN_ONLY,
-		      sealed ? -1 : GSS_IOV_BUFFER_TYPE_DATA,
-		      *len - SM_MSG_HEADER_BYTES);
+	sm_msg_aead_authenticate(a, data, len);
 }
 
 OM_uint32 sm_wrap_iov_length(OM_uint32 *minor, struct sm_context *ctx, int conf_req,
@@ -182,10 +165,10 @@ OM_uint32 sm_wrap_iov_length(OM_uint32 *minor, struct sm_context *ctx, int conf_
 OM_uint32 sm_wrap_iov(OM_uint32 *minor, struct sm_context *ctx, int conf_req,
 		      gss_qop_t qop, int *conf_state, gss_iov_buffer_desc *iov, int count)
 {
-	unsigned char *ad = NULL, *plain = NULL, *sealed = NULL, *tag;
 	struct sm_msg_header h;
+	struct sm_msg_aead a;
 	struct iov_layout l;
-	size_t ad_len;
+	unsigned char *tag;
 	OM_uint32 major;
 
 	major = sm_context_usable(minor, ctx, "gss_wrap_iov");
@@ -210,27 +193,14 @@ OM_uint32 sm_wrap_iov(OM_uint32 *minor, struct sm_context *ctx, int conf_req,
 	tag = l.trailer != NULL ? l.trailer->buffer.value
 				: (unsigned char *)l.header->buffer.value + SM_MSG_HEADER_BYTES;
 
-	ad = associated_data(iov, count, &l, h.bytes, conf_req, &ad_len);
-	if (ad != NULL && conf_req) {
-		plain = gather(iov, count, NULL, 0, GSS_IOV_BUFFER_TYPE_DATA, -1, l.data_len);
-		sealed = malloc(l.data_len + 1);
-	}
-	if (ad == NULL || (conf_req && (plain == NULL || sealed == NULL))) {
-		major = sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
-	} else if (conf_req) {
-		sm_msg_seal(sm_msg_send_key(ctx), &h, ad, ad_len, plain, l.data_len, sealed, tag);
-		scatter(iov, count, sealed);
-	} else {
-		sm_msg_seal(sm_msg_send_key(ctx), &h, ad, ad_len, tag, 0, tag, tag);
-	}
+	/* Every buffer is read, and DATA encrypted, where it lies. */
+	sm_msg_aead_start(&a, sm_msg_send_key(ctx), &h);
+	add_associated_data(&a, iov, count, conf_req);
+	if (conf_req)
+		each_data_buffer(&a, iov, count, sm_msg_aead_encrypt);
+	sm_msg_aead_finish(&a, tag);
+	sm_msg_aead_clear(&a);
 	memcpy(l.header->buffer.value, h.bytes, SM_MSG_HEADER_BYTES);
-	if (plain != NULL)
-		sodium_memzero(plain, l.data_len);
-	free(ad);
-	free(plain);
-	free(sealed);
-	if (GSS_ERROR(major))
-		return major;
 	if (conf_state != NULL)
 		*conf_state = !!conf_req;
 	return sm_ok(minor);
@@ -317,15 +287,13 @@ static OM_uint32 unwrap_stream(OM_uint32 *minor, struct sm_context *ctx,
 OM_uint32 sm_unwrap_iov(OM_uint32 *minor, struct sm_context *ctx, int *conf_state,
 			gss_qop_t *qop, gss_iov_buffer_desc *iov, int count)
 {
-	unsigned char none[1] = { 0 };	/* libsodium wants a text buffer, even empty */
-	unsigned char *ad = NULL, *sealed = NULL, *plain = NULL;
 	const unsigned char *tag;
 	struct sm_msg_header h;
+	struct sm_msg_aead a;
 	struct sm_reader r;
 	struct iov_layout l;
-	size_t ad_len;
 	OM_uint32 major;
-	int is_sealed;
+	int is_sealed, bad;
 
 	major = sm_context_usable(minor, ctx, "gss_unwrap_iov");
 	if (!GSS_ERROR(major))
@@ -346,29 +314,17 @@ OM_uint32 sm_unwrap_iov(OM_uint32 *minor, struct sm_context *ctx, int *conf_stat
 	is_sealed = !!(h.flags & SM_MSG_FLAG_SEALED);
 	tag = l.trailer != NULL ? l.trailer->buffer.value
 				: (unsigned char *)l.header->buffer.value + SM_MSG_HEADER_BYTES;
-	ad = associated_data(iov, count, &l, h.bytes, is_sealed, &ad_len);
-	if (ad != NULL && is_sealed) {
-		sealed = gather(iov, count, NULL, 0, GSS_IOV_BUFFER_TYPE_DATA, -1, l.data_len);
-		plain = malloc(l.data_len + 1);
-	}
-	if (ad == NULL || (is_sealed && (sealed == NULL || plain == NULL))) {
-		major = sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
-	} else if (is_sealed) {
-		if (sm_msg_open(sm_msg_recv_key(ctx), &h, ad, ad_len, sealed, l.data_len, tag,
-				plain) != 0)
-			major = sm_msg_bad_signature(minor, "wrap");
-		else
-			scatter(iov, count, plain);
-	} else if (sm_msg_open(sm_msg_recv_key(ctx), &h, ad, ad_len, tag, 0, tag, none) != 0) {
-		major = sm_msg_bad_signature(minor, "wrap");
-	}
-	if (plain != NULL)
-		sodium_memzero(plain, l.data_len);
-	free(ad);
-	free(sealed);
-	free(plain);
-	if (GSS_ERROR(major))
-		return major;
+	/* Authenticated first, where it lies; decrypted in place only then. */
+	sm_msg_aead_start(&a, sm_msg_recv_key(ctx), &h);
+	add_associated_data(&a, iov, count, is_sealed);
+	if (is_sealed)
+		each_data_buffer(&a, iov, count, authenticate_text);
+	bad = sm_msg_aead_verify(&a, tag);
+	if (!bad && is_sealed)
+		each_data_buffer(&a, iov, count, sm_msg_aead_decrypt);
+	sm_msg_aead_clear(&a);
+	if (bad)
+		return sm_msg_bad_signature(minor, "wrap");
 	if (conf_state != NULL)
 		*conf_state = is_sealed;
 	return sm_msg_accept_sequence(minor, ctx, &h, qop);

@@ -140,34 +140,141 @@ OM_uint32 sm_msg_check_qop(OM_uint32 *minor, gss_qop_t qop)
 	return sm_ok(minor);
 }
 
-/* The associated data of MICs and integrity-only wraps: header || message,
- * in a fresh allocation. */
-static unsigned char *header_and_message(const struct sm_msg_header *h, const void *msg,
-					 size_t len)
+/*
+ * XChaCha20-Poly1305 (IETF) taken apart: the HChaCha20 subkey; the
+ * Poly1305 key from ChaCha20 block 0 under it; the text XORed with blocks
+ * 1, 2, ...; Poly1305 over ad || zeros to a multiple of 16 || ciphertext
+ * || zeros to a multiple of 16 || u64le ad length || u64le text length
+ * (RFC 8439 section 2.8).
+ */
+void sm_msg_aead_start(struct sm_msg_aead *a, const unsigned char *key,
+		       const struct sm_msg_header *h)
 {
-	unsigned char *ad = malloc(SM_MSG_HEADER_BYTES + len);
+	unsigned char poly_key[crypto_onetimeauth_poly1305_KEYBYTES];
+	const unsigned char *n = h->bytes + NONCE_OFFSET;
 
-	if (ad != NULL) {
-		memcpy(ad, h->bytes, SM_MSG_HEADER_BYTES);
-		if (len > 0)
-			memcpy(ad + SM_MSG_HEADER_BYTES, msg, len);
+	crypto_core_hchacha20(a->subkey, n, key, NULL);
+	memset(a->nonce, 0, 4);
+	memcpy(a->nonce + 4, n + crypto_core_hchacha20_INPUTBYTES, 8);
+	crypto_stream_chacha20_ietf(poly_key, sizeof(poly_key), a->nonce, a->subkey);
+	crypto_onetimeauth_poly1305_init(&a->poly, poly_key);
+	sodium_memzero(poly_key, sizeof(poly_key));
+	a->ad_len = a->text_len = a->stream_pos = 0;
+	sm_msg_aead_ad(a, h->bytes, SM_MSG_HEADER_BYTES);
+}
+
+static void pad16(struct sm_msg_aead *a, uint64_t len)
+{
+	static const unsigned char zeros[16];
+
+	crypto_onetimeauth_poly1305_update(&a->poly, zeros, (16 - len % 16) % 16);
+}
+
+void sm_msg_aead_ad(struct sm_msg_aead *a, const void *data, size_t len)
+{
+	if (len == 0)
+		return;
+	crypto_onetimeauth_poly1305_update(&a->poly, data, len);
+	a->ad_len += len;
+}
+
+/* Poly1305 over a piece of ciphertext; the associated data ends here. */
+void sm_msg_aead_authenticate(struct sm_msg_aead *a, const unsigned char *data, size_t len)
+{
+	if (len == 0)
+		return;
+	if (a->text_len == 0)
+		pad16(a, a->ad_len);
+	crypto_onetimeauth_poly1305_update(&a->poly, data, len);
+	a->text_len += len;
+}
+
+/* XOR with the keystream from where the last piece ended: whole blocks
+ * straight from ChaCha20, a block used in part from a->block. */
+static void apply_stream(struct sm_msg_aead *a, unsigned char *data, size_t len)
+{
+	size_t offset, n, i;
+
+	while (len > 0) {
+		offset = (size_t)(a->stream_pos % 64);
+		if (offset == 0 && len >= 64) {
+			n = len - len % 64;
+			crypto_stream_chacha20_ietf_xor_ic(data, data, n, a->nonce,
+							   (uint32_t)(1 + a->stream_pos / 64),
+							   a->subkey);
+		} else {
+			if (offset == 0) {
+				memset(a->block, 0, sizeof(a->block));
+				crypto_stream_chacha20_ietf_xor_ic(a->block, a->block,
+								   sizeof(a->block), a->nonce,
+								   (uint32_t)(1 + a->stream_pos / 64),
+								   a->subkey);
+			}
+			n = 64 - offset < len ? 64 - offset : len;
+			for (i = 0; i < n; i++)
+				data[i] ^= a->block[offset + i];
+		}
+		data += n;
+		len -= n;
+		a->stream_pos += n;
 	}
-	return ad;
+}
+
+void sm_msg_aead_encrypt(struct sm_msg_aead *a, unsigned char *data, size_t len)
+{
+	apply_stream(a, data, len);
+	sm_msg_aead_authenticate(a, data, len);
+}
+
+void sm_msg_aead_decrypt(struct sm_msg_aead *a, unsigned char *data, size_t len)
+{
+	apply_stream(a, data, len);
+}
+
+void sm_msg_aead_finish(struct sm_msg_aead *a, unsigned char tag[SM_MSG_TAG_BYTES])
+{
+	unsigned char lengths[16];
+	int i;
+
+	if (a->text_len == 0)
+		pad16(a, a->ad_len);
+	else
+		pad16(a, a->text_len);
+	for (i = 0; i < 8; i++) {
+		lengths[i] = (unsigned char)(a->ad_len >> (8 * i));
+		lengths[8 + i] = (unsigned char)(a->text_len >> (8 * i));
+	}
+	crypto_onetimeauth_poly1305_update(&a->poly, lengths, sizeof(lengths));
+	crypto_onetimeauth_poly1305_final(&a->poly, tag);
+	sodium_memzero(&a->poly, sizeof(a->poly));
+}
+
+int sm_msg_aead_verify(struct sm_msg_aead *a, const unsigned char tag[SM_MSG_TAG_BYTES])
+{
+	unsigned char expected[SM_MSG_TAG_BYTES];
+	int bad;
+
+	sm_msg_aead_finish(a, expected);
+	bad = crypto_verify_16(expected, tag);
+	sodium_memzero(expected, sizeof(expected));
+	return bad;
+}
+
+void sm_msg_aead_clear(struct sm_msg_aead *a)
+{
+	sodium_memzero(a, sizeof(*a));
 }
 
 /* The tag over header || message. */
-static OM_uint32 integrity_tag(OM_uint32 *minor, const unsigned char *key,
-			       const struct sm_msg_header *h, const void *msg, size_t len,
-			       unsigned char tag[SM_MSG_TAG_BYTES])
+static void integrity_tag(const unsigned char *key, const struct sm_msg_header *h,
+			  const void *msg, size_t len, unsigned char tag[SM_MSG_TAG_BYTES])
 {
-	unsigned char none[1] = { 0 };	/* libsodium wants a text buffer, even empty */
-	unsigned char *ad = header_and_message(h, msg, len);
+	struct sm_msg_aead a;
 
-	if (ad == NULL)
-		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
-	sm_msg_seal(key, h, ad, SM_MSG_HEADER_BYTES + len, none, 0, none, tag);
-	free(ad);
-	return sm_ok(minor);
+	sm_msg_aead_start(&a, key, h);
+	sm_msg_aead_ad(&a, msg, len);
+	sm_msg_aead_finish(&a, tag);
+	sm_msg_aead_clear(&a);
 }
 
 /* Check a tag over header || message: GSS_S_BAD_SIG when it is wrong. */
@@ -175,14 +282,13 @@ static OM_uint32 integrity_check(OM_uint32 *minor, const unsigned char *key,
 				 const struct sm_msg_header *h, const void *msg, size_t len,
 				 const unsigned char *tag, const char *what)
 {
-	unsigned char none[1] = { 0 };	/* libsodium wants a text buffer, even empty */
-	unsigned char *ad = header_and_message(h, msg, len);
+	struct sm_msg_aead a;
 	int bad;
 
-	if (ad == NULL)
-		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
-	bad = sm_msg_open(key, h, ad, SM_MSG_HEADER_BYTES + len, none, 0, tag, none) != 0;
-	free(ad);
+	sm_msg_aead_start(&a, key, h);
+	sm_msg_aead_ad(&a, msg, len);
+	bad = sm_msg_aead_verify(&a, tag);
+	sm_msg_aead_clear(&a);
 	return bad ? sm_msg_bad_signature(minor, what) : sm_ok(minor);
 }
 
@@ -213,13 +319,12 @@ OM_uint32 sm_get_mic(OM_uint32 *minor, struct sm_context *ctx, gss_qop_t qop,
 	if (token->value == NULL)
 		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
 	major = sm_msg_new_header(minor, ctx, SM_MSG_TOKEN_MIC, 0, &h);
-	if (!GSS_ERROR(major))
-		major = integrity_tag(minor, sm_msg_send_key(ctx), &h, message->value, message->length, tag);
 	if (GSS_ERROR(major)) {
 		free(token->value);
 		token->value = NULL;
 		return major;
 	}
+	integrity_tag(sm_msg_send_key(ctx), &h, message->value, message->length, tag);
 	memcpy(token->value, h.bytes, SM_MSG_HEADER_BYTES);
 	memcpy((unsigned char *)token->value + SM_MSG_HEADER_BYTES, tag, SM_MSG_TAG_BYTES);
 	token->length = SM_MSG_HEADER_BYTES + SM_MSG_TAG_BYTES;
@@ -296,12 +401,8 @@ OM_uint32 sm_wrap(OM_uint32 *minor, struct sm_context *ctx, int conf_req,
 	} else {
 		if (input->length > 0)
 			memcpy(body, input->value, input->length);
-		major = integrity_tag(minor, sm_msg_send_key(ctx), &h, input->value,
-				      input->length, body + input->length);
-		if (GSS_ERROR(major)) {
-			free(out);
-			return major;
-		}
+		integrity_tag(sm_msg_send_key(ctx), &h, input->value, input->length,
+			      body + input->length);
 	}
 	if (conf_state != NULL)
 		*conf_state = !!conf_req;

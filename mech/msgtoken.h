@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <gssapi/gssapi.h>
 
+#include <sodium.h>
+
 #include "buf.h"
 #include "context.h"
 
@@ -38,6 +40,39 @@ int sm_msg_open(const unsigned char *key, const struct sm_msg_header *h,
 		const unsigned char *ad, size_t ad_len, const unsigned char *cipher,
 		size_t len, const unsigned char *tag, unsigned char *out)
 	__attribute__((warn_unused_result));
+
+/*
+ * sm_msg_seal and sm_msg_open taken apart, for messages in pieces (a MIC
+ * or an integrity-only wrap of a large message, the IOV forms), so that
+ * every piece is authenticated and encrypted where it lies, without a
+ * copy; the same bytes as sm_msg_seal over the pieces joined.  Start
+ * (which authenticates the header), add the rest of the associated data,
+ * then the text: sm_msg_aead_encrypt in place, or, to open,
+ * sm_msg_aead_authenticate over every piece of ciphertext, then
+ * sm_msg_aead_verify, and only when that succeeded sm_msg_aead_decrypt
+ * over the same pieces in order, so no unauthenticated plaintext is ever
+ * written.  Finish or verify wipes the state.
+ */
+struct sm_msg_aead {
+	crypto_onetimeauth_poly1305_state poly;
+	unsigned char subkey[crypto_core_hchacha20_OUTPUTBYTES];
+	unsigned char nonce[crypto_stream_chacha20_ietf_NONCEBYTES];
+	unsigned char block[64];	/* keystream of a block used in part */
+	uint64_t ad_len, text_len, stream_pos;
+};
+
+void sm_msg_aead_start(struct sm_msg_aead *a, const unsigned char *key,
+		       const struct sm_msg_header *h);
+void sm_msg_aead_ad(struct sm_msg_aead *a, const void *data, size_t len);
+void sm_msg_aead_encrypt(struct sm_msg_aead *a, unsigned char *data, size_t len);
+void sm_msg_aead_authenticate(struct sm_msg_aead *a, const unsigned char *data, size_t len);
+void sm_msg_aead_decrypt(struct sm_msg_aead *a, unsigned char *data, size_t len);
+void sm_msg_aead_finish(struct sm_msg_aead *a, unsigned char tag[SM_MSG_TAG_BYTES]);
+/* 0 when `tag` is the tag, in constant time; decryption may follow. */
+int sm_msg_aead_verify(struct sm_msg_aead *a, const unsigned char tag[SM_MSG_TAG_BYTES])
+	__attribute__((warn_unused_result));
+/* Wipe the state (after decryption, or when it is abandoned). */
+void sm_msg_aead_clear(struct sm_msg_aead *a);
 
 const unsigned char *sm_msg_send_key(const struct sm_context *ctx);
 const unsigned char *sm_msg_recv_key(const struct sm_context *ctx);
