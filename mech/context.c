@@ -51,7 +51,7 @@
 
 /* What the Noise prologue binds: the protocol, the OID, token 1's header. */
 struct prologue {
-	unsigned char bytes[sizeof(PROLOGUE_LABEL) - 1 + 2 + 64 + INITIATOR_HEADER_BYTES];
+	unsigned char bytes[sizeof(PROLOGUE_LABEL) - 1 + 2 + SM_MECH_OID_MAX + INITIATOR_HEADER_BYTES];
 	size_t len;
 };
 

@@ -4,6 +4,15 @@
 
 #include <gssapi/gssapi.h>
 
+#include "gssapi/gssapi_sodium.h"
+
+/* The longest mechanism OID (DER contents octets) configure accepts:
+ * tokens and exported names give its length in one byte (DER's short form,
+ * below 128), and fixed buffers hold it. */
+#define SM_MECH_OID_MAX 64
+_Static_assert(GSS_SODIUM_MECH_OID_DER_LENGTH <= SM_MECH_OID_MAX,
+	       "configure refuses longer mechanism OIDs");
+
 /* Our own copies: the module must not reference the GSS library's. */
 extern gss_OID_desc sm_mech_oid;
 extern gss_OID_desc sm_nt_user_name;
