@@ -20,19 +20,20 @@
 #define FILE_SIZE_MAX (1024 * 1024)
 
 static const struct {
-	const char *variable, *system_file, *user_file, *what, *create_hint;
+	const char *variable, *system_file, *user_file, *what;
+	const char *create_before, *create_after;	/* around the file's path */
 	int is_private;
 } file_info[] = {
 	[SM_FILE_KEYTAB] = { "GSS_SODIUM_KEYTAB", SYSTEM_DIR "/keytab", NULL,
-		"keytab", "make a key with 'gss-sodium keygen service@host -f %s'", 1 },
+		"keytab", "make a key with 'gss-sodium keygen service@host -f ", "'", 1 },
 	[SM_FILE_IDENTITY] = { "GSS_SODIUM_IDENTITY", NULL, "identity",
-		"identity file", "make a key with 'gss-sodium keygen NAME -f %s'", 1 },
+		"identity file", "make a key with 'gss-sodium keygen NAME -f ", "'", 1 },
 	[SM_FILE_PEERS] = { "GSS_SODIUM_PEERS", SYSTEM_DIR "/peers", "peers",
-		"peers file", "add the peers lines that 'gss-sodium keygen' or 'gss-sodium pubkey' print to %s", 0 },
+		"peers file", "add the peers lines that 'gss-sodium keygen' or 'gss-sodium pubkey' print to ", "", 0 },
 	[SM_FILE_SEALKEYS] = { "GSS_SODIUM_SEALKEYS", SYSTEM_DIR "/sealkeys", NULL,
-		"sealing keyring", "create one with 'gss-sodium sealkey new -f %s'", 1 },
+		"sealing keyring", "create one with 'gss-sodium sealkey new -f ", "'", 1 },
 	[SM_FILE_SETTINGS] = { "GSS_SODIUM_CONF", SYSTEM_DIR "/sodium.conf", NULL,
-		"settings file", "create %s or unset GSS_SODIUM_CONF", 0 },
+		"settings file", "create ", " or unset GSS_SODIUM_CONF", 0 },
 };
 
 const char *sm_file_variable(enum sm_file which)
@@ -164,7 +165,6 @@ static OM_uint32 refuse_mode(OM_uint32 *minor, enum sm_file which,
 OM_uint32 sm_file_read(OM_uint32 *minor, enum sm_file which, const char *path,
 		       int must_exist, char **text, size_t *len)
 {
-	char hint[PATH_MAX + 200];
 	struct stat st;
 	OM_uint32 major;
 	size_t got = 0;
@@ -178,10 +178,9 @@ OM_uint32 sm_file_read(OM_uint32 *minor, enum sm_file which, const char *path,
 	if (fd < 0 && errno == ENOENT) {
 		if (!must_exist)
 			return sm_ok(minor);
-		snprintf(hint, sizeof(hint), file_info[which].create_hint, path);
 		return sm_fail(minor, file_major(which), GSS_SODIUM_S_FILE_MISSING,
-			       "%s: the %s does not exist; %s", path,
-			       file_info[which].what, hint);
+			       "%s: the %s does not exist; %s%s%s", path, file_info[which].what,
+			       file_info[which].create_before, path, file_info[which].create_after);
 	}
 	if (fd < 0)
 		return sm_fail(minor, file_major(which), GSS_SODIUM_S_FILE_UNREADABLE,

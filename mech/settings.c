@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,12 +125,18 @@ static int parse_boolean(const char *v, int *out)
 }
 
 static OM_uint32 line_error(OM_uint32 *minor, OM_uint32 code, const char *path,
-			    unsigned line, const char *fmt, const char *a,
-			    const char *b)
+			    unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static OM_uint32 line_error(OM_uint32 *minor, OM_uint32 code, const char *path,
+			    unsigned line, const char *fmt, ...)
 {
 	char what[600];
+	va_list ap;
 
-	snprintf(what, sizeof(what), fmt, a, b);
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
 	return sm_fail(minor, GSS_S_FAILURE, code, "%s line %u: %s", path, line, what);
 }
 
@@ -153,7 +160,7 @@ static OM_uint32 apply(OM_uint32 *minor, const char *path, unsigned line,
 				  SETTING_NAMES);
 	if (*seen & (1u << (st - settings_table)))
 		return line_error(minor, GSS_SODIUM_S_SETTINGS_SYNTAX, path, line,
-				  "'%s' is set a second time%s; keep one line", qk, "");
+				  "'%s' is set a second time; keep one line", qk);
 	*seen |= 1u << (st - settings_table);
 	field = (char *)s + st->offset;
 	switch (st->type) {
@@ -210,10 +217,10 @@ OM_uint32 sm_settings_parse(OM_uint32 *minor, const char *path, const char *text
 		line_len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		if (line_len >= sizeof(buf))
 			return line_error(minor, GSS_SODIUM_S_SETTINGS_SYNTAX, path, line,
-					  "the line is too long%s%s", "", "");
+					  "the line is too long");
 		if (memchr(p, '\0', line_len) != NULL)
 			return line_error(minor, GSS_SODIUM_S_SETTINGS_SYNTAX, path, line,
-					  "the line contains a NUL byte%s%s", "", "");
+					  "the line contains a NUL byte");
 		memcpy(buf, p, line_len);
 		buf[line_len] = '\0';
 		if ((hash = strchr(buf, '#')) != NULL)
@@ -224,13 +231,13 @@ OM_uint32 sm_settings_parse(OM_uint32 *minor, const char *path, const char *text
 		eq = strchr(key, '=');
 		if (eq == NULL)
 			return line_error(minor, GSS_SODIUM_S_SETTINGS_SYNTAX, path, line,
-					  "expected 'key = value'%s%s", "", "");
+					  "expected 'key = value'");
 		*eq = '\0';
 		value = trim(eq + 1);
 		key = trim(key);
 		if (*key == '\0' || *value == '\0')
 			return line_error(minor, GSS_SODIUM_S_SETTINGS_SYNTAX, path, line,
-					  "expected 'key = value', with both present%s%s", "", "");
+					  "expected 'key = value', with both present");
 		major = apply(minor, path, line, key, value, s, &seen);
 		if (GSS_ERROR(major))
 			return major;

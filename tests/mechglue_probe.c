@@ -23,7 +23,6 @@
 
 static gss_OID_desc nt_user = { 10, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x01\x01" };
 static gss_OID_desc nt_export = { 6, (void *)"\x2b\x06\x01\x05\x06\x04" };
-static gss_OID_desc ma_ctx_trans = { 7, (void *)"\x2b\x06\x01\x05\x05\x0d\x1b" };
 static gss_OID_set_desc mech_only = { 1, &mech };
 
 static int tests_run, tests_failed;
@@ -177,6 +176,8 @@ static void credentials_from_tool_made_files(void)
 }
 
 #ifndef PROBE_HEIMDAL
+/* Only MIT's mechglue has gss_inquire_attrs_for_mech. */
+static gss_OID_desc ma_ctx_trans = { 7, (void *)"\x2b\x06\x01\x05\x05\x0d\x1b" };
 /* Heimdal 7.8 has no gss_acquire_cred_from(). */
 static void credentials_from_a_store(void)
 {

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -68,10 +69,14 @@ static const char check_usage[] =
 	"the sealing keyring from the locations the environment and the defaults\n"
 	"give, and report each.  Exits 1 when any of them has a problem.\n";
 
-int usage_error(const char *usage, const char *fmt, const char *arg)
+int usage_error(const char *usage, const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "gss-sodium: ");
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "\n\n%s", usage);
 	return EXIT_USAGE;
 }
@@ -91,7 +96,7 @@ int dispatch(const struct command *commands, size_t count, int argc,
 	size_t i;
 
 	if (argc < 2)
-		return usage_error(usage, "%s", "no command given");
+		return usage_error(usage, "no command given");
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0)
 		return fputs(usage, stdout), 0;
@@ -114,7 +119,7 @@ int parse_arguments(int argc, char **argv, const char *usage,
 			if (++i == argc)
 				return usage_error(usage, "%s needs a file name", argv[i - 1]);
 			if (a->file != NULL)
-				return usage_error(usage, "%s", "-f may be given once");
+				return usage_error(usage, "-f may be given once");
 			a->file = argv[i];
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			return usage_error(usage, "unknown option '%s'", argv[i]);
@@ -258,7 +263,7 @@ static int cmd_keygen(int argc, char **argv)
 	if (rc != 0 || a.help)
 		return a.help ? (fputs(keygen_usage, stdout), 0) : rc;
 	if (a.name == NULL)
-		return usage_error(keygen_usage, "%s", "keygen needs a NAME");
+		return usage_error(keygen_usage, "keygen needs a NAME");
 	if (GSS_ERROR(sm_name_from_canonical(&minor, a.name, strlen(a.name), &name)))
 		return report(minor);
 	rc = default_file(name, a.file, &which, path);

@@ -217,8 +217,7 @@ int cmd_inspect(int argc, char **argv)
 	if (rc != 0 || a.help)
 		return a.help ? (fputs(inspect_usage, stdout), 0) : rc;
 	if (a.file != NULL)
-		return usage_error(inspect_usage, "%s",
-				   "inspect takes the token's FILE as its argument, without -f");
+		return usage_error(inspect_usage, "inspect takes the token's FILE as its argument, without -f");
 	name = a.name != NULL ? a.name : "-";
 	shown = strcmp(name, "-") == 0 ? "standard input" : name;
 	rc = read_token(name, shown, &data, &len);

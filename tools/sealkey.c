@@ -342,7 +342,7 @@ static int cmd_sealkey_retire(int argc, char **argv)
 	if (rc != 0 || a.help)
 		return a.help ? (fputs(sealkey_usage, stdout), 0) : rc;
 	if (a.name == NULL)
-		return usage_error(sealkey_usage, "%s", "sealkey retire needs an ID");
+		return usage_error(sealkey_usage, "sealkey retire needs an ID");
 	if (!parse_key_id(a.name, &id))
 		return usage_error(sealkey_usage, "'%s' is not a key ID (1 to 4294967295)", a.name);
 	rc = open_keyring(&kf, 1);

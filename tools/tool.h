@@ -29,7 +29,7 @@ struct arguments {
 };
 
 /* gss-sodium.c */
-int usage_error(const char *usage, const char *fmt, const char *arg);
+int usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int report(OM_uint32 minor);
 int dispatch(const struct command *commands, size_t count, int argc,
 	     char **argv, const char *usage);
