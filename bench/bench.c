@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
 #include <sodium.h>
 
 #include "gssapi/gssapi_sodium.h"
@@ -110,6 +111,7 @@ struct mech {
 	struct pair traffic;	/* carries the wrap and MIC rows */
 	struct pair transfer;	/* its acceptor is exported and imported */
 	size_t token_size;	/* the last exported context token */
+	size_t message_token;	/* the last wrap or MIC token, bytes */
 	int ready;		/* credentials and both pairs were set up */
 };
 
@@ -568,9 +570,10 @@ static enum outcome op_transfer_processes(void *state, size_t procs, size_t n, d
 	return failed ? FAILED : DONE;
 }
 
-/* One wrap from `from` unwrapped by `to`, checked for content and sealing. */
+/* One wrap from `from` unwrapped by `to`, checked for content and sealing;
+ * the token's length goes to *token_len unless it is NULL. */
 static int wrap_reaches(const struct mech *m, gss_ctx_id_t from, gss_ctx_id_t to,
-			size_t size, int check_content)
+			size_t size, int check_content, size_t *token_len)
 {
 	gss_buffer_desc plain = { size, message }, token = GSS_C_EMPTY_BUFFER;
 	gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
@@ -583,6 +586,8 @@ static int wrap_reaches(const struct mech *m, gss_ctx_id_t from, gss_ctx_id_t to
 	} else if (!sealed) {
 		complain("%s: gss_wrap did not seal the message", m->label);
 	} else {
+		if (token_len != NULL)
+			*token_len = token.length;
 		major = gss_unwrap(&minor, to, &token, &out, &sealed, NULL);
 		if (major != GSS_S_COMPLETE)
 			report(m, "gss_unwrap", major, minor);
@@ -605,7 +610,8 @@ static enum outcome op_wrap(void *state, size_t size, size_t n, double *ns)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (!wrap_reaches(m, m->traffic.initiator, m->traffic.acceptor, size, i == 0))
+		if (!wrap_reaches(m, m->traffic.initiator, m->traffic.acceptor, size, i == 0,
+				  &m->message_token))
 			return FAILED;
 	*ns += now_ns() - start;
 	return DONE;
@@ -625,6 +631,7 @@ static enum outcome op_mic(void *state, size_t size, size_t n, double *ns)
 			report(m, "gss_get_mic", major, minor);
 			return FAILED;
 		}
+		m->message_token = mic.length;
 		major = gss_verify_mic(&minor, m->traffic.acceptor, &text, &mic, NULL);
 		gss_release_buffer(&ignored, &mic);
 		if (major != GSS_S_COMPLETE) {
@@ -639,8 +646,8 @@ static enum outcome op_mic(void *state, size_t size, size_t n, double *ns)
 /* The imported context must still talk to its initiator, both ways. */
 static int transfer_kept_context(const struct mech *m)
 {
-	return wrap_reaches(m, m->transfer.initiator, m->transfer.acceptor, 64, 1) &&
-	       wrap_reaches(m, m->transfer.acceptor, m->transfer.initiator, 64, 1);
+	return wrap_reaches(m, m->transfer.initiator, m->transfer.acceptor, 64, 1, NULL) &&
+	       wrap_reaches(m, m->transfer.acceptor, m->transfer.initiator, 64, 1, NULL);
 }
 
 /* ---- the floor: libsodium alone ------------------------------------------ */
@@ -831,10 +838,12 @@ struct row {
 	op_fn mech_op;
 	op_fn floor_op;
 	size_t max_n;		/* most iterations per batch through the mechglue */
-	int has_token;
+	int has_token;		/* makes export tokens: token_size */
+	int has_message_token;	/* makes wrap or MIC tokens: message_token */
 	int size_is_processes;	/* `size` counts processes, not message bytes */
 	struct measurement cell[COLUMNS];
 	size_t token_size[2];	/* krb5, sodium; 0 when none was made */
+	size_t message_token[2];	/* the same for a wrap or MIC token */
 };
 
 static struct row rows[] = {
@@ -854,13 +863,13 @@ static struct row rows[] = {
 	{ .operation = "export+import x8", .size = 8, .size_is_processes = 1,
 	  .mech_op = op_transfer_processes, .max_n = TRANSFER_MAX_N },
 	{ .operation = "wrap+unwrap", .size = 64, .mech_op = op_wrap, .floor_op = floor_wrap,
-	  .max_n = NO_CAP },
+	  .max_n = NO_CAP, .has_message_token = 1 },
 	{ .operation = "wrap+unwrap", .size = 1024, .mech_op = op_wrap, .floor_op = floor_wrap,
-	  .max_n = NO_CAP },
+	  .max_n = NO_CAP, .has_message_token = 1 },
 	{ .operation = "wrap+unwrap", .size = 65536, .mech_op = op_wrap, .floor_op = floor_wrap,
-	  .max_n = NO_CAP },
+	  .max_n = NO_CAP, .has_message_token = 1 },
 	{ .operation = "get_mic+verify_mic", .size = 1024, .mech_op = op_mic,
-	  .floor_op = floor_mic, .max_n = NO_CAP },
+	  .floor_op = floor_mic, .max_n = NO_CAP, .has_message_token = 1 },
 };
 #define N_ROWS (sizeof(rows) / sizeof(rows[0]))
 
@@ -942,8 +951,12 @@ static void measure_all(struct mech *krb5, struct mech *sodium, struct floor_sta
 		t[FLOOR].op = r->floor_op;
 		t[FLOOR].state = f;
 		t[FLOOR].max_n = NO_CAP;
+		for (c = KRB5; c <= SODIUM; c++)
+			mechs[c]->message_token = 0;
 		measure_row(r, t);
 		for (c = KRB5; c <= SODIUM; c++) {
+			if (r->has_message_token && r->cell[c].outcome == DONE)
+				r->message_token[c] = mechs[c]->message_token;
 			if (!r->has_token || r->cell[c].outcome != DONE)
 				continue;
 			r->token_size[c] = mechs[c]->token_size;
@@ -1024,6 +1037,95 @@ static void print_table(void)
 	       "configuration, mechanism loading, replay cache).\nexport+import xN: N processes "
 	       "at once, time per round trip of all of them\ntogether (1/throughput).\n",
 	       HANDSHAKE_FLOOR_DH, HANDSHAKE_FLOOR_KEYGEN, EXPORT_FLOOR_BYTES, FLOOR_HEADER_BYTES);
+}
+
+/*
+ * The enctype of the key krb5's wrap and MIC tokens use (the acceptor's
+ * subkey, or the session key without one), as MIT's krb5 mechanism answers
+ * GSS_C_INQ_SSPI_SESSION_KEY: the key, then an OID that is
+ * 1.2.840.113554.1.2.2.4 with the enctype number appended.  0 when unknown.
+ */
+static long krb5_enctype(const struct mech *m)
+{
+	static const unsigned char prefix[] = "\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x04";
+	gss_buffer_set_t data = GSS_C_NO_BUFFER_SET;
+	OM_uint32 major, minor;
+	const unsigned char *oid;
+	long enctype = 0;
+	size_t i, len;
+
+	if (!m->ready)
+		return 0;
+	major = gss_inquire_sec_context_by_oid(&minor, m->traffic.initiator,
+					       GSS_C_INQ_SSPI_SESSION_KEY, &data);
+	if (GSS_ERROR(major) || data == GSS_C_NO_BUFFER_SET || data->count < 2) {
+		if (!GSS_ERROR(major))
+			gss_release_buffer_set(&minor, &data);
+		return 0;
+	}
+	oid = data->elements[1].value;
+	len = data->elements[1].length;
+	if (len > sizeof(prefix) - 1 && memcmp(oid, prefix, sizeof(prefix) - 1) == 0)
+		for (i = sizeof(prefix) - 1; i < len && enctype < (1L << 24); i++)
+			enctype = enctype << 7 | (oid[i] & 0x7f);
+	/* The key itself is not wanted here: wiped before it is freed. */
+	sodium_memzero(data->elements[0].value, data->elements[0].length);
+	gss_release_buffer_set(&minor, &data);
+	return enctype;
+}
+
+static const char *enctype_name(long enctype)
+{
+	switch (enctype) {
+	case 17: return "aes128-cts-hmac-sha1-96";
+	case 18: return "aes256-cts-hmac-sha1-96";
+	case 19: return "aes128-cts-hmac-sha256-128";
+	case 20: return "aes256-cts-hmac-sha384-192";
+	case 23: return "arcfour-hmac";
+	case 25: return "camellia128-cts-cmac";
+	case 26: return "camellia256-cts-cmac";
+	default: return "unknown";
+	}
+}
+
+/*
+ * Token sizes, from the last wrap and MIC token each mechanism made in the
+ * timed rows: a sealed wrap token's bytes over its message, and a MIC
+ * token's length.
+ */
+static void print_token_sizes(const struct mech *krb5)
+{
+	long enctype = krb5_enctype(krb5);
+	char value[2][32];
+	size_t i;
+	int c;
+
+	printf("\nToken sizes in bytes, from the last token each row made; krb5's wrap and MIC\n"
+	       "key: ");
+	if (enctype > 0)
+		printf("%s (enctype %ld).\n", enctype_name(enctype), enctype);
+	else
+		printf("enctype unknown.\n");
+	printf("%-36s %8s %8s\n", "token", "krb5", "sodium");
+	for (i = 0; i < N_ROWS; i++) {
+		const struct row *r = &rows[i];
+		int mic = r->mech_op == op_mic;
+		char label[64];
+
+		if (!r->has_message_token)
+			continue;
+		for (c = KRB5; c <= SODIUM; c++) {
+			size_t made = r->message_token[c], over = mic ? 0 : r->size;
+
+			if (made == 0 || made < over)
+				snprintf(value[c], sizeof(value[c]), "-");
+			else
+				snprintf(value[c], sizeof(value[c]), "%zu", made - over);
+		}
+		snprintf(label, sizeof(label), mic ? "MIC, whole token (%zu B message)"
+						   : "sealed wrap, over a %zu B message", r->size);
+		printf("%-36s %8s %8s\n", label, value[KRB5], value[SODIUM]);
+	}
 }
 
 /* CSV: the table's columns, plain numbers, empty where there is none. */
@@ -1184,6 +1286,7 @@ int main(int argc, char **argv)
 	floor_set_up(&alone);
 	measure_all(&krb5, &sodium, &alone);
 	print_table();
+	print_token_sizes(&krb5);
 	ok = all_measured();
 	if (settings.csv_path != NULL && !write_csv(settings.csv_path))
 		ok = 0;
