@@ -1,18 +1,24 @@
 /*
  * bench: gss-sodium against MIT krb5's Kerberos mechanism, in one process and
  * through the one mechglue of MIT's libgssapi_krb5, and both against a floor:
- * libsodium alone doing the cryptography gss-sodium's protocol needs.
+ * libsodium alone doing the cryptography gss-sodium's protocol needs.  One
+ * row, the handshake replay record, times a part of gss-sodium's handshake
+ * alone, through the mechanism's internal library; it has no krb5 or floor
+ * column (see op_handshake_record).
  *
  * Each operation is timed as a warm-up, a calibration that picks N so that
  * a batch of N iterations lasts about the batch target, then B batches,
  * taken in turn with those of the row's other two columns; the figure
- * reported is the median over the batches of the batch time divided by N.  The median of batches, rather than the mean of iterations, keeps a
+ * reported is the median over the batches of the batch time divided by N.
+ * The median of batches, rather than the mean of iterations, keeps a
  * stray page fault, KDC log flush or scheduler hiccup out of the result.
  *
  * Environment (bench/run.sh sets all of it up): for krb5, KRB5_CONFIG,
  * KRB5CCNAME (a FILE ccache holding a TGT), KRB5_KTNAME (the service
- * keytab); for gss-sodium, GSS_MECH_CONFIG (the mechglue line) and the
- * GSS_SODIUM_* key files.  Both mechanisms use their default credentials.
+ * keytab); for gss-sodium, GSS_MECH_CONFIG (the mechglue line), the
+ * GSS_SODIUM_* key files, and GSS_SODIUM_CONF, a settings file whose
+ * rcache_dir is a scratch directory (the handshake record row writes
+ * there).  Both mechanisms use their default credentials.
  */
 #include "config.h"
 
@@ -30,6 +36,13 @@
 #include <sodium.h>
 
 #include "gssapi/gssapi_sodium.h"
+
+/* The mechanism's internal library, for the handshake record row only. */
+#include "files.h"
+#include "init.h"
+#include "noise.h"
+#include "rcache.h"
+#include "status.h"
 
 #define CONTEXT_FLAGS (GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG | \
 		       GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG)
@@ -58,6 +71,15 @@
  * median.
  */
 #define TRANSFER_MAX_N 2000
+/*
+ * The handshake record row adds one live record to the handshake replay
+ * cache per iteration, each kept for clock_skew: the same cap leaves the
+ * cache with some 35,000 records at the end of the row, what an acceptor
+ * admitting a hundred handshakes a second holds with the default
+ * clock_skew of 300 s, rather than whatever 30 ms batches of
+ * sub-microsecond records would fill it to.
+ */
+#define RECORD_MAX_N 2000
 /* A cold import costs a handshake and a new process around it. */
 #define COLD_MAX_N 10
 #define MAX_PROCESSES 8
@@ -77,7 +99,7 @@ static struct {
 /* ---- what is measured ------------------------------------------------------ */
 
 /* NO_EQUIVALENT: the column has nothing to compare (the floor of a row that
- * measures processes). */
+ * measures processes, krb5 in the handshake record row). */
 enum outcome { DONE, UNAVAILABLE, FAILED, NO_EQUIVALENT };
 
 /*
@@ -650,6 +672,103 @@ static int transfer_kept_context(const struct mech *m)
 	       wrap_reaches(m, m->transfer.acceptor, m->transfer.initiator, 64, 1, NULL);
 }
 
+/* ---- gss-sodium alone: the handshake replay record ------------------------ */
+
+/*
+ * Protocol version 2's acceptor records every handshake it admits: the
+ * initiator's ephemeral key, 32 bytes, goes into the handshake replay
+ * cache of its keytab until the token's time plus clock_skew.  The
+ * handshake rows include that record among everything else; this row
+ * times it alone, with the acceptor's two calls (sm_rcache_prefetch when
+ * message 1 arrives, sm_rcache_record once it is authentic) on a fresh id
+ * each iteration, through the mechanism's internal library linked into
+ * this program.  The cache is the keytab's own, the file the module's
+ * handshakes in this run record into, in the rcache_dir that the settings
+ * file (GSS_SODIUM_CONF) names; without an rcache_dir this program would
+ * write into the host's cache, so the row is then left out.
+ *
+ * The ids are 24 random bytes and a counter: the cache hashes them with
+ * its own SipHash key, so they spread as random keys do, and no system
+ * call for random bytes lands inside the clock.  The clock is read once
+ * per batch, as the acceptor reads it once per handshake, outside the
+ * record.  The cache is used as it comes: the file's first table is
+ * 4 MiB, so early records fault its pages in, and a record whose bucket is
+ * full in every table grows the file by a table (posix_fallocate).  Those
+ * costs are rare and land in a batch or two, which the median leaves out;
+ * --verbose shows the slowest batch.
+ *
+ * krb5 has no column: MIT's replay cache (krb5_rc_store) is internal to
+ * libkrb5, and the krb5 handshake row already includes it (run.sh points
+ * KRB5RCACHENAME at a file2 cache in the scratch directory).  Nor is there a
+ * floor: a record is a hash, a lock and a cache line or two, nothing that
+ * libsodium alone does.
+ */
+static struct {
+	int ready;
+	char keytab[PATH_MAX];
+	unsigned long skew;
+	unsigned char id[SM_NOISE_DHLEN];	/* random bytes || counter */
+	uint64_t counter;
+} handshake_record;
+
+static void record_set_up(void)
+{
+	struct sm_locations keytab;
+	OM_uint32 minor;
+
+	if (GSS_ERROR(sm_init(&minor)) ||
+	    GSS_ERROR(sm_locations(&minor, SM_FILE_KEYTAB, &keytab))) {
+		complain("handshake record: %s", sm_status_sentence(minor));
+		return;
+	}
+	if (sm_current_settings()->rcache_dir[0] == '\0') {
+		complain("handshake record: no rcache_dir in the settings file (GSS_SODIUM_CONF), "
+			 "so the row would write into %s; it is left out", sm_rcache_default_dir);
+		return;
+	}
+	snprintf(handshake_record.keytab, sizeof(handshake_record.keytab), "%s", keytab.path[0]);
+	handshake_record.skew = sm_current_settings()->clock_skew;
+	randombytes_buf(handshake_record.id, sizeof(handshake_record.id));
+	handshake_record.ready = 1;
+}
+
+static enum outcome op_handshake_record(void *state, size_t size, size_t n, double *ns)
+{
+	const size_t counter_at = sizeof(handshake_record.id) - sizeof(handshake_record.counter);
+	struct sm_rcache_probe probe;
+	struct sm_rcache_answer answer;
+	time_t t = time(NULL);
+	OM_uint32 major, minor;
+	double start;
+	size_t i;
+
+	(void)state;
+	(void)size;
+	if (!handshake_record.ready)
+		return UNAVAILABLE;
+	start = now_ns();
+	for (i = 0; i < n; i++) {
+		handshake_record.counter++;
+		memcpy(handshake_record.id + counter_at, &handshake_record.counter,
+		       sizeof(handshake_record.counter));
+		sm_rcache_prefetch(SM_RCACHE_HANDSHAKE, handshake_record.keytab,
+				   handshake_record.id, sizeof(handshake_record.id), &probe);
+		major = sm_rcache_record(&minor, SM_RCACHE_HANDSHAKE, handshake_record.keytab,
+					 handshake_record.id, sizeof(handshake_record.id), t,
+					 t + (time_t)handshake_record.skew, &probe, &answer);
+		if (GSS_ERROR(major)) {
+			complain("handshake record: %s", sm_status_sentence(minor));
+			return FAILED;
+		}
+		if (answer.verdict != SM_RCACHE_NEW) {
+			complain("handshake record: a fresh id was not new to the cache");
+			return FAILED;
+		}
+	}
+	*ns += now_ns() - start;
+	return DONE;
+}
+
 /* ---- the floor: libsodium alone ------------------------------------------ */
 
 /* The next token's header, as the mechanism writes it, into `out`. */
@@ -841,6 +960,7 @@ struct row {
 	int has_token;		/* makes export tokens: token_size */
 	int has_message_token;	/* makes wrap or MIC tokens: message_token */
 	int size_is_processes;	/* `size` counts processes, not message bytes */
+	int sodium_only;	/* krb5 has nothing comparable: "-" */
 	struct measurement cell[COLUMNS];
 	size_t token_size[2];	/* krb5, sodium; 0 when none was made */
 	size_t message_token[2];	/* the same for a wrap or MIC token */
@@ -851,6 +971,8 @@ static struct row rows[] = {
 	  .max_n = NO_CAP },
 	{ .operation = "handshake/no-cred", .mech_op = op_handshake_default_creds,
 	  .floor_op = floor_handshake, .max_n = NO_CAP },
+	{ .operation = "handshake record", .mech_op = op_handshake_record,
+	  .max_n = RECORD_MAX_N, .sodium_only = 1 },
 	{ .operation = "export+import", .mech_op = op_transfer, .floor_op = floor_transfer,
 	  .max_n = TRANSFER_MAX_N, .has_token = 1 },
 	{ .operation = "import/cold", .mech_op = op_import_cold, .max_n = COLD_MAX_N },
@@ -884,7 +1006,8 @@ static void say_progress(const struct row *r, enum column c)
 
 /* One cell while its row is measured. */
 struct timing {
-	op_fn op;		/* NULL: the mechanism is not ready */
+	op_fn op;		/* NULL: nothing to time, for the reason `none` gives */
+	enum outcome none;
 	void *state;
 	size_t max_n;
 	double per_iteration[MAX_BATCHES];
@@ -904,8 +1027,7 @@ static void measure_row(struct row *r, struct timing t[COLUMNS])
 
 	for (c = 0; c < COLUMNS; c++) {
 		m = &r->cell[c];
-		*m = (struct measurement){ t[c].op != NULL ? DONE
-					   : c == FLOOR ? NO_EQUIVALENT : FAILED, 0, 0, 0, 0 };
+		*m = (struct measurement){ t[c].op != NULL ? DONE : t[c].none, 0, 0, 0, 0 };
 		if (m->outcome != DONE)
 			continue;
 		/* A first run apart: for krb5 it fetches the service ticket. */
@@ -944,11 +1066,17 @@ static void measure_all(struct mech *krb5, struct mech *sodium, struct floor_sta
 		r = &rows[i];
 		for (c = KRB5; c <= SODIUM; c++) {
 			t[c].op = mechs[c]->ready ? r->mech_op : NULL;
+			t[c].none = FAILED;	/* the mechanism was not set up */
 			t[c].state = mechs[c];
 			t[c].max_n = r->max_n;
 		}
+		if (r->sodium_only) {
+			t[KRB5].op = NULL;
+			t[KRB5].none = NO_EQUIVALENT;
+		}
 		/* The cap is for the mechanisms' sake; libsodium alone has none. */
 		t[FLOOR].op = r->floor_op;
+		t[FLOOR].none = NO_EQUIVALENT;
 		t[FLOOR].state = f;
 		t[FLOOR].max_n = NO_CAP;
 		for (c = KRB5; c <= SODIUM; c++)
@@ -1035,8 +1163,12 @@ static void print_table(void)
 	       "Export token sizes are what\ngss_export_sec_context returns.  "
 	       "import/cold: the first gss_import_sec_context\nof a new process (mechglue "
 	       "configuration, mechanism loading, replay cache).\nexport+import xN: N processes "
-	       "at once, time per round trip of all of them\ntogether (1/throughput).\n",
-	       HANDSHAKE_FLOOR_DH, HANDSHAKE_FLOOR_KEYGEN, EXPORT_FLOOR_BYTES, FLOOR_HEADER_BYTES);
+	       "at once, time per round trip of all of them\ntogether (1/throughput).  "
+	       "handshake record: sm_rcache_prefetch + sm_rcache_record\nof a fresh 32-byte id "
+	       "in the keytab's handshake replay cache, as the acceptor\nrecords each handshake "
+	       "it admits (at most %d per batch).\n",
+	       HANDSHAKE_FLOOR_DH, HANDSHAKE_FLOOR_KEYGEN, EXPORT_FLOOR_BYTES, FLOOR_HEADER_BYTES,
+	       RECORD_MAX_N);
 }
 
 /*
@@ -1284,6 +1416,7 @@ int main(int argc, char **argv)
 	set_up(&krb5);
 	set_up(&sodium);
 	floor_set_up(&alone);
+	record_set_up();
 	measure_all(&krb5, &sodium, &alone);
 	print_table();
 	print_token_sizes(&krb5);
