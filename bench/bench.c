@@ -1261,11 +1261,11 @@ static void print_token_sizes(const struct mech *krb5)
 }
 
 /* CSV: the table's columns, plain numbers, empty where there is none. */
-static void csv_number(FILE *f, int present, double value, const char *format)
+static void csv_number(FILE *f, int present, double value, int decimals)
 {
 	fputc(',', f);
 	if (present)
-		fprintf(f, format, value);
+		fprintf(f, "%.*f", decimals, value);
 }
 
 static int write_csv(const char *path)
@@ -1285,14 +1285,14 @@ static int write_csv(const char *path)
 					 *fl = &r->cell[FLOOR];
 
 		fputs(r->operation, f);
-		csv_number(f, r->size > 0 && !r->size_is_processes, (double)r->size, "%.0f");
-		csv_number(f, has_value(k), k->us, "%.4f");
-		csv_number(f, has_value(s), s->us, "%.4f");
-		csv_number(f, has_value(fl), fl->us, "%.4f");
-		csv_number(f, has_value(s) && has_value(k), s->us / k->us, "%.4f");
-		csv_number(f, has_value(s) && has_value(fl), s->us / fl->us, "%.4f");
-		csv_number(f, r->token_size[KRB5] > 0, (double)r->token_size[KRB5], "%.0f");
-		csv_number(f, r->token_size[SODIUM] > 0, (double)r->token_size[SODIUM], "%.0f");
+		csv_number(f, r->size > 0 && !r->size_is_processes, (double)r->size, 0);
+		csv_number(f, has_value(k), k->us, 4);
+		csv_number(f, has_value(s), s->us, 4);
+		csv_number(f, has_value(fl), fl->us, 4);
+		csv_number(f, has_value(s) && has_value(k), s->us / k->us, 4);
+		csv_number(f, has_value(s) && has_value(fl), s->us / fl->us, 4);
+		csv_number(f, r->token_size[KRB5] > 0, (double)r->token_size[KRB5], 0);
+		csv_number(f, r->token_size[SODIUM] > 0, (double)r->token_size[SODIUM], 0);
 		fputc('\n', f);
 	}
 	if (fclose(f) != 0) {
