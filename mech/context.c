@@ -96,14 +96,21 @@ static OM_uint32 bad_token(OM_uint32 *minor, const char *which, const char *why)
 		       "the %s context token %s", which, why);
 }
 
-static OM_uint32 no_memory(OM_uint32 *minor)
-{
-	return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
-}
-
 static time_t now(void)
 {
 	return time(NULL);
+}
+
+/* What RFC 2743 reports as a context's lifetime: seconds left once open
+ * (0 when expired), the requested lifetime while establishing. */
+static OM_uint32 seconds_left(const struct sm_context *ctx)
+{
+	time_t t = now();
+
+	if (ctx->state != SM_CTX_OPEN)
+		return ctx->time_req;
+	/* Compared first, so the subtraction cannot overflow. */
+	return ctx->expires > t ? (OM_uint32)(ctx->expires - t) : 0;
 }
 
 static void clear_buffer(gss_buffer_t b)
@@ -119,7 +126,7 @@ static OM_uint32 give_buffer(OM_uint32 *minor, struct sm_writer *w, gss_buffer_t
 {
 	if (w->failed) {
 		sm_writer_discard(w);
-		return no_memory(minor);
+		return sm_no_memory(minor);
 	}
 	out->value = w->data;
 	out->length = w->len;
@@ -162,7 +169,7 @@ static OM_uint32 open_context(OM_uint32 *minor, struct sm_context *ctx,
 
 	ctx->keys = sm_secmem_alloc(SM_CONTEXT_KEYS);
 	if (ctx->keys == NULL)
-		return no_memory(minor);
+		return sm_no_memory(minor);
 	to_acceptor = ctx->keys + (ctx->initiator ? SM_KEY_SEND : SM_KEY_RECV);
 	to_initiator = ctx->keys + (ctx->initiator ? SM_KEY_RECV : SM_KEY_SEND);
 	if (sm_noise_split(&ctx->handshake, to_acceptor, to_initiator,
@@ -248,7 +255,7 @@ static OM_uint32 send_token_1(OM_uint32 *minor, struct sm_context *ctx,
 	sm_write_bytes(&w, hash, sizeof(hash));
 	if (w.failed) {
 		sm_writer_discard(&w);
-		return no_memory(minor);
+		return sm_no_memory(minor);
 	}
 	if (!anonymous)
 		identity = &cred->initiator.entries[0];
@@ -300,7 +307,7 @@ static OM_uint32 initiate_first(OM_uint32 *minor, struct sm_cred *given,
 	ctx = sm_context_new();
 	if (ctx == NULL) {
 		sm_cred_free(&owned);
-		return no_memory(minor);
+		return sm_no_memory(minor);
 	}
 	ctx->initiator = 1;
 	ctx->state = SM_CTX_AWAITING_REPLY;
@@ -423,7 +430,7 @@ OM_uint32 sm_context_initiate(OM_uint32 *minor, struct sm_cred *cred,
 	if (ret_flags != NULL)
 		*ret_flags = ctx->flags;
 	if (time_rec != NULL)
-		sm_context_time(minor, ctx, time_rec);
+		*time_rec = seconds_left(ctx);
 	return sm_ok(minor);
 }
 
@@ -496,7 +503,7 @@ static OM_uint32 read_token_1(OM_uint32 *minor, struct sm_context *ctx,
 		}
 		sm_noise_clear(&ctx->handshake);
 		if (result == SM_NOISE_E_MEMORY)
-			return no_memory(minor);
+			return sm_no_memory(minor);
 	}
 	if (candidates == 0)
 		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_NO_ACCEPTOR_KEY,
@@ -626,7 +633,7 @@ static OM_uint32 send_token_2(OM_uint32 *minor, struct sm_context *ctx,
 	sm_write_u32be(&w, lifetime);
 	if (w.failed) {
 		sm_writer_discard(&w);
-		return no_memory(minor);
+		return sm_no_memory(minor);
 	}
 	result = sm_noise_write_message(&ctx->handshake, w.data, w.len, message,
 					sizeof(message), &message_len);
@@ -745,7 +752,7 @@ OM_uint32 sm_context_accept(OM_uint32 *minor, struct sm_cred *given,
 	ctx = sm_context_new();
 	if (ctx == NULL) {
 		sm_cred_free(&owned);
-		return no_memory(minor);
+		return sm_no_memory(minor);
 	}
 	major = accept_token_1(minor, ctx, cred, input, bindings, output);
 	sm_cred_free(&owned);
@@ -762,7 +769,7 @@ OM_uint32 sm_context_accept(OM_uint32 *minor, struct sm_cred *given,
 	if (ret_flags != NULL)
 		*ret_flags = ctx->flags;
 	if (time_rec != NULL)
-		sm_context_time(minor, ctx, time_rec);
+		*time_rec = seconds_left(ctx);
 	*context = ctx;
 	return sm_ok(minor);
 }
@@ -772,18 +779,11 @@ OM_uint32 sm_context_accept(OM_uint32 *minor, struct sm_cred *given,
 OM_uint32 sm_context_time(OM_uint32 *minor, const struct sm_context *ctx,
 			  OM_uint32 *time_rec)
 {
-	time_t t = now();
-	/* Compared first, so the subtraction cannot overflow. */
-	time_t left = ctx->expires > t ? ctx->expires - t : 0;
+	OM_uint32 left = seconds_left(ctx);
 
-	if (ctx->state != SM_CTX_OPEN) {
-		if (time_rec != NULL)
-			*time_rec = ctx->time_req;
-		return sm_ok(minor);
-	}
 	if (time_rec != NULL)
-		*time_rec = left > 0 ? (OM_uint32)left : 0;
-	if (left <= 0)
+		*time_rec = left;
+	if (ctx->state == SM_CTX_OPEN && left == 0)
 		return sm_fail(minor, GSS_S_CONTEXT_EXPIRED, GSS_SODIUM_S_CONTEXT_EXPIRED, NULL);
 	return sm_ok(minor);
 }
@@ -816,7 +816,7 @@ OM_uint32 sm_context_inquire(OM_uint32 *minor, const struct sm_context *ctx,
 	if (targ_name != NULL)
 		*targ_name = NULL;
 	if (lifetime != NULL)
-		sm_context_time(minor, ctx, lifetime);
+		*lifetime = seconds_left(ctx);
 	if (flags != NULL)
 		*flags = ctx->flags;
 	if (locally_initiated != NULL)

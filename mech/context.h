@@ -62,28 +62,33 @@ OM_uint32 sm_context_initiate(OM_uint32 *minor, struct sm_cred *cred,
 			      const struct sm_name *target, OM_uint32 req_flags,
 			      OM_uint32 time_req, gss_channel_bindings_t bindings,
 			      const gss_buffer_desc *input, gss_buffer_t output,
-			      OM_uint32 *ret_flags, OM_uint32 *time_rec);
+			      OM_uint32 *ret_flags, OM_uint32 *time_rec)
+	__attribute__((warn_unused_result));
 
 OM_uint32 sm_context_accept(OM_uint32 *minor, struct sm_cred *cred,
 			    struct sm_context **context,
 			    const gss_buffer_desc *input,
 			    gss_channel_bindings_t bindings,
 			    struct sm_name **src_name, gss_buffer_t output,
-			    OM_uint32 *ret_flags, OM_uint32 *time_rec);
+			    OM_uint32 *ret_flags, OM_uint32 *time_rec)
+	__attribute__((warn_unused_result));
 
 /* Seconds left (0 once expired), and GSS_S_CONTEXT_EXPIRED then. */
 OM_uint32 sm_context_time(OM_uint32 *minor, const struct sm_context *ctx,
-			  OM_uint32 *time_rec);
+			  OM_uint32 *time_rec)
+	__attribute__((warn_unused_result));
 
 /* GSS_S_COMPLETE when the context is open and not expired; else the
  * status a per-message call must return. */
 OM_uint32 sm_context_usable(OM_uint32 *minor, const struct sm_context *ctx,
-			    const char *call);
+			    const char *call)
+	__attribute__((warn_unused_result));
 
 OM_uint32 sm_context_inquire(OM_uint32 *minor, const struct sm_context *ctx,
 			     struct sm_name **src_name, struct sm_name **targ_name,
 			     OM_uint32 *lifetime, OM_uint32 *flags,
-			     int *locally_initiated, int *open);
+			     int *locally_initiated, int *open)
+	__attribute__((warn_unused_result));
 
 /* An empty context (all fields zero), or NULL when memory is short. */
 struct sm_context *sm_context_new(void);

@@ -127,7 +127,7 @@ static OM_uint32 load_acceptor_keys(OM_uint32 *minor, const struct sm_name *desi
 			major = sm_keys_add_copy(minor, &all.entries[i], &cred->acceptor);
 	sm_keys_clear(&all);
 	if (!GSS_ERROR(major) && (cred->keytab = strdup(path)) == NULL)
-		major = sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+		major = sm_no_memory(minor);
 	if (GSS_ERROR(major))
 		return major;
 	if (cred->acceptor.count == 0)
@@ -175,7 +175,7 @@ OM_uint32 sm_cred_acquire(OM_uint32 *minor, const struct sm_name *desired,
 			       "an anonymous name can only initiate; acceptors are always named");
 	cred = calloc(1, sizeof(*cred));
 	if (cred == NULL)
-		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+		return sm_no_memory(minor);
 	cred->usage = usage;
 	if (desired != NULL)
 		major = sm_name_duplicate(minor, desired, &cred->name);
@@ -258,7 +258,7 @@ OM_uint32 sm_cred_add(OM_uint32 *minor, const struct sm_cred *base,
 	cred = calloc(1, sizeof(*cred));
 	if (cred == NULL) {
 		sm_cred_free(&extra);
-		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+		return sm_no_memory(minor);
 	}
 	cred->usage = (has_init || want_init) && (has_accept || want_accept) ? GSS_C_BOTH :
 		      has_init || want_init ? GSS_C_INITIATE : GSS_C_ACCEPT;
@@ -280,7 +280,7 @@ OM_uint32 sm_cred_add(OM_uint32 *minor, const struct sm_cred *base,
 	/* Only the base or the extra credential holds acceptor keys. */
 	keytab = base->keytab != NULL ? base->keytab : extra != NULL ? extra->keytab : NULL;
 	if (!GSS_ERROR(major) && keytab != NULL && (cred->keytab = strdup(keytab)) == NULL)
-		major = sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+		major = sm_no_memory(minor);
 	sm_cred_free(&extra);
 	if (GSS_ERROR(major)) {
 		sm_cred_free(&cred);

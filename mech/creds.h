@@ -33,23 +33,27 @@ struct sm_cred_files {
  * mechanisms are ignored, as one store may serve several mechanisms. */
 OM_uint32 sm_cred_files_from_store(OM_uint32 *minor,
 				   gss_const_key_value_set_t store,
-				   struct sm_cred_files *files);
+				   struct sm_cred_files *files)
+	__attribute__((warn_unused_result));
 
 OM_uint32 sm_cred_acquire(OM_uint32 *minor, const struct sm_name *desired,
 			  gss_cred_usage_t usage, const struct sm_cred_files *files,
-			  struct sm_cred **out);
+			  struct sm_cred **out)
+	__attribute__((warn_unused_result));
 
 /* The credential's name (a copy, or NULL for a default acceptor), usage
  * and lifetime (always GSS_C_INDEFINITE: keys do not expire). */
 OM_uint32 sm_cred_inquire(OM_uint32 *minor, const struct sm_cred *cred,
 			  struct sm_name **name, OM_uint32 *lifetime,
-			  gss_cred_usage_t *usage);
+			  gss_cred_usage_t *usage)
+	__attribute__((warn_unused_result));
 
 /* gss_add_cred(): a new credential that holds `base` (if any) widened by
  * `usage` for `desired` (or base's name). */
 OM_uint32 sm_cred_add(OM_uint32 *minor, const struct sm_cred *base,
 		      const struct sm_name *desired, gss_cred_usage_t usage,
-		      struct sm_cred **out);
+		      struct sm_cred **out)
+	__attribute__((warn_unused_result));
 
 void sm_cred_free(struct sm_cred **cred);
 

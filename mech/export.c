@@ -196,7 +196,7 @@ static OM_uint32 read_state(OM_uint32 *minor, const unsigned char *state, size_t
 		return bad_shape(minor, "holds a malformed context");
 	ctx->keys = sm_secmem_alloc(SM_CONTEXT_KEYS);
 	if (ctx->keys == NULL)
-		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+		return sm_no_memory(minor);
 	memcpy(ctx->keys, keys, SM_CONTEXT_KEYS);
 	/* A new instance: its nonces differ from any other import's. */
 	randombytes_buf(ctx->instance, sizeof(ctx->instance));
@@ -230,7 +230,7 @@ static OM_uint32 seal(OM_uint32 *minor, const struct sm_context *ctx,
 	/* The state holds the context's keys: it is built in locked memory. */
 	state = sm_secmem_alloc(STATE_MAX);
 	if (state == NULL)
-		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+		return sm_no_memory(minor);
 	sm_writer_init_fixed(&sw, state, STATE_MAX);
 	write_state(&sw, ctx);
 	/* One allocation of the exact size: header, then the box. */
@@ -245,7 +245,7 @@ static OM_uint32 seal(OM_uint32 *minor, const struct sm_context *ctx,
 	}
 	sm_secmem_free(state);
 	if (out == NULL)
-		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+		return sm_no_memory(minor);
 	token->value = out;
 	token->length = total;
 	sm_trace("export: context with '%s' sealed with key %u, %zu bytes, not after %llu",
@@ -387,7 +387,7 @@ OM_uint32 sm_import_context(OM_uint32 *minor, const gss_buffer_desc *token,
 				h.key_id, key == NULL ? "this keyring does not hold:" : "is retired in",
 				path);
 	} else if ((state = sm_secmem_alloc(STATE_MAX)) == NULL) {
-		major = sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+		major = sm_no_memory(minor);
 	} else if ((state_len = open_box(&h, (const unsigned char *)token->value +
 					 SM_EXPORT_HEADER_BYTES, key, state)) == 0) {
 		major = sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_SEALED_TOKEN_FORGED, NULL);
@@ -398,7 +398,7 @@ OM_uint32 sm_import_context(OM_uint32 *minor, const gss_buffer_desc *token,
 	sm_rcache_release(&probe);
 	if (!GSS_ERROR(major)) {
 		ctx = sm_context_new();
-		major = ctx == NULL ? sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL)
+		major = ctx == NULL ? sm_no_memory(minor)
 				    : read_state(minor, state, state_len, ctx);
 	}
 	sm_secmem_free(state);

@@ -26,14 +26,17 @@ struct sm_export_header {
 /* Check the header's shape and read it; nothing is decrypted (gss-sodium
  * inspect uses this too). */
 OM_uint32 sm_export_header_parse(OM_uint32 *minor, const void *token, size_t len,
-				 struct sm_export_header *h);
+				 struct sm_export_header *h)
+	__attribute__((warn_unused_result));
 
 /* On success the context is freed (keys wiped) and *context is NULL; on
  * failure it is left as it was. */
 OM_uint32 sm_export_context(OM_uint32 *minor, struct sm_context **context,
-			    gss_buffer_t token);
+			    gss_buffer_t token)
+	__attribute__((warn_unused_result));
 
 OM_uint32 sm_import_context(OM_uint32 *minor, const gss_buffer_desc *token,
-			    struct sm_context **context);
+			    struct sm_context **context)
+	__attribute__((warn_unused_result));
 
 #endif

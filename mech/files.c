@@ -205,7 +205,7 @@ OM_uint32 sm_file_read(OM_uint32 *minor, enum sm_file which, const char *path,
 	buf = malloc((size_t)st.st_size + 1);
 	if (buf == NULL) {
 		close(fd);
-		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+		return sm_no_memory(minor);
 	}
 	while (got < (size_t)st.st_size &&
 	       ((n = read(fd, buf + got, (size_t)st.st_size - got)) > 0 ||

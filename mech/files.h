@@ -29,7 +29,8 @@ struct sm_locations {
 /* The file(s) to read for `which`: the one the environment names, or the
  * default(s).  Fails only when a path does not fit PATH_MAX. */
 OM_uint32 sm_locations(OM_uint32 *minor, enum sm_file which,
-		       struct sm_locations *out);
+		       struct sm_locations *out)
+	__attribute__((warn_unused_result));
 
 /* The environment variable that overrides `which`. */
 const char *sm_file_variable(enum sm_file which);
@@ -49,7 +50,8 @@ int sm_file_owner_trusted(const struct stat *st);
  * and must be released with sm_file_release(), which wipes it.
  */
 OM_uint32 sm_file_read(OM_uint32 *minor, enum sm_file which, const char *path,
-		       int must_exist, char **text, size_t *len);
+		       int must_exist, char **text, size_t *len)
+	__attribute__((warn_unused_result));
 void sm_file_release(char *text, size_t len);
 
 /* Do two stats show the same file, unchanged: device, inode, size, mode,

@@ -96,7 +96,7 @@ static OM_uint32 size_buffer(OM_uint32 *minor, gss_iov_buffer_desc *b, size_t si
 			free(b->buffer.value);
 		b->buffer.value = malloc(size);
 		if (b->buffer.value == NULL)
-			return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+			return sm_no_memory(minor);
 		b->type |= GSS_IOV_BUFFER_FLAG_ALLOCATED;
 	} else if (b->buffer.length < size || b->buffer.value == NULL) {
 		return bad_iov(minor, "leave too little room for the header or trailer; ask gss_wrap_iov_length");
@@ -238,7 +238,7 @@ static OM_uint32 unwrap_stream(OM_uint32 *minor, struct sm_context *ctx,
 	len = r.left - SM_MSG_TAG_BYTES;	/* the message's */
 	cut = calloc((size_t)count + 1, sizeof(*cut));
 	if (cut == NULL)
-		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+		return sm_no_memory(minor);
 	for (i = 0; i < count; i++) {
 		cut[i] = iov[i];
 		if (&iov[i] == l->stream) {
@@ -260,7 +260,7 @@ static OM_uint32 unwrap_stream(OM_uint32 *minor, struct sm_context *ctx,
 		copy = malloc(len + 1);
 		if (copy == NULL) {
 			free(cut);
-			return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+			return sm_no_memory(minor);
 		}
 		memcpy(copy, stream + SM_MSG_HEADER_BYTES, len);
 		cut_data->buffer.value = copy;

@@ -50,7 +50,7 @@ static OM_uint32 grow(OM_uint32 *minor, struct sm_keys *keys)
 
 	bigger = realloc(keys->entries, (keys->count + 1) * sizeof(*bigger));
 	if (bigger == NULL)
-		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+		return sm_no_memory(minor);
 	keys->entries = bigger;
 	memset(&keys->entries[keys->count], 0, sizeof(*bigger));
 	return sm_ok(minor);
@@ -136,7 +136,7 @@ static OM_uint32 parse_line(OM_uint32 *minor, enum sm_file which, const char *pa
 		e->private_key = sm_secmem_alloc(SM_KEY_BYTES);
 		if (e->private_key == NULL) {
 			clear_entry(e);
-			return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+			return sm_no_memory(minor);
 		}
 	}
 	if (!decode_key(key, key_len, is_private ? e->private_key : e->public_key)) {
@@ -331,7 +331,7 @@ OM_uint32 sm_keys_add_copy(OM_uint32 *minor, const struct sm_key_entry *entry,
 		e->private_key = sm_secmem_alloc(SM_KEY_BYTES);
 		if (e->private_key == NULL) {
 			clear_entry(e);
-			return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+			return sm_no_memory(minor);
 		}
 		memcpy(e->private_key, entry->private_key, SM_KEY_BYTES);
 	}

@@ -32,15 +32,18 @@ struct sm_keys {
  * appending its entries to `keys`.  On failure `keys` is left as it was.
  */
 OM_uint32 sm_keys_parse(OM_uint32 *minor, enum sm_file which, const char *path,
-			const char *text, size_t len, struct sm_keys *keys);
+			const char *text, size_t len, struct sm_keys *keys)
+	__attribute__((warn_unused_result));
 
 /* Read and parse one file; a missing file adds nothing unless must_exist. */
 OM_uint32 sm_keys_load(OM_uint32 *minor, enum sm_file which, const char *path,
-		       int must_exist, struct sm_keys *keys);
+		       int must_exist, struct sm_keys *keys)
+	__attribute__((warn_unused_result));
 
 /* Append a copy of `entry` (private key included) to `keys`. */
 OM_uint32 sm_keys_add_copy(OM_uint32 *minor, const struct sm_key_entry *entry,
-			   struct sm_keys *keys);
+			   struct sm_keys *keys)
+	__attribute__((warn_unused_result));
 
 /* The first entry for `name` at or after index *from (updated), or NULL. */
 const struct sm_key_entry *sm_keys_find(const struct sm_keys *keys,

@@ -190,7 +190,7 @@ OM_uint32 sm_keyring_parse(OM_uint32 *minor, const char *path, const char *text,
 		key = sm_secmem_alloc(SM_SEAL_KEY_BYTES);
 		if (key == NULL) {
 			sm_keyring_clear(ring);
-			return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+			return sm_no_memory(minor);
 		}
 		r = memchr(p, '\0', line_len) ? (why = "contains a NUL byte", -1)
 					      : parse_line(p, line_len, &k, key, &why);
@@ -214,7 +214,7 @@ OM_uint32 sm_keyring_parse(OM_uint32 *minor, const char *path, const char *text,
 			sm_secmem_free(key);
 			sm_secmem_free(k.derivation);
 			sm_keyring_clear(ring);
-			return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+			return sm_no_memory(minor);
 		}
 		/* Keying BLAKE2b costs a block: do it once per key. */
 		crypto_generichash_init((crypto_generichash_state *)k.derivation, key,
@@ -399,7 +399,7 @@ OM_uint32 sm_keyring_acquire(OM_uint32 *minor, const struct sm_keyring **ring,
 	/* Read outside the lock; the newest reading wins the cache. */
 	fresh = calloc(1, sizeof(*fresh));
 	if (fresh == NULL)
-		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+		return sm_no_memory(minor);
 	major = sm_keyring_load(minor, path, loc.from_environment, &fresh->ring);
 	if (GSS_ERROR(major)) {
 		free(fresh);

@@ -40,9 +40,11 @@ struct sm_keyring {
 int sm_keyring_line(const char *line, size_t len, uint32_t *id, int *retired);
 
 OM_uint32 sm_keyring_parse(OM_uint32 *minor, const char *path, const char *text,
-			   size_t len, struct sm_keyring *ring);
+			   size_t len, struct sm_keyring *ring)
+	__attribute__((warn_unused_result));
 OM_uint32 sm_keyring_load(OM_uint32 *minor, const char *path, int must_exist,
-			  struct sm_keyring *ring);
+			  struct sm_keyring *ring)
+	__attribute__((warn_unused_result));
 void sm_keyring_clear(struct sm_keyring *ring);
 
 const struct sm_seal_key *sm_keyring_find(const struct sm_keyring *ring, uint32_t id);
@@ -65,7 +67,8 @@ void sm_clock_format(uint64_t t, char *out, size_t size);
  * the file's name (PATH_MAX).  A missing file gives an empty keyring.
  */
 OM_uint32 sm_keyring_acquire(OM_uint32 *minor, const struct sm_keyring **ring,
-			     char *path);
+			     char *path)
+	__attribute__((warn_unused_result));
 void sm_keyring_release(const struct sm_keyring *ring);
 
 #endif

@@ -317,7 +317,7 @@ OM_uint32 sm_get_mic(OM_uint32 *minor, struct sm_context *ctx, gss_qop_t qop,
 		return major;
 	token->value = malloc(SM_MSG_HEADER_BYTES + SM_MSG_TAG_BYTES);
 	if (token->value == NULL)
-		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+		return sm_no_memory(minor);
 	major = sm_msg_new_header(minor, ctx, SM_MSG_TOKEN_MIC, 0, &h);
 	if (GSS_ERROR(major)) {
 		free(token->value);
@@ -387,7 +387,7 @@ OM_uint32 sm_wrap(OM_uint32 *minor, struct sm_context *ctx, int conf_req,
 		return major;
 	out = malloc(SM_MSG_HEADER_BYTES + input->length + SM_MSG_TAG_BYTES);
 	if (out == NULL)
-		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+		return sm_no_memory(minor);
 	major = sm_msg_new_header(minor, ctx, SM_MSG_TOKEN_WRAP, conf_req, &h);
 	if (GSS_ERROR(major)) {
 		free(out);
@@ -440,7 +440,7 @@ OM_uint32 sm_unwrap(OM_uint32 *minor, struct sm_context *ctx,
 	/* One spare byte: an empty message still gets a buffer. */
 	plain = malloc(len + 1);
 	if (plain == NULL)
-		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+		return sm_no_memory(minor);
 	if (h.flags & SM_MSG_FLAG_SEALED) {
 		if (sm_msg_open(sm_msg_recv_key(ctx), &h, h.bytes, SM_MSG_HEADER_BYTES, body, len,
 				tag, plain) != 0) {
@@ -505,7 +505,7 @@ OM_uint32 sm_pseudo_random(OM_uint32 *minor, struct sm_context *ctx, int key_typ
 			       desired, PRF_OUTPUT_MAX);
 	out = malloc((size_t)desired + 1);
 	if (out == NULL)
-		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+		return sm_no_memory(minor);
 	/* Counter mode over keyed BLAKE2b-512: block i is
 	 * BLAKE2b(key = PRF key, u32 i || u8 key type || input).  Both key
 	 * types use the one PRF key: the mechanism has a single session key

@@ -86,14 +86,19 @@ OM_uint32 sm_msg_new_header(OM_uint32 *minor, struct sm_context *ctx, uint16_t i
 /* Parse an incoming header: token id, the peer's direction, known flags. */
 OM_uint32 sm_msg_read_header(OM_uint32 *minor, const struct sm_context *ctx,
 			     struct sm_reader *r, uint16_t want_id,
-			     struct sm_msg_header *h, const char *what);
+			     struct sm_msg_header *h, const char *what)
+	__attribute__((warn_unused_result));
 
-OM_uint32 sm_msg_bad_signature(OM_uint32 *minor, const char *what);
-OM_uint32 sm_msg_check_qop(OM_uint32 *minor, gss_qop_t qop);
-OM_uint32 sm_msg_too_long(OM_uint32 *minor, size_t len);
+OM_uint32 sm_msg_bad_signature(OM_uint32 *minor, const char *what)
+	__attribute__((warn_unused_result));
+OM_uint32 sm_msg_check_qop(OM_uint32 *minor, gss_qop_t qop)
+	__attribute__((warn_unused_result));
+OM_uint32 sm_msg_too_long(OM_uint32 *minor, size_t len)
+	__attribute__((warn_unused_result));
 
 /* After authentication: the replay window's verdict, and the QOP. */
 OM_uint32 sm_msg_accept_sequence(OM_uint32 *minor, struct sm_context *ctx,
-				 const struct sm_msg_header *h, gss_qop_t *qop);
+				 const struct sm_msg_header *h, gss_qop_t *qop)
+	__attribute__((warn_unused_result));
 
 #endif

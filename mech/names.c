@@ -35,7 +35,7 @@ static OM_uint32 new_name(OM_uint32 *minor, enum sm_name_kind kind,
 	struct sm_name *name = malloc(sizeof(*name) + len + 1);
 
 	if (name == NULL)
-		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+		return sm_no_memory(minor);
 	memcpy(name->text, text, len);
 	name->text[len] = '\0';
 	name->kind = kind;
@@ -229,7 +229,7 @@ static OM_uint32 copy_to_buffer(OM_uint32 *minor, const void *data, size_t len,
 	out->value = malloc(len + 1);
 	if (out->value == NULL) {
 		out->length = 0;
-		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+		return sm_no_memory(minor);
 	}
 	memcpy(out->value, data, len);
 	((char *)out->value)[len] = '\0';
@@ -266,7 +266,7 @@ OM_uint32 sm_name_export(OM_uint32 *minor, const struct sm_name *name,
 	sm_write_bytes(&w, name->text, len);
 	if (w.failed) {
 		sm_writer_discard(&w);
-		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+		return sm_no_memory(minor);
 	}
 	out->value = w.data;
 	out->length = w.len;

@@ -146,7 +146,7 @@ OM_uint32 sm_oid_set_from(OM_uint32 *minor, gss_OID const *oids, size_t n,
 	return sm_ok(minor);
 nomem:
 	sm_oid_set_free(&set);
-	return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+	return sm_no_memory(minor);
 }
 
 OM_uint32 sm_oid_set_name_types(OM_uint32 *minor, gss_OID_set *out)

@@ -32,14 +32,17 @@ int sm_oid_set_allows_mech(const gss_OID_set_desc *set);
 /* A malloc()ed set holding copies of `oids`, which the mechglue can release
  * with gss_release_oid_set(). */
 OM_uint32 sm_oid_set_from(OM_uint32 *minor, gss_OID const *oids, size_t n,
-			  gss_OID_set *out);
+			  gss_OID_set *out)
+	__attribute__((warn_unused_result));
 
 /* The name types gss_inquire_names_for_mech() reports. */
-OM_uint32 sm_oid_set_name_types(OM_uint32 *minor, gss_OID_set *out);
+OM_uint32 sm_oid_set_name_types(OM_uint32 *minor, gss_OID_set *out)
+	__attribute__((warn_unused_result));
 
 /* RFC 5587 attributes: the ones the mechanism has and the ones it knows. */
 OM_uint32 sm_oid_set_mech_attrs(OM_uint32 *minor, gss_OID_set *attrs,
-				gss_OID_set *known);
+				gss_OID_set *known)
+	__attribute__((warn_unused_result));
 
 /* Release a set made by sm_oid_set_from(). */
 void sm_oid_set_free(gss_OID_set *set);

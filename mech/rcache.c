@@ -361,7 +361,7 @@ static OM_uint32 open_handle(OM_uint32 *minor, enum sm_rcache_use use, const cha
 
 	h = calloc(1, sizeof(*h));
 	if (h == NULL)
-		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+		return sm_no_memory(minor);
 	h->use = use;
 	h->fd = -1;
 	h->refs = 1;

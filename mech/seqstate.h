@@ -26,6 +26,7 @@ void sm_seqstate_init(struct sm_seqstate *st, uint64_t first, int detect_replay,
  * GSS_S_COMPLETE, or the supplementary status GSS_S_DUPLICATE_TOKEN,
  * GSS_S_OLD_TOKEN, GSS_S_UNSEQ_TOKEN or GSS_S_GAP_TOKEN, as the flags ask.
  */
-OM_uint32 sm_seqstate_check(struct sm_seqstate *st, uint64_t seq);
+OM_uint32 sm_seqstate_check(struct sm_seqstate *st, uint64_t seq)
+	__attribute__((warn_unused_result));
 
 #endif

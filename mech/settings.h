@@ -27,11 +27,13 @@ void sm_settings_defaults(struct sm_settings *s);
  * keys, repeated keys, malformed lines and bad values are errors naming
  * the file and line; on error `s` is unspecified. */
 OM_uint32 sm_settings_parse(OM_uint32 *minor, const char *path, const char *text,
-			    size_t len, struct sm_settings *s);
+			    size_t len, struct sm_settings *s)
+	__attribute__((warn_unused_result));
 
 /* Defaults, then the settings file if there is one (GSS_SODIUM_CONF names
  * one that must exist); `path_out` (PATH_MAX) receives the path read, or
  * an empty string when none was. */
-OM_uint32 sm_settings_load(OM_uint32 *minor, struct sm_settings *s, char *path_out);
+OM_uint32 sm_settings_load(OM_uint32 *minor, struct sm_settings *s, char *path_out)
+	__attribute__((warn_unused_result));
 
 #endif

@@ -392,7 +392,7 @@ OM_uint32 gss_display_status(OM_uint32 *minor, OM_uint32 status_value,
 	}
 	output->value = strdup(sentence);
 	if (output->value == NULL)
-		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+		return sm_no_memory(minor);
 	output->length = strlen(sentence);
 	return sm_ok(minor);
 }

@@ -151,6 +151,11 @@ OM_uint32 sm_fail(OM_uint32 *minor, OM_uint32 major, OM_uint32 code,
 	return major;
 }
 
+OM_uint32 sm_no_memory(OM_uint32 *minor)
+{
+	return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY, NULL);
+}
+
 OM_uint32 sm_ok(OM_uint32 *minor)
 {
 	if (minor != NULL)

@@ -15,6 +15,9 @@ OM_uint32 sm_fail(OM_uint32 *minor, OM_uint32 major, OM_uint32 code,
 		  const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* GSS_S_FAILURE for memory that could not be had, the one way to say it. */
+OM_uint32 sm_no_memory(OM_uint32 *minor);
+
 /* Forget the calling thread's last failure and set *minor to 0. */
 OM_uint32 sm_ok(OM_uint32 *minor);
 

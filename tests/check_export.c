@@ -190,8 +190,10 @@ START_TEST(every_field_survives_the_round_trip)
 		ck_assert_int_eq(sm_pseudo_random(&minor, *mine, 0, &prf_in, 40, &prf_before),
 				 GSS_S_COMPLETE);
 		memcpy(keys, (*mine)->keys, SM_CONTEXT_KEYS);
-		sm_name_duplicate(&minor, (*mine)->initiator_name, &init_name);
-		sm_name_duplicate(&minor, (*mine)->acceptor_name, &acc_name);
+		ck_assert_int_eq(sm_name_duplicate(&minor, (*mine)->initiator_name, &init_name),
+				 GSS_S_COMPLETE);
+		ck_assert_int_eq(sm_name_duplicate(&minor, (*mine)->acceptor_name, &acc_name),
+				 GSS_S_COMPLETE);
 		send_seq = (*mine)->send_seq;
 		expires = (*mine)->expires;
 
