@@ -87,6 +87,12 @@ void sm_writer_init(struct sm_writer *w);
 void sm_writer_init_fixed(struct sm_writer *w, void *buf, size_t capacity);
 /* Wipe the buffer, free it unless fixed, and reset the writer. */
 void sm_writer_discard(struct sm_writer *w);
+/* True when a fixed writer's buffer was filled exactly: nothing failed
+ * and no byte was left unwritten. */
+static inline int sm_writer_full(const struct sm_writer *w)
+{
+	return !w->failed && w->len == w->capacity;
+}
 /* Room for `more` bytes after the written ones, growing the buffer unless
  * it is fixed; 0 (and failed) if there cannot be. */
 int sm_writer_reserve(struct sm_writer *w, size_t more);

@@ -231,6 +231,7 @@ static OM_uint32 send_token_1(OM_uint32 *minor, struct sm_context *ctx,
 			      gss_channel_bindings_t bindings, gss_buffer_t output)
 {
 	unsigned char header[INITIATOR_HEADER_BYTES], message[HANDSHAKE_MESSAGE_MAX];
+	unsigned char hint[KEY_HINT_BYTES];
 	unsigned char hash[BINDINGS_HASH_BYTES];
 	const struct sm_key_entry *identity = NULL;
 	struct sm_writer w;
@@ -239,11 +240,15 @@ static OM_uint32 send_token_1(OM_uint32 *minor, struct sm_context *ctx,
 	size_t message_len;
 	int has_bindings;
 
-	header[0] = TOKEN_ID_INITIATOR >> 8;
-	header[1] = TOKEN_ID_INITIATOR & 0xff;
-	header[2] = PROTOCOL_VERSION;
-	header[3] = anonymous ? PATTERN_NK : PATTERN_IK;
-	key_hint(peer->public_key, header + 4);
+	key_hint(peer->public_key, hint);
+	sm_writer_init_fixed(&w, header, sizeof(header));
+	sm_write_u16be(&w, TOKEN_ID_INITIATOR);
+	sm_write_u8(&w, PROTOCOL_VERSION);
+	sm_write_u8(&w, anonymous ? PATTERN_NK : PATTERN_IK);
+	sm_write_bytes(&w, hint, sizeof(hint));
+	if (!sm_writer_full(&w))
+		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_BAD_TOKEN,
+			       "the initiator's token header could not be written");
 	make_prologue(&prologue, header);
 
 	has_bindings = bindings_hash(bindings, hash);
@@ -472,10 +477,9 @@ static OM_uint32 name_initiator(OM_uint32 *minor, const struct sm_cred *cred,
 static OM_uint32 read_token_1(OM_uint32 *minor, struct sm_context *ctx,
 			      const struct sm_cred *cred, struct sm_reader *r,
 			      int anonymous, const unsigned char *header,
-			      unsigned char *payload, size_t *payload_len,
-			      const struct sm_key_entry **used)
+			      const unsigned char *hint, unsigned char *payload,
+			      size_t *payload_len, const struct sm_key_entry **used)
 {
-	const unsigned char *hint = header + 4;
 	unsigned char candidate_hint[KEY_HINT_BYTES];
 	enum sm_noise_result result = SM_NOISE_E_STATE;
 	struct prologue prologue;
@@ -660,31 +664,39 @@ static OM_uint32 accept_token_1(OM_uint32 *minor, struct sm_context *ctx,
 	struct sm_reader r;
 	size_t payload_len = 0;
 	OM_uint32 major, lifetime = 0;
+	const unsigned char *hint;
 	time_t t = now();
 	uint64_t sent = 0;
+	uint16_t id;
+	uint8_t version, pattern;
 	int anonymous;
 
 	if (input == GSS_C_NO_BUFFER || !sm_frame_read(input, &r))
 		return bad_token(minor, "initiator's",
 				 "is not framed with the gss-sodium OID (RFC 2743 section 3.1)");
-	header = sm_read_bytes(&r, INITIATOR_HEADER_BYTES);
-	if (header == NULL)
+	/* The header is read twice: its fields, and whole for the prologue. */
+	header = r.ptr;
+	id = sm_read_u16be(&r);
+	version = sm_read_u8(&r);
+	pattern = sm_read_u8(&r);
+	hint = sm_read_bytes(&r, KEY_HINT_BYTES);
+	if (hint == NULL)
 		return bad_token(minor, "initiator's", "is truncated");
-	if (header[0] != TOKEN_ID_INITIATOR >> 8 || header[1] != (TOKEN_ID_INITIATOR & 0xff))
+	if (id != TOKEN_ID_INITIATOR)
 		return bad_token(minor, "initiator's", "does not start with the initiator token id 01 01");
-	if (header[2] != PROTOCOL_VERSION)
+	if (version != PROTOCOL_VERSION)
 		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_BAD_VERSION,
 			       "the initiator speaks protocol version %u; this acceptor speaks %u",
-			       header[2], PROTOCOL_VERSION);
-	if (header[3] != PATTERN_IK && header[3] != PATTERN_NK)
+			       version, PROTOCOL_VERSION);
+	if (pattern != PATTERN_IK && pattern != PATTERN_NK)
 		return bad_token(minor, "initiator's", "names an unknown handshake pattern");
-	anonymous = header[3] == PATTERN_NK;
+	anonymous = pattern == PATTERN_NK;
 
 	/* Message 1 starts with the initiator's ephemeral key in the clear:
 	 * its replay-cache bucket loads during the key agreement. */
 	if (r.left >= SM_NOISE_DHLEN)
 		sm_rcache_prefetch(SM_RCACHE_HANDSHAKE, cred->keytab, r.ptr, SM_NOISE_DHLEN, &probe);
-	major = read_token_1(minor, ctx, cred, &r, anonymous, header, payload,
+	major = read_token_1(minor, ctx, cred, &r, anonymous, header, hint, payload,
 			     &payload_len, &key);
 	if (!GSS_ERROR(major))
 		major = grant(minor, ctx, payload, payload_len, bindings, anonymous, &lifetime,

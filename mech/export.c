@@ -68,17 +68,25 @@ static void next_nonce(unsigned char nonce[SM_EXPORT_NONCE_BYTES])
 
 /* ---- the header --------------------------------------------------------- */
 
-static void write_header(struct sm_writer *w, const struct sm_export_header *h)
+_Static_assert(SM_EXPORT_HEADER_BYTES == 4 + 1 + 1 + 2 + 4 + 8 + 8 + 4 + SM_EXPORT_NONCE_BYTES,
+	       "the header's fields fill it");
+
+/* Fills out[SM_EXPORT_HEADER_BYTES] exactly, or returns 0. */
+static int write_header(unsigned char *out, const struct sm_export_header *h)
 {
-	sm_write_bytes(w, SM_EXPORT_MAGIC, 4);
-	sm_write_u8(w, SM_EXPORT_VERSION);
-	sm_write_u8(w, h->flags);
-	sm_write_u16be(w, 0);
-	sm_write_u32be(w, h->key_id);
-	sm_write_u64be(w, h->created);
-	sm_write_u64be(w, h->not_after);
-	sm_write_u32be(w, h->uid);
-	sm_write_bytes(w, h->nonce, sizeof(h->nonce));
+	struct sm_writer w;
+
+	sm_writer_init_fixed(&w, out, SM_EXPORT_HEADER_BYTES);
+	sm_write_bytes(&w, SM_EXPORT_MAGIC, 4);
+	sm_write_u8(&w, SM_EXPORT_VERSION);
+	sm_write_u8(&w, h->flags);
+	sm_write_u16be(&w, 0);
+	sm_write_u32be(&w, h->key_id);
+	sm_write_u64be(&w, h->created);
+	sm_write_u64be(&w, h->not_after);
+	sm_write_u32be(&w, h->uid);
+	sm_write_bytes(&w, h->nonce, sizeof(h->nonce));
+	return sm_writer_full(&w);
 }
 
 static OM_uint32 bad_shape(OM_uint32 *minor, const char *why)
@@ -213,7 +221,7 @@ static OM_uint32 seal(OM_uint32 *minor, const struct sm_context *ctx,
 	const struct sm_settings *settings = sm_current_settings();
 	unsigned char k[crypto_secretbox_KEYBYTES], *state, *out;
 	struct sm_export_header h;
-	struct sm_writer w, sw;
+	struct sm_writer sw;
 	time_t now = time(NULL);
 	size_t total;
 
@@ -236,9 +244,11 @@ static OM_uint32 seal(OM_uint32 *minor, const struct sm_context *ctx,
 	/* One allocation of the exact size: header, then the box. */
 	total = SM_EXPORT_HEADER_BYTES + crypto_secretbox_MACBYTES + sw.len;
 	out = sw.failed ? NULL : malloc(total);
+	if (out != NULL && !write_header(out, &h)) {
+		free(out);
+		out = NULL;
+	}
 	if (out != NULL) {
-		sm_writer_init_fixed(&w, out, SM_EXPORT_HEADER_BYTES);
-		write_header(&w, &h);
 		sm_seal_key_for_header(key, out, SM_EXPORT_HEADER_BYTES, k);
 		crypto_secretbox_easy(out + SM_EXPORT_HEADER_BYTES, state, sw.len, h.nonce, k);
 		sodium_memzero(k, sizeof(k));

@@ -46,6 +46,8 @@ const unsigned char *sm_msg_recv_key(const struct sm_context *ctx)
 
 /* The nonce: sequence number || instance, as the header carries them. */
 #define NONCE_OFFSET 4
+_Static_assert(SM_MSG_HEADER_BYTES == 2 + 1 + 1 + 8 + SM_CONTEXT_INSTANCE_BYTES,
+	       "the header's fields fill it");
 _Static_assert(SM_MSG_HEADER_BYTES - NONCE_OFFSET ==
 	       crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, "the header ends with the nonce");
 _Static_assert(SM_MSG_TAG_BYTES == crypto_aead_xchacha20poly1305_ietf_ABYTES, "tag size");
@@ -88,13 +90,15 @@ OM_uint32 sm_msg_new_header(OM_uint32 *minor, struct sm_context *ctx, uint16_t i
 	h->id = id;
 	h->flags = (ctx->initiator ? 0 : SM_MSG_FLAG_SENT_BY_ACCEPTOR) | (sealed ? SM_MSG_FLAG_SEALED : 0);
 	h->seq = seq;
-	/* Exactly SM_MSG_HEADER_BYTES go into the fixed buffer. */
 	sm_writer_init_fixed(&w, h->bytes, SM_MSG_HEADER_BYTES);
 	sm_write_u16be(&w, h->id);
 	sm_write_u8(&w, h->flags);
 	sm_write_u8(&w, FILLER);
 	sm_write_u64be(&w, h->seq);
 	sm_write_bytes(&w, ctx->instance, SM_CONTEXT_INSTANCE_BYTES);
+	if (!sm_writer_full(&w))
+		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_BAD_TOKEN,
+			       "a message token's header could not be written");
 	return sm_ok(minor);
 }
 
@@ -485,7 +489,8 @@ OM_uint32 sm_pseudo_random(OM_uint32 *minor, struct sm_context *ctx, int key_typ
 			   gss_buffer_t output)
 {
 	crypto_generichash_state state;
-	unsigned char block[crypto_generichash_BYTES_MAX], prefix[5];
+	unsigned char block[crypto_generichash_BYTES_MAX], prefix[4 + 1];
+	struct sm_writer w;
 	unsigned char *out;
 	size_t done, n;
 	uint32_t counter;
@@ -511,11 +516,9 @@ OM_uint32 sm_pseudo_random(OM_uint32 *minor, struct sm_context *ctx, int key_typ
 	 * types use the one PRF key: the mechanism has a single session key
 	 * shared by both sides (RFC 4401 section 2). */
 	for (done = 0, counter = 1; done < (size_t)desired; done += n, counter++) {
-		prefix[0] = (unsigned char)(counter >> 24);
-		prefix[1] = (unsigned char)(counter >> 16);
-		prefix[2] = (unsigned char)(counter >> 8);
-		prefix[3] = (unsigned char)counter;
-		prefix[4] = (unsigned char)key_type;
+		sm_writer_init_fixed(&w, prefix, sizeof(prefix));
+		sm_write_u32be(&w, counter);
+		sm_write_u8(&w, (uint8_t)key_type);
 		crypto_generichash_init(&state, ctx->keys + SM_KEY_PRF, SM_NOISE_KEYLEN,
 					sizeof(block));
 		crypto_generichash_update(&state, prefix, sizeof(prefix));
