@@ -16,108 +16,11 @@ static __thread struct {
 	char sentence[SENTENCE_MAX];
 } last_failure;
 
+#define SENTENCE_ENTRY(name, sentence) [GSS_SODIUM_S_##name - GSS_SODIUM_MINOR_BASE] = sentence,
 static const char *const generic_sentences[] = {
-	[GSS_SODIUM_S_NO_MEMORY - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: out of memory",
-	[GSS_SODIUM_S_LIBRARY_INIT - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the mechanism could not be initialised",
-	[GSS_SODIUM_S_NOT_YET_IMPLEMENTED - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: this operation is not available in this version of the mechanism",
-	[GSS_SODIUM_S_WRONG_MECH - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the requested mechanism is not gss-sodium",
-	[GSS_SODIUM_S_BAD_NAME_SYNTAX - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the name is not valid; names look like 'alice' or 'service@host'",
-	[GSS_SODIUM_S_BAD_NAME_TYPE - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the name type is not supported; use a user name, a host-based service name, an anonymous name or an exported name",
-	[GSS_SODIUM_S_BAD_EXPORT_NAME - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the exported name token is malformed or belongs to another mechanism",
-	[GSS_SODIUM_S_NO_LOCAL_NAME - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: only user names have a local account name",
-	[GSS_SODIUM_S_FILE_MISSING - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: a key or settings file does not exist",
-	[GSS_SODIUM_S_FILE_UNREADABLE - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: a key or settings file could not be read",
-	[GSS_SODIUM_S_FILE_PERMISSIONS - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: a key or settings file is open to other users and was refused",
-	[GSS_SODIUM_S_FILE_SYNTAX - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: a key file has a malformed line",
-	[GSS_SODIUM_S_FILE_EMPTY - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: a key file holds no keys",
-	[GSS_SODIUM_S_KEY_NOT_FOUND - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: no key for the requested name",
-	[GSS_SODIUM_S_SETTINGS_SYNTAX - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the settings file has a malformed line",
-	[GSS_SODIUM_S_SETTINGS_UNKNOWN_KEY - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the settings file names an unknown setting",
-	[GSS_SODIUM_S_SETTINGS_BAD_VALUE - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the settings file gives a setting a value it cannot take",
-	[GSS_SODIUM_S_BAD_CRED_STORE - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the credential store gives a gss-sodium key more than once",
-	[GSS_SODIUM_S_BAD_USAGE - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the credential usage is not initiate, accept or both",
-	[GSS_SODIUM_S_CRED_HAS_MECH - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the credential already holds a gss-sodium element",
-	[GSS_SODIUM_S_NO_CONTEXT - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: no such security context",
-	[GSS_SODIUM_S_BAD_STATUS_TYPE - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: only mechanism status codes can be displayed by the mechanism",
-	[GSS_SODIUM_S_UNKNOWN_CODE - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: unknown minor status code",	/* followed by the code */
-	[GSS_SODIUM_S_BAD_TOKEN - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the token is malformed or truncated",
-	[GSS_SODIUM_S_BAD_VERSION - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the token has a protocol version this mechanism does not speak",
-	[GSS_SODIUM_S_HANDSHAKE_FAILED - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the handshake token failed authentication; it was altered or is not for this key",
-	[GSS_SODIUM_S_NO_ACCEPTOR_KEY - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the initiator addressed an acceptor key this credential does not hold",
-	[GSS_SODIUM_S_NO_PEER_KEY - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the target has no entry in the peers file",
-	[GSS_SODIUM_S_UNTRUSTED_INITIATOR - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the initiator's key is not in the peers file",
-	[GSS_SODIUM_S_ANONYMOUS_REFUSED - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: anonymous initiators are not allowed (allow_anonymous = no)",
-	[GSS_SODIUM_S_BINDINGS_MISMATCH - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the channel bindings of initiator and acceptor differ",
-	[GSS_SODIUM_S_CONTEXT_EXPIRED - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the security context has expired",
-	[GSS_SODIUM_S_CONTEXT_NOT_OPEN - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the security context is not established",
-	[GSS_SODIUM_S_BAD_SIGNATURE - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the message token failed authentication; it was altered or belongs to another context",
-	[GSS_SODIUM_S_REFLECTED - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the message token was sent by this side of the context (reflected)",
-	[GSS_SODIUM_S_BAD_QOP - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: only the default quality of protection (0) is supported",
-	[GSS_SODIUM_S_MESSAGE_TOO_LONG - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the message is too long for one token",
-	[GSS_SODIUM_S_CRED_USAGE - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the credential cannot be used in this direction",
-	[GSS_SODIUM_S_BAD_IOV - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the IOV buffers do not describe a token of this mechanism",
-	[GSS_SODIUM_S_PRF_LENGTH - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the requested pseudo-random output is too long",
-	[GSS_SODIUM_S_NO_SEALING_KEY - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: no sealing key is configured; create one with 'gss-sodium sealkey new'",
-	[GSS_SODIUM_S_UNKNOWN_SEALING_KEY - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the exported context was sealed with a key this keyring does not hold or has retired",
-	[GSS_SODIUM_S_SEALED_TOKEN_FORGED - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the exported context token failed authentication; it was altered, truncated or sealed under another key",
-	[GSS_SODIUM_S_SEALED_TOKEN_EXPIRED - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the exported context token is past its not-after time",
-	[GSS_SODIUM_S_WRONG_UID - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the exported context token is bound to another user id",
-	[GSS_SODIUM_S_TOKEN_REPLAYED - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the exported context token was already imported once (import_once = yes)",
-	[GSS_SODIUM_S_RCACHE_UNUSABLE - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: a replay cache cannot be used, so the import or handshake was refused",
-	[GSS_SODIUM_S_SEALED_TOKEN_FUTURE - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the exported context token was created further in the future than clock_skew allows",
-	[GSS_SODIUM_S_CLOCK_SKEW - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the initiator's clock and the acceptor's differ by more than clock_skew allows",
-	[GSS_SODIUM_S_HANDSHAKE_REPLAYED - GSS_SODIUM_MINOR_BASE] =
-		"gss-sodium: the initiator's token was accepted before; a handshake is accepted once",
+	GSS_SODIUM_MINOR_STATUSES(SENTENCE_ENTRY)
 };
+#undef SENTENCE_ENTRY
 
 const char *sm_status_generic(OM_uint32 code)
 {

@@ -136,11 +136,13 @@ header=$src/include/gssapi/gssapi_sodium.h.in
 base=$(sed -n 's/^#define GSS_SODIUM_MINOR_BASE \(0x[0-9a-fA-F]*\)u*$/\1/p' "$header")
 check "the header defines GSS_SODIUM_MINOR_BASE" test -n "$base"
 sed -n '/^enum gss_sodium_minor {/,/^};/p' "$header" | grep 'GSS_SODIUM_' >"$scratch/enum"
-# The codes are numbered from BASE + 1 by the enum, one after the other.
-check "the minor status enum starts at GSS_SODIUM_MINOR_BASE + 1 and has no other value" \
-	sh -c "head -n1 '$scratch/enum' | grep -q '= GSS_SODIUM_MINOR_BASE + 1,' &&
-		test \$(grep -c = '$scratch/enum') -eq 1"
-grep -o 'GSS_SODIUM_S_[A-Z_]*' "$scratch/enum" >"$scratch/codes"
+# The enum numbers the codes of the one list from BASE + 1, one after the
+# other.
+check "the minor status enum starts after GSS_SODIUM_MINOR_BASE and has no other value" \
+	sh -c "head -n1 '$scratch/enum' | grep -q '= GSS_SODIUM_MINOR_BASE,' &&
+		test \$(grep -c = '$scratch/enum') -eq 1 &&
+		grep -q 'GSS_SODIUM_MINOR_STATUSES(GSS_SODIUM_MINOR_ENUM_)' '$scratch/enum'"
+sed -n 's/^\tX(\([A-Z_]*\), ".*$/GSS_SODIUM_S_\1/p' "$header" >"$scratch/codes"
 check "the header has minor status codes" test -s "$scratch/codes"
 number=$(printf '%d' "${base:-0}")
 while read -r code; do
