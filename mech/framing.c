@@ -9,20 +9,20 @@
 #define TAG_APPLICATION_0 0x60
 #define TAG_OID 0x06
 
+/* The shortest definite form, as DER requires (and read_der_length
+ * checks): one byte below 128, else 0x80 | n and n big-endian bytes. */
 static void write_der_length(struct sm_writer *w, size_t len)
 {
+	size_t n = 1;
+
 	if (len < 0x80) {
 		sm_write_u8(w, (uint8_t)len);
-	} else if (len <= 0xff) {
-		sm_write_u8(w, 0x81);
-		sm_write_u8(w, (uint8_t)len);
-	} else if (len <= 0xffff) {
-		sm_write_u8(w, 0x82);
-		sm_write_u16be(w, (uint16_t)len);
-	} else {
-		sm_write_u8(w, 0x84);
-		sm_write_u32be(w, (uint32_t)len);
+		return;
 	}
+	while (n < 4 && (len >> (8 * n)) != 0)
+		n++;
+	sm_write_u8(w, (uint8_t)(0x80 | n));
+	sm_write_be(w, len, n);
 }
 
 /* Definite lengths in their shortest form only, as DER requires. */
