@@ -23,4 +23,5 @@ BUILD_PACKAGES="gcc make autoconf automake libtool pkg-config libc6-dev
 libsodium-dev check libjson-c-dev libkrb5-dev libgssapi-krb5-2 libgssapi3-heimdal
 binutils util-linux mount krb5-gss-samples python3 python3-gssapi iproute2
 krb5-kdc krb5-admin-server krb5-user apache2 libapache2-mod-auth-gssapi curl
-groff-base dpkg-dev debhelper clang libclang-rt-14-dev valgrind faketime"
+groff-base dpkg-dev debhelper clang libclang-rt-14-dev valgrind faketime
+default-jdk-headless"
