@@ -173,7 +173,7 @@ public class JavaGss {
 		}
 
 		public String who() {
-			return "the peer's " + role + " (" + process.info().command().orElse("?") + ")";
+			return "the peer's " + role;
 		}
 
 		void close() throws InterruptedException {
