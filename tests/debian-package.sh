@@ -7,18 +7,8 @@
 command -v dpkg-query >/dev/null 2>&1 || skip_all "not a Debian system (no dpkg-query)"
 build_deps="dpkg-dev debhelper dh-autoreconf autoconf automake libtool pkg-config
 gcc make libc6-dev libsodium-dev libkrb5-dev check libjson-c-dev"
-missing=""
-for p in $build_deps; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-		missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-	[ "$(id -u)" -eq 0 ] ||
-		skip_all "building the package needs the Debian packages$missing (run as root to install them)"
-	. "$abs_top_srcdir/scripts/packages.sh"
-	# shellcheck disable=SC2086
-	install_packages $build_deps >&2
-fi
+# shellcheck disable=SC2086
+require_packages $build_deps
 
 make_scratch
 src="$scratch/gss-sodium"

@@ -13,7 +13,7 @@
 # shellcheck source=tests/lib.sh disable=SC2154  # the environment gives abs_top_*, MECH_OID*
 . "$abs_top_srcdir/tests/lib.sh"
 
-install_or_skip apache2 libapache2-mod-auth-gssapi curl iproute2
+require_packages apache2 libapache2-mod-auth-gssapi curl iproute2
 PATH=$PATH:/usr/sbin:/sbin
 modules=/usr/lib/apache2/modules
 [ -f "$modules/mod_auth_gssapi.so" ] ||

@@ -14,7 +14,7 @@
 
 SPNEGO_OID=1.3.6.1.5.5.2
 
-install_or_skip default-jdk-headless python3-gssapi
+require_packages default-jdk-headless python3-gssapi
 command -v javac >/dev/null && command -v java >/dev/null ||
 	skip_all "javac and java are not on PATH (Debian package default-jdk-headless)"
 /usr/bin/python3 -c 'import gssapi' 2>/dev/null ||

@@ -56,19 +56,17 @@ make_scratch() {
 
 . "$abs_top_srcdir/scripts/ports.sh"
 
-# install_or_skip PACKAGE...: installs what is missing (as root), or skips
-# the test.  Another test's apt-get may hold the dpkg lock: try again.
-# shellcheck source=scripts/packages.sh
-. "$abs_top_srcdir/scripts/packages.sh"
-install_or_skip() {
-	tries=0
-	until (install_packages "$@") >"$tap_log" 2>&1; do
-		tries=$((tries + 1))
-		if [ "$tries" -ge 3 ] || [ "$(id -u)" -ne 0 ]; then
-			skip_all "cannot install the Debian packages $*: $(tail -n 1 "$tap_log")"
-		fi
-		sleep 10
+# require_packages PACKAGE...: skip the test unless the Debian packages are
+# installed.  Tests never install: the README's test command (scripts/test)
+# installs every package they use up front.
+require_packages() {
+	missing=""
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing="$missing $p"
 	done
+	[ -z "$missing" ] ||
+		skip_all "needs the Debian packages$missing (scripts/test installs them)"
 }
 
 # heimdal_setup: skip unless Heimdal's library and root are here; make the

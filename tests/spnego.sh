@@ -21,7 +21,7 @@
 KRB5_OID=1.2.840.113554.1.2.2
 KRB5_OID_BRACES='{ 1 2 840 113554 1 2 2 }'
 
-install_or_skip krb5-gss-samples iproute2 python3-gssapi krb5-kdc krb5-admin-server krb5-user
+require_packages krb5-gss-samples iproute2 python3-gssapi krb5-kdc krb5-admin-server krb5-user
 PATH=$PATH:/usr/sbin:/sbin
 /usr/bin/python3 -c 'import gssapi.raw; gssapi.raw.set_neg_mechs; gssapi.raw.inquire_attrs_for_mech' \
 	2>/dev/null || skip_all "python3-gssapi lacks set_neg_mechs or inquire_attrs_for_mech"
