@@ -24,6 +24,7 @@
 #include <sodium.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "context.h"
 #include "framing.h"
 #include "init.h"
@@ -96,16 +97,11 @@ static OM_uint32 bad_token(OM_uint32 *minor, const char *which, const char *why)
 		       "the %s context token %s", which, why);
 }
 
-static time_t now(void)
-{
-	return time(NULL);
-}
-
 /* What RFC 2743 reports as a context's lifetime: seconds left once open
  * (0 when expired), the requested lifetime while establishing. */
 static OM_uint32 seconds_left(const struct sm_context *ctx)
 {
-	time_t t = now();
+	time_t t = sm_clock_now();
 
 	if (ctx->state != SM_CTX_OPEN)
 		return ctx->time_req;
@@ -178,7 +174,7 @@ static OM_uint32 open_context(OM_uint32 *minor, struct sm_context *ctx,
 			       "the handshake could not be completed");
 	sodium_memzero(hash, sizeof(hash));
 	ctx->flags |= GSS_C_PROT_READY_FLAG;
-	ctx->expires = now() + lifetime;
+	ctx->expires = sm_clock_now() + lifetime;
 	ctx->send_seq = 0;
 	randombytes_buf(ctx->instance, sizeof(ctx->instance));
 	sm_seqstate_init(&ctx->recv, 0, !!(ctx->flags & GSS_C_REPLAY_FLAG),
@@ -253,7 +249,7 @@ static OM_uint32 send_token_1(OM_uint32 *minor, struct sm_context *ctx,
 
 	has_bindings = bindings_hash(bindings, hash);
 	sm_writer_init(&w);
-	sm_write_u64be(&w, (uint64_t)now());
+	sm_write_u64be(&w, (uint64_t)sm_clock_now());
 	sm_write_u32be(&w, ctx->flags);
 	sm_write_u32be(&w, ctx->time_req);
 	sm_write_u8(&w, (uint8_t)has_bindings);
@@ -665,7 +661,7 @@ static OM_uint32 accept_token_1(OM_uint32 *minor, struct sm_context *ctx,
 	size_t payload_len = 0;
 	OM_uint32 major, lifetime = 0;
 	const unsigned char *hint;
-	time_t t = now();
+	time_t t = sm_clock_now();
 	uint64_t sent = 0;
 	uint16_t id;
 	uint8_t version, pattern;
@@ -810,7 +806,7 @@ OM_uint32 sm_context_usable(OM_uint32 *minor, const struct sm_context *ctx,
 		return sm_fail(minor, GSS_S_NO_CONTEXT, GSS_SODIUM_S_CONTEXT_NOT_OPEN,
 			       "%s: the security context is %s", call,
 			       ctx->state == SM_CTX_FAILED ? "a failed one" : "not established yet");
-	if (now() >= ctx->expires)
+	if (sm_clock_now() >= ctx->expires)
 		return sm_fail(minor, GSS_S_CONTEXT_EXPIRED, GSS_SODIUM_S_CONTEXT_EXPIRED,
 			       "%s: the security context has expired", call);
 	return sm_ok(minor);

@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "export.h"
 #include "init.h"
 #include "keyring.h"
@@ -222,7 +223,7 @@ static OM_uint32 seal(OM_uint32 *minor, const struct sm_context *ctx,
 	unsigned char k[crypto_secretbox_KEYBYTES], *state, *out;
 	struct sm_export_header h;
 	struct sm_writer sw;
-	time_t now = time(NULL);
+	time_t now = sm_clock_now();
 	size_t total;
 
 	memset(&h, 0, sizeof(h));
@@ -404,7 +405,7 @@ OM_uint32 sm_import_context(OM_uint32 *minor, const gss_buffer_desc *token,
 	}
 	sm_keyring_release(ring);
 	if (!GSS_ERROR(major))
-		major = admit(minor, &h, path, time(NULL), &probe);
+		major = admit(minor, &h, path, sm_clock_now(), &probe);
 	sm_rcache_release(&probe);
 	if (!GSS_ERROR(major)) {
 		ctx = sm_context_new();

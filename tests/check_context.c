@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "context.h"
 #include "init.h"
 #include "keyfile.h"
@@ -224,6 +225,66 @@ START_TEST(both_context_tokens_are_framed_and_version_1_is_refused)
 }
 END_TEST
 
+/* Token 1 made with the initiator's clock `shift` seconds from the
+ * acceptor's, then given to the acceptor. */
+static OM_uint32 accept_shifted(struct pair *p, time_t shift, OM_uint32 *minor)
+{
+	sm_clock_shift(shift);
+	ck_assert_int_eq(pair_start(p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	sm_clock_shift(-shift);
+	return pair_accept(p, GSS_C_NO_CHANNEL_BINDINGS, minor);
+}
+
+START_TEST(token_1_is_accepted_only_within_clock_skew)
+{
+	struct pair p;
+	OM_uint32 minor;
+
+	fixture_files("clock_skew = 5m\n", 1);
+	/* Ten minutes old: a replay, or a clock behind. */
+	ck_assert_uint_eq(accept_shifted(&p, -600, &minor), GSS_S_FAILURE | GSS_S_OLD_TOKEN);
+	ck_assert_uint_eq(minor, GSS_SODIUM_S_CLOCK_SKEW);
+	/* About 600 s: a slow run (valgrind) may cross a second. */
+	ck_assert_msg(unit_contains(sm_status_sentence(minor), "seconds before this host's clock") &&
+		      unit_contains(sm_status_sentence(minor), "more than clock_skew (300 s)"),
+		      "%s", sm_status_sentence(minor));
+	ck_assert_ptr_null(p.acc);
+	pair_release(&p);
+	/* Ten minutes ahead. */
+	ck_assert_uint_eq(accept_shifted(&p, 600, &minor), GSS_S_FAILURE);
+	ck_assert_uint_eq(minor, GSS_SODIUM_S_CLOCK_SKEW);
+	ck_assert(unit_contains(sm_status_sentence(minor), "seconds ahead of this host's"));
+	pair_release(&p);
+	/* Within the skew either way. */
+	ck_assert_uint_eq(accept_shifted(&p, -290, &minor), GSS_S_COMPLETE);
+	pair_release(&p);
+	ck_assert_uint_eq(accept_shifted(&p, 290, &minor), GSS_S_COMPLETE);
+	pair_release(&p);
+}
+END_TEST
+
+START_TEST(a_clock_stepped_back_does_not_revive_a_record)
+{
+	struct pair p;
+	OM_uint32 minor;
+
+	fixture_files("", 1);
+	/* One acceptor records at a clock an hour ahead: the keytab's cache
+	 * keeps that clock. */
+	sm_clock_shift(3600);
+	ck_assert_uint_eq(accept_shifted(&p, 0, &minor), GSS_S_COMPLETE);
+	pair_release(&p);
+	sm_clock_shift(-3600);
+	/* Back on time, a fresh token's record would end before the cache's
+	 * clock, where it may already have been reclaimed: refused. */
+	ck_assert_uint_eq(accept_shifted(&p, 0, &minor), GSS_S_FAILURE | GSS_S_OLD_TOKEN);
+	ck_assert_uint_eq(minor, GSS_SODIUM_S_CLOCK_SKEW);
+	ck_assert_msg(unit_contains(sm_status_sentence(minor), "the clock was stepped back"), "%s",
+		      sm_status_sentence(minor));
+	pair_release(&p);
+}
+END_TEST
+
 START_TEST(reordered_tokens_are_refused)
 {
 	struct pair p, q;
@@ -395,10 +456,11 @@ START_TEST(expiry_with_a_short_time_req)
 	struct pair p;
 	OM_uint32 minor, left;
 
+	/* Short, but long enough that no second boundary expires it early. */
 	fixture_files("", 1);
-	pair_establish(&p, 0, 1);
+	pair_establish(&p, 0, 30);
 	ck_assert_int_eq(sm_wrap(&minor, p.init, 1, 0, &msg, NULL, &token), GSS_S_COMPLETE);
-	sleep(2);
+	sm_clock_shift(31);
 	ck_assert_int_eq(sm_context_time(&minor, p.init, &left), GSS_S_CONTEXT_EXPIRED);
 	ck_assert_uint_eq(left, 0);
 	ck_assert_int_eq(sm_unwrap(&minor, p.acc, &token, &out, NULL, NULL),
@@ -925,6 +987,8 @@ Suite *unit_suite(void)
 	tcase_add_test(t, every_byte_change_of_token_1_is_refused);
 	tcase_add_test(t, every_truncation_and_byte_change_of_token_2_is_refused);
 	tcase_add_test(t, both_context_tokens_are_framed_and_version_1_is_refused);
+	tcase_add_test(t, token_1_is_accepted_only_within_clock_skew);
+	tcase_add_test(t, a_clock_stepped_back_does_not_revive_a_record);
 	tcase_add_test(t, reordered_tokens_are_refused);
 	tcase_add_test(t, untrusted_initiator);
 	tcase_add_test(t, unknown_initiator_named_by_key);

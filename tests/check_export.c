@@ -14,6 +14,7 @@
 
 #include <sodium.h>
 
+#include "clock.h"
 #include "export.h"
 #include "fixture.h"
 #include "keyring.h"
@@ -450,7 +451,7 @@ START_TEST(expiry)
 	new_keyring();
 	pair_establish(&p, 0, 0);
 	token = export_ok(&p.acc);
-	sleep(2);
+	sm_clock_shift(2);
 	ck_assert_int_eq(import_fails(&token, &minor), GSS_S_CONTEXT_EXPIRED);
 	ck_assert_int_eq(minor, GSS_SODIUM_S_SEALED_TOKEN_EXPIRED);
 	free(token.value);
@@ -458,7 +459,7 @@ START_TEST(expiry)
 	/* An expired context is not exported. */
 	make_files("");
 	pair_establish(&p, 0, 1);
-	sleep(2);
+	sm_clock_shift(2);
 	ck_assert_int_eq(sm_export_context(&minor, &p.init, &token), GSS_S_CONTEXT_EXPIRED);
 	ck_assert_ptr_nonnull(p.init);
 	pair_release(&p);
