@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "export.h"
 #include "fuzz_common.h"
 #include "init.h"
 #include "keyfile.h"
@@ -396,12 +397,20 @@ static uint64_t get_be(const unsigned char *p, int bytes)
 	return v;
 }
 
-/* The 56-byte header of doc/PROTOCOL.md section 7.2. */
+/* The 56-byte header of doc/PROTOCOL.md section 7.2, format version 2
+ * (whose box key sm_seal_key_for_header derives with the label
+ * "gss-sodium export v2"). */
+_Static_assert(FUZZ_EXPORT_HEADER_BYTES == SM_EXPORT_HEADER_BYTES &&
+	       FUZZ_EXPORT_NONCE_BYTES == SM_EXPORT_NONCE_BYTES,
+	       "the exported token format changed");
+#define FUZZ_EXPORT_VERSION 2
+_Static_assert(FUZZ_EXPORT_VERSION == SM_EXPORT_VERSION, "the export format version changed");
+
 static void write_header(const struct fuzz_export_header *h,
 			 unsigned char out[FUZZ_EXPORT_HEADER_BYTES])
 {
 	memcpy(out, "sodX", 4);
-	out[4] = 1;
+	out[4] = FUZZ_EXPORT_VERSION;
 	out[5] = h->flags;
 	out[6] = out[7] = 0;
 	put_be(out + 8, h->key_id, 4);
@@ -454,7 +463,7 @@ size_t fuzz_unseal(const gss_buffer_desc *token, struct fuzz_export_header *h,
 	int failed;
 
 	if (token->length < FUZZ_EXPORT_HEADER_BYTES + crypto_secretbox_MACBYTES ||
-	    memcmp(t, "sodX", 4) != 0)
+	    memcmp(t, "sodX", 4) != 0 || t[4] != FUZZ_EXPORT_VERSION)
 		return 0;
 	sealed_len = token->length - FUZZ_EXPORT_HEADER_BYTES;
 	if (sealed_len - crypto_secretbox_MACBYTES > cap)

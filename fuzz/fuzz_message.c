@@ -13,8 +13,8 @@
  *             2 unwrap_iov with the rest as one STREAM buffer;
  *             3 unwrap_iov with HEADER, DATA and TRAILER buffers: then one
  *               byte S and S bytes for a SIGN_ONLY buffer; the rest is the
- *               token, cut into a 12-byte HEADER, DATA and a 16-byte
- *               TRAILER (or a 28-byte HEADER and DATA, with bit 4), the
+ *               token, cut into a 28-byte HEADER, DATA and a 16-byte
+ *               TRAILER (or a 44-byte HEADER and DATA, with bit 4), the
  *               DATA in two buffers with bit 5;
  *   bit 2     the initiator receives (tokens sent by the acceptor), else
  *             the acceptor;
@@ -38,9 +38,14 @@
 
 #include "fuzz_common.h"
 #include "message.h"
+#include "msgtoken.h"
 
-#define HEADER_BYTES 12
+/* doc/PROTOCOL.md section 5: the header, and the tag that follows it in a
+ * HEADER buffer without a TRAILER. */
+#define HEADER_BYTES 28
 #define TAG_BYTES 16
+_Static_assert(HEADER_BYTES == SM_MSG_HEADER_BYTES && TAG_BYTES == SM_MSG_TAG_BYTES,
+	       "the per-message token format changed");
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -26,6 +26,7 @@
 #include "fuzz_common.h"
 #include "keyfile.h"
 #include "message.h"
+#include "msgtoken.h"
 #include "names.h"
 #include "oids.h"
 #include "status.h"
@@ -257,7 +258,8 @@ static void message_seeds_for(struct fuzz_pair *p, unsigned pair_bit, const char
 	gss_buffer_desc msg = { 13, (void *)"hello, world!" }, empty = { 0, NULL };
 	gss_buffer_desc tok = GSS_C_EMPTY_BUFFER;
 	gss_iov_buffer_desc iov[4];
-	unsigned char header[28], data[13], trailer[16];
+	unsigned char header[SM_MSG_HEADER_BYTES + SM_MSG_TAG_BYTES], data[13];
+	unsigned char trailer[SM_MSG_TAG_BYTES];
 	struct sm_context *ctx;
 	struct seed s = { NULL, 0 };
 	char name[128];
@@ -311,7 +313,7 @@ static void message_seeds_for(struct fuzz_pair *p, unsigned pair_bit, const char
 		memset(iov, 0, sizeof(iov));
 		iov[0].type = GSS_IOV_BUFFER_TYPE_HEADER;
 		iov[0].buffer.value = header;
-		iov[0].buffer.length = 12;
+		iov[0].buffer.length = SM_MSG_HEADER_BYTES;
 		iov[1].type = GSS_IOV_BUFFER_TYPE_SIGN_ONLY;
 		iov[1].buffer.value = (void *)"signed";
 		iov[1].buffer.length = 6;
@@ -326,16 +328,16 @@ static void message_seeds_for(struct fuzz_pair *p, unsigned pair_bit, const char
 		add_byte(&s, pair_bit | rx_bit | 3);
 		add_byte(&s, 6);
 		add_text(&s, "signed");
-		add(&s, header, 12);
+		add(&s, header, SM_MSG_HEADER_BYTES);
 		add(&s, data, sizeof(data));
 		add(&s, trailer, sizeof(trailer));
 		snprintf(name, sizeof(name), "%s-%s-iov-sign-only", prefix, dir);
 		write_seed("message", name, &s);
 
-		/* IOV: a 28-byte HEADER and DATA (integrity only), the DATA
-		 * given back in two buffers. */
+		/* IOV: a 44-byte HEADER (header and tag) and DATA (integrity
+		 * only), the DATA given back in two buffers. */
 		memcpy(data, msg.value, sizeof(data));
-		iov[0].buffer.length = 28;
+		iov[0].buffer.length = sizeof(header);
 		iov[1].type = GSS_IOV_BUFFER_TYPE_DATA;
 		iov[1].buffer.value = data;
 		iov[1].buffer.length = sizeof(data);
@@ -343,7 +345,7 @@ static void message_seeds_for(struct fuzz_pair *p, unsigned pair_bit, const char
 			die("wrap_iov: %s", sm_status_sentence(minor));
 		add_byte(&s, pair_bit | rx_bit | 3 | 0x10 | 0x20);
 		add_byte(&s, 0);
-		add(&s, header, 28);
+		add(&s, header, sizeof(header));
 		add(&s, data, sizeof(data));
 		snprintf(name, sizeof(name), "%s-%s-iov-header-data", prefix, dir);
 		write_seed("message", name, &s);
