@@ -1,6 +1,7 @@
 /* Shared by the fuzzing harnesses and the seed generator (fuzz_common.h). */
 #include "config.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -160,14 +161,35 @@ static const char *write_file(const char *name, const char *text, mode_t mode)
 	return path;
 }
 
+/* The replay caches the mechanism made in tmpdir/rcache (4 MiB each). */
+static void remove_rcache_dir(void)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	if (snprintf(path, sizeof(path), "%s/rcache", tmpdir) >= (int)sizeof(path))
+		return;
+	d = opendir(path);
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+	rmdir(path);
+}
+
 static void remove_tmpdir(void)
 {
 	int i;
 
 	for (i = 0; i < file_count; i++)
 		unlink(file_paths[i]);
-	if (tmpdir[0] != '\0')
+	if (tmpdir[0] != '\0') {
+		remove_rcache_dir();
 		rmdir(tmpdir);
+	}
 }
 
 static void public_base64(const char *private_b64, char out[SM_KEY_BASE64_CHARS + 1])
@@ -249,8 +271,8 @@ void fuzz_setup(void)
 		"1 " TEST_ONLY_SEAL_KEY_1 " 2024-01-01T00:00:00Z retired\n"
 		"2 " TEST_ONLY_SEAL_KEY_2 " 2024-06-01T00:00:00Z\n", 0600), 1);
 	/* A long context life, so the established pairs outlive any run;
-	 * import_once off, so no replay cache is written (rcache_dir is
-	 * private all the same). */
+	 * import_once off, so no import replay cache is written.  The
+	 * acceptor's handshake replay cache is, in rcache_dir here. */
 	snprintf(text, sizeof(text),
 		 "context_lifetime = 3650d\n"
 		 "allow_anonymous = no\n"
