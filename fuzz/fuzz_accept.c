@@ -6,8 +6,11 @@
  * The first input byte sets the acceptor's policy for this input (the
  * FUZZ_ACC_* bits: allow_anonymous, allow_unknown_initiators, channel
  * bindings given by the acceptor); the rest is the token.  The random
- * stream is reset per input, so the acceptor's ephemeral key, and so any
- * outcome, depends on the input alone.
+ * stream is reset and the handshake replay cache emptied per input, so the
+ * acceptor's ephemeral key, and so any outcome, depends on the input
+ * alone: a token 1 admitted once is admitted again on every run, and the
+ * code after admission is reached.  A token that was
+ * accepted is given again, and must then be refused as a replay.
  */
 #include "config.h"
 
@@ -25,6 +28,23 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* The token again, after it was accepted: a replay (PROTOCOL.md section
+ * 4.5), refused with GSS_S_FAILURE so that GSS_ERROR() sees it. */
+static void replay(unsigned sel, const gss_buffer_desc *token)
+{
+	gss_buffer_desc reply = GSS_C_EMPTY_BUFFER;
+	struct sm_context *ctx = NULL;
+	struct sm_name *src = NULL;
+	OM_uint32 major;
+
+	major = fuzz_accept_token_again(sel, token, &ctx, &reply, &src);
+	if (major != (GSS_S_FAILURE | GSS_S_DUPLICATE_TOKEN))
+		fuzz_die("a token 1 accepted once gave major %#x when given again, not a refused duplicate",
+			 major);
+	if (ctx != NULL || reply.value != NULL || src != NULL)
+		fuzz_die("a replayed token 1 was refused but returned a context, a reply or a name");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	gss_buffer_desc token, reply = GSS_C_EMPTY_BUFFER;
@@ -32,19 +52,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sm_name *src = NULL;
 	size_t mark = fuzz_secmem_mark();
 	OM_uint32 major, minor, lifetime;
+	unsigned sel;
 	int local, open;
 
 	if (size < 1)
 		return 0;
+	sel = data[0] & FUZZ_ACC_BITS;
 	token.value = (void *)(data + 1);
 	token.length = size - 1;
-	major = fuzz_accept_token(data[0] & FUZZ_ACC_BITS, &token, &ctx, &reply, &src);
+	major = fuzz_accept_token(sel, &token, &ctx, &reply, &src);
 	if (!GSS_ERROR(major)) {
 		if (ctx == NULL || reply.length == 0 || src == NULL)
 			fuzz_die("accept succeeded without a context, a reply or a name");
 		sm_context_inquire(&minor, ctx, NULL, NULL, &lifetime, NULL, &local, &open);
 		if (local || !open)
 			fuzz_die("accept succeeded with a context that is not an open acceptor's");
+		replay(sel, &token);
 	} else if (ctx != NULL || reply.value != NULL || src != NULL) {
 		fuzz_die("accept failed (major %#x) but returned a context, a reply or a name",
 			 major);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "init.h"
 #include "keyfile.h"
 #include "keyring.h"
+#include "rcache.h"
 #include "secmem.h"
 #include "status.h"
 #include "test_only_keys.h"
@@ -206,11 +208,91 @@ static void public_base64(const char *private_b64, char out[SM_KEY_BASE64_CHARS 
 	sm_key_to_base64(pub, out);
 }
 
-/* ---- setup ----------------------------------------------------------------- */
-
+/* Made by fuzz_setup. */
 static struct sm_cred *alice_cred, *mallory_cred, *acceptor_cred;
 static struct sm_name *service_names[2];
 static struct gss_channel_bindings_struct bindings;
+
+/* ---- the handshake replay cache --------------------------------------------- */
+
+/*
+ * The acceptor records the ephemeral key of every token 1 it admits in the
+ * keytab's handshake replay cache (PROTOCOL.md section 4.5), and refuses
+ * that key afterwards, for clock_skew after the token's time; and every
+ * initiator of a process draws the same ephemeral key from the reset
+ * random stream.  Left alone, the cache would admit each seed once per
+ * process, and a harness would stop reaching what follows admission
+ * (policy, names, token 2) after the first input.  So the harnesses empty
+ * it before each acceptance, through a mapping of their own of the file,
+ * whose layout is section 8's: a 4096-byte header (magic "gsrc0003", u32
+ * layout word, u32 tables in use, s64 clock, ...), then 64-byte buckets of
+ * four 16-byte entries, an entry being free when its 4-byte expiry is 0.
+ * Removing the file would not do: a process looks whether the path still
+ * names its file at most once a second, and keeps recording in its mapping
+ * meanwhile.
+ */
+#define RCACHE_HEADER_BYTES 4096
+#define RCACHE_TABLES_OFFSET 12
+#define RCACHE_CLOCK_OFFSET 16
+#define RCACHE_TABLE0_BYTES (65536 * 64)
+
+static unsigned char *hs_cache;
+static size_t hs_cache_len;
+
+/* Called at setup: the cache is made now, so that no input draws from the
+ * random stream to make it, and mapped. */
+static void handshake_cache_open(void)
+{
+	static const unsigned char some_key[SM_RCACHE_ID_MIN];
+	struct sm_rcache_probe probe = { NULL, 0, { 0 } };
+	char path[PATH_MAX];
+	long long size = -1;
+	OM_uint32 minor;
+	uint32_t tables;
+	int fd;
+
+	sm_rcache_prefetch(SM_RCACHE_HANDSHAKE, acceptor_cred->keytab, some_key,
+			   sizeof(some_key), &probe);
+	if (probe.cache == NULL)
+		fuzz_die("the handshake replay cache of %s cannot be made in %s/rcache",
+			 acceptor_cred->keytab, tmpdir);
+	sm_rcache_release(&probe);
+	if (GSS_ERROR(sm_rcache_inspect(&minor, SM_RCACHE_HANDSHAKE, acceptor_cred->keytab,
+					sm_current_settings()->rcache_dir, path, &size)) ||
+	    size < 0)
+		fuzz_die("the handshake replay cache: %s", sm_status_sentence(minor));
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		fuzz_die("cannot open %s", path);
+	hs_cache_len = (size_t)size;
+	hs_cache = mmap(NULL, hs_cache_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (hs_cache == MAP_FAILED)
+		fuzz_die("cannot map %s", path);
+	memcpy(&tables, hs_cache + RCACHE_TABLES_OFFSET, sizeof(tables));
+	if (memcmp(hs_cache, "gsrc0003", 8) != 0 || tables != 1 ||
+	    hs_cache_len != RCACHE_HEADER_BYTES + RCACHE_TABLE0_BYTES)
+		fuzz_die("%s is not laid out as fuzz_common.c expects (PROTOCOL.md section 8 changed?)",
+			 path);
+}
+
+void fuzz_handshake_cache_forget(void)
+{
+	int64_t clock;
+	uint32_t tables;
+
+	/* Every record raises the header's clock from the 0 left here. */
+	memcpy(&clock, hs_cache + RCACHE_CLOCK_OFFSET, sizeof(clock));
+	if (clock == 0)
+		return;
+	memcpy(&tables, hs_cache + RCACHE_TABLES_OFFSET, sizeof(tables));
+	if (tables != 1)
+		fuzz_die("the handshake replay cache grew to %u tables", tables);
+	memset(hs_cache + RCACHE_HEADER_BYTES, 0, hs_cache_len - RCACHE_HEADER_BYTES);
+	memset(hs_cache + RCACHE_CLOCK_OFFSET, 0, sizeof(clock));
+}
+
+/* ---- setup ----------------------------------------------------------------- */
 
 static struct sm_name *make_name(const char *text)
 {
@@ -272,7 +354,8 @@ void fuzz_setup(void)
 		"2 " TEST_ONLY_SEAL_KEY_2 " 2024-06-01T00:00:00Z\n", 0600), 1);
 	/* A long context life, so the established pairs outlive any run;
 	 * import_once off, so no import replay cache is written.  The
-	 * acceptor's handshake replay cache is, in rcache_dir here. */
+	 * acceptor's handshake replay cache is, in rcache_dir here
+	 * (handshake_cache_open). */
 	snprintf(text, sizeof(text),
 		 "context_lifetime = 3650d\n"
 		 "allow_anonymous = no\n"
@@ -299,6 +382,7 @@ void fuzz_setup(void)
 	if (GSS_ERROR(sm_keyring_acquire(&minor, &ring, path)))
 		fuzz_die("keyring: %s", sm_status_sentence(minor));
 	sm_keyring_release(ring);
+	handshake_cache_open();
 }
 
 struct sm_cred *fuzz_initiator_cred(enum fuzz_identity who)
@@ -347,9 +431,9 @@ OM_uint32 fuzz_initiate_first(enum fuzz_identity who, enum fuzz_service target,
 				   GSS_C_NO_BUFFER, token1, NULL, NULL);
 }
 
-OM_uint32 fuzz_accept_token(unsigned sel, const gss_buffer_desc *token1,
-			    struct sm_context **ctx, gss_buffer_t token2,
-			    struct sm_name **src)
+static OM_uint32 accept_token(unsigned sel, const gss_buffer_desc *token1,
+			      struct sm_context **ctx, gss_buffer_t token2,
+			      struct sm_name **src, const char *call)
 {
 	struct sm_settings *s = fuzz_settings();
 	int anon = s->allow_anonymous, unknown = s->allow_unknown_initiators;
@@ -363,10 +447,25 @@ OM_uint32 fuzz_accept_token(unsigned sel, const gss_buffer_desc *token1,
 				  (sel & FUZZ_ACC_BINDINGS) ? fuzz_bindings()
 							    : GSS_C_NO_CHANNEL_BINDINGS,
 				  src, token2, NULL, NULL);
-	fuzz_report("accept", major, minor);
+	fuzz_report(call, major, minor);
 	s->allow_anonymous = anon;
 	s->allow_unknown_initiators = unknown;
 	return major;
+}
+
+OM_uint32 fuzz_accept_token(unsigned sel, const gss_buffer_desc *token1,
+			    struct sm_context **ctx, gss_buffer_t token2,
+			    struct sm_name **src)
+{
+	fuzz_handshake_cache_forget();
+	return accept_token(sel, token1, ctx, token2, src, "accept");
+}
+
+OM_uint32 fuzz_accept_token_again(unsigned sel, const gss_buffer_desc *token1,
+				  struct sm_context **ctx, gss_buffer_t token2,
+				  struct sm_name **src)
+{
+	return accept_token(sel, token1, ctx, token2, src, "accept again");
 }
 
 void fuzz_pair_establish(enum fuzz_pair_kind kind, struct fuzz_pair *p)

@@ -21,7 +21,8 @@
  * install the deterministic random stream (before sodium_init), make
  * ${TMPDIR:-/tmp}/gss-sodium-fuzz-XXXXXX with the key files, the sealing
  * keyring and the settings, point GSS_SODIUM_* at them, initialise the
- * mechanism and acquire the credentials.  The directory is removed at
+ * mechanism, acquire the credentials and make the acceptor's handshake
+ * replay cache (in the directory's rcache/).  The directory is removed at
  * exit.  Any failure aborts.
  */
 void fuzz_setup(void);
@@ -84,12 +85,23 @@ OM_uint32 fuzz_initiate_first(enum fuzz_identity who, enum fuzz_service target,
 
 /*
  * Accept token 1 with the fixed acceptor credential under the settings the
- * selector names (restored afterwards); the random stream is reset first.
- * `src` may be NULL.
+ * selector names (restored afterwards); the handshake replay cache is
+ * emptied and the random stream reset first, so the outcome depends on the
+ * token alone.  `src` may be NULL.
  */
 OM_uint32 fuzz_accept_token(unsigned sel, const gss_buffer_desc *token1,
 			    struct sm_context **ctx, gss_buffer_t token2,
 			    struct sm_name **src);
+
+/* The same, without emptying the handshake replay cache: a token that
+ * fuzz_accept_token admitted just before must be refused as a replay. */
+OM_uint32 fuzz_accept_token_again(unsigned sel, const gss_buffer_desc *token1,
+				  struct sm_context **ctx, gss_buffer_t token2,
+				  struct sm_name **src);
+
+/* Forget every token 1 the acceptor admitted (fuzz_accept_token does it
+ * before each acceptance). */
+void fuzz_handshake_cache_forget(void);
 
 /* Two established pairs, the same in every process. */
 enum fuzz_pair_kind {

@@ -147,13 +147,18 @@ static void accept_seed(const char *name, enum fuzz_identity who,
 			enum fuzz_service target, unsigned init_sel, unsigned acc_sel)
 {
 	gss_buffer_desc t1 = GSS_C_EMPTY_BUFFER, t2 = GSS_C_EMPTY_BUFFER;
-	struct sm_context *init = NULL, *acc = NULL;
+	gss_buffer_desc t2b = GSS_C_EMPTY_BUFFER;
+	struct sm_context *init = NULL, *acc = NULL, *acc2 = NULL;
 	struct sm_name *src = NULL;
 
 	if (fuzz_initiate_first(who, target, init_sel, &init, &t1) != GSS_S_CONTINUE_NEEDED)
 		die("accept/%s: the initiator did not start", name);
 	if (fuzz_accept_token(acc_sel, &t1, &acc, &t2, &src) != GSS_S_COMPLETE)
 		die("accept/%s: the acceptor refused the token", name);
+	/* As the harness does: once more, refused as a replay. */
+	if (fuzz_accept_token_again(acc_sel, &t1, &acc2, &t2b, NULL) !=
+	    (GSS_S_FAILURE | GSS_S_DUPLICATE_TOKEN))
+		die("accept/%s: the token was accepted twice", name);
 	seed_buffer("accept", name, acc_sel, &t1);
 	if (strcmp(name, "ik-alice-http") == 0) {
 		/* Refused variants of the same token. */
@@ -170,9 +175,11 @@ static void accept_seed(const char *name, enum fuzz_identity who,
 	}
 	release(&t1);
 	release(&t2);
+	release(&t2b);
 	sm_name_free(&src);
 	sm_context_free(&init);
 	sm_context_free(&acc);
+	sm_context_free(&acc2);
 }
 
 static void accept_seeds(void)
