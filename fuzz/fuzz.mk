@@ -29,6 +29,9 @@ cppflags := -DHAVE_CONFIG_H -I$(top_builddir) -I$(top_srcdir)/include \
 	$(KRB5_GSSAPI_CFLAGS) $(SODIUM_CFLAGS)
 compile = $(FUZZ_CC) $(cppflags) $(FUZZ_CFLAGS) $(warnings) -pthread \
 	-fsanitize=fuzzer-no-link $(FUZZ_SANITIZE) -MMD -MP
+# time() is the fixed clock of fuzz_common.c (__wrap_time) in the
+# mechanism's objects and the harnesses' (fuzz_common.h, FUZZ_CLOCK).
+link_clock := -Wl,--wrap=time
 
 mech_objs := $(patsubst mech/%.c,$(out)/mech/%.o,$(filter %.c,$(MECH_SOURCES)))
 common_objs := $(out)/fuzz_common.o $(mech_objs)
@@ -45,11 +48,11 @@ $(out)/%.o: $(top_srcdir)/fuzz/%.c
 	$(compile) -c -o $@ $<
 
 $(harnesses): $(out)/fuzz_%: $(out)/fuzz_%.o $(common_objs)
-	$(FUZZ_CC) -pthread -fsanitize=fuzzer $(FUZZ_SANITIZE) -o $@ $^ $(SODIUM_LIBS)
+	$(FUZZ_CC) -pthread -fsanitize=fuzzer $(FUZZ_SANITIZE) $(link_clock) -o $@ $^ $(SODIUM_LIBS)
 
 # Not a fuzzer: its own main(), the instrumented objects, the sanitizers.
 $(out)/make_seeds: $(out)/make_seeds.o $(common_objs)
-	$(FUZZ_CC) -pthread -fsanitize=fuzzer-no-link $(FUZZ_SANITIZE) -o $@ $^ $(SODIUM_LIBS)
+	$(FUZZ_CC) -pthread -fsanitize=fuzzer-no-link $(FUZZ_SANITIZE) $(link_clock) -o $@ $^ $(SODIUM_LIBS)
 
 .PHONY: all
 .SECONDARY:

@@ -6,10 +6,10 @@
  * The first input byte sets the acceptor's policy for this input (the
  * FUZZ_ACC_* bits: allow_anonymous, allow_unknown_initiators, channel
  * bindings given by the acceptor); the rest is the token.  The random
- * stream is reset and the handshake replay cache emptied per input, so the
- * acceptor's ephemeral key, and so any outcome, depends on the input
- * alone: a token 1 admitted once is admitted again on every run, and the
- * code after admission is reached.  A token that was
+ * stream is reset and the handshake replay cache emptied per input, and
+ * the clock is fixed (fuzz_common.h), so the acceptor's ephemeral key, and
+ * so any outcome, depends on the input alone: a seed token 1 is admitted
+ * on every run, and the code after admission is reached.  A token that was
  * accepted is given again, and must then be refused as a replay.
  */
 #include "config.h"

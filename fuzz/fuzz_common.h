@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <gssapi/gssapi.h>
 
 #include "context.h"
@@ -38,6 +39,17 @@ void fuzz_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretur
 /* Restart the random stream at the point named by `label`: everything the
  * mechanism draws afterwards (ephemeral keys, export nonces) is fixed. */
 void fuzz_rng_reset(const char *label);
+
+/*
+ * The clock: time(), in the mechanism and here, is FUZZ_CLOCK
+ * (2025-01-01T00:00:00Z) in every harness and in the seed generator, which
+ * are linked with -Wl,--wrap=time.  A token 1 carries its maker's time, so
+ * a seed made at another time would be refused once clock_skew had passed,
+ * and a token 2 seed would answer no token 1 the harness makes.  The seed
+ * generator moves the clock to make token 1s from a skewed initiator.
+ */
+#define FUZZ_CLOCK ((time_t)1735689600)
+void fuzz_clock_set(time_t t);
 
 /* ---- credentials and names ----------------------------------------------- */
 

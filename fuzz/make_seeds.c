@@ -182,6 +182,27 @@ static void accept_seed(const char *name, enum fuzz_identity who,
 	sm_context_free(&acc2);
 }
 
+/* A token 1 from an initiator whose clock is `offset` seconds off the
+ * acceptor's (FUZZ_CLOCK), refused with `expect`. */
+static void skewed_seed(const char *name, long offset, OM_uint32 expect)
+{
+	gss_buffer_desc t1 = GSS_C_EMPTY_BUFFER, t2 = GSS_C_EMPTY_BUFFER;
+	struct sm_context *init = NULL, *acc = NULL;
+	OM_uint32 major;
+
+	fuzz_clock_set(FUZZ_CLOCK + offset);
+	major = fuzz_initiate_first(FUZZ_ALICE, FUZZ_HTTP, FUZZ_INIT_DETECT, &init, &t1);
+	fuzz_clock_set(FUZZ_CLOCK);
+	if (major != GSS_S_CONTINUE_NEEDED)
+		die("accept/%s: the initiator did not start", name);
+	major = fuzz_accept_token(0, &t1, &acc, &t2, NULL);
+	if (major != expect)
+		die("accept/%s: major %#x, expected %#x", name, major, expect);
+	seed_buffer("accept", name, 0, &t1);
+	release(&t1);
+	sm_context_free(&init);
+}
+
 static void accept_seeds(void)
 {
 	accept_seed("ik-alice-http", FUZZ_ALICE, FUZZ_HTTP, FUZZ_INIT_DETECT, 0);
@@ -190,6 +211,9 @@ static void accept_seeds(void)
 	accept_seed("ik-bindings", FUZZ_ALICE, FUZZ_HTTP, FUZZ_INIT_DETECT | FUZZ_INIT_BINDINGS,
 		    FUZZ_ACC_BINDINGS);
 	accept_seed("ik-mallory-unknown", FUZZ_MALLORY, FUZZ_HTTP, 0, FUZZ_ACC_ALLOW_UNKNOWN);
+	/* clock_skew is the default, 300 s. */
+	skewed_seed("clock-ahead", 301, GSS_S_FAILURE);
+	skewed_seed("clock-behind", -301, GSS_S_FAILURE | GSS_S_OLD_TOKEN);
 }
 
 /* ---- initiate: token 2 --------------------------------------------------- */
