@@ -141,6 +141,25 @@ static void release(gss_buffer_t b)
 	b->length = 0;
 }
 
+/* ---- context tokens -------------------------------------------------------- */
+
+/* Where the version byte of a context token lies: after the RFC 2743
+ * framing (60, the DER length, 06, the OID length, the OID) and the token
+ * id (2 bytes); PROTOCOL.md sections 4.1 and 4.2. */
+static size_t version_offset(const gss_buffer_desc *t)
+{
+	const unsigned char *p = t->value;
+	size_t at = 2 + ((p[1] & 0x80) ? (p[1] & 0x7f) : 0);
+
+	if (t->length < at + 2 || p[0] != 0x60 || p[at] != 0x06 ||
+	    p[at + 1] != sm_mech_oid.length || t->length < at + 2 + p[at + 1] + 3)
+		die("a context token is not framed as PROTOCOL.md section 4 says");
+	at += 2 + p[at + 1] + 2;
+	if (p[at] != 2)
+		die("a context token is not of protocol version 2");
+	return at;
+}
+
 /* ---- accept: token 1 ----------------------------------------------------- */
 
 static void accept_seed(const char *name, enum fuzz_identity who,
@@ -163,14 +182,12 @@ static void accept_seed(const char *name, enum fuzz_identity who,
 	if (strcmp(name, "ik-alice-http") == 0) {
 		/* Refused variants of the same token. */
 		gss_buffer_desc cut = { 40, t1.value };
-		unsigned char *p = t1.value;
-		/* 60, the DER length, 06, the OID length, the OID, then the
-		 * token id (2 bytes) and the version. */
-		size_t version = 2 + ((p[1] & 0x80) ? (p[1] & 0x7f) : 0) + 2 +
-				 sm_mech_oid.length + 2;
 
 		seed_buffer("accept", "truncated", acc_sel, &cut);
-		p[version] = 2;
+		/* A version 1 token 1 is refused (DEFECTIVE_TOKEN). */
+		((unsigned char *)t1.value)[version_offset(&t1)] = 1;
+		if (fuzz_accept_token(acc_sel, &t1, &acc2, &t2b, NULL) != GSS_S_DEFECTIVE_TOKEN)
+			die("accept/wrong-version: not refused as defective");
 		seed_buffer("accept", "wrong-version", acc_sel, &t1);
 	}
 	release(&t1);
@@ -237,8 +254,17 @@ static void initiate_seed(const char *name, unsigned init_sel, unsigned acc_sel)
 	seed_buffer("initiate", name, init_sel, &t2);
 	if (init_sel == FUZZ_INIT_DETECT) {
 		gss_buffer_desc cut = { 20, t2.value };
+
 		seed_buffer("initiate", "truncated", init_sel, &cut);
-		((unsigned char *)t2.value)[2] = 2;	/* the version byte */
+		/* A version 1 token 2 is refused (DEFECTIVE_TOKEN). */
+		((unsigned char *)t2.value)[version_offset(&t2)] = 1;
+		sm_context_free(&init);
+		release(&t1);
+		if (fuzz_initiate_first(FUZZ_ALICE, FUZZ_HTTP, init_sel, &init, &t1) !=
+			    GSS_S_CONTINUE_NEEDED ||
+		    sm_context_initiate(&minor, NULL, &init, NULL, 0, 0, GSS_C_NO_CHANNEL_BINDINGS,
+					&t2, &none, NULL, NULL) != GSS_S_DEFECTIVE_TOKEN)
+			die("initiate/wrong-version: not refused as defective");
 		seed_buffer("initiate", "wrong-version", init_sel, &t2);
 	}
 	release(&t1);
