@@ -64,8 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!GSS_ERROR(major)) {
 		if (ctx == NULL || reply.length == 0 || src == NULL)
 			fuzz_die("accept succeeded without a context, a reply or a name");
-		sm_context_inquire(&minor, ctx, NULL, NULL, &lifetime, NULL, &local, &open);
-		if (local || !open)
+		if (GSS_ERROR(sm_context_inquire(&minor, ctx, NULL, NULL, &lifetime, NULL,
+						 &local, &open)) || local || !open)
 			fuzz_die("accept succeeded with a context that is not an open acceptor's");
 		replay(sel, &token);
 	} else if (ctx != NULL || reply.value != NULL || src != NULL) {

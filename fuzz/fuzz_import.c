@@ -51,17 +51,21 @@ static void use_context(struct sm_context **ctx)
 	OM_uint32 minor, lifetime, flags, limit;
 	int local, open;
 
-	sm_context_inquire(&minor, *ctx, &src, &targ, &lifetime, &flags, &local, &open);
+	fuzz_report("inquire_context",
+		    sm_context_inquire(&minor, *ctx, &src, &targ, &lifetime, &flags, &local, &open),
+		    minor);
 	sm_name_free(&src);
 	sm_name_free(&targ);
-	sm_wrap(&minor, *ctx, 1, GSS_C_QOP_DEFAULT, &msg, NULL, &out);
+	fuzz_report("wrap", sm_wrap(&minor, *ctx, 1, GSS_C_QOP_DEFAULT, &msg, NULL, &out), minor);
 	release(&out);
-	sm_wrap(&minor, *ctx, 0, GSS_C_QOP_DEFAULT, &msg, NULL, &out);
+	fuzz_report("wrap", sm_wrap(&minor, *ctx, 0, GSS_C_QOP_DEFAULT, &msg, NULL, &out), minor);
 	release(&out);
-	sm_get_mic(&minor, *ctx, GSS_C_QOP_DEFAULT, &msg, &out);
+	fuzz_report("get_mic", sm_get_mic(&minor, *ctx, GSS_C_QOP_DEFAULT, &msg, &out), minor);
 	release(&out);
-	sm_wrap_size_limit(&minor, *ctx, 1, GSS_C_QOP_DEFAULT, 1000, &limit);
-	sm_pseudo_random(&minor, *ctx, GSS_C_PRF_KEY_FULL, &msg, 100, &out);
+	fuzz_report("wrap_size_limit",
+		    sm_wrap_size_limit(&minor, *ctx, 1, GSS_C_QOP_DEFAULT, 1000, &limit), minor);
+	fuzz_report("pseudo_random",
+		    sm_pseudo_random(&minor, *ctx, GSS_C_PRF_KEY_FULL, &msg, 100, &out), minor);
 	release(&out);
 	/* On success the context is gone and the token ours. */
 	fuzz_report("export", sm_export_context(&minor, ctx, &out), minor);

@@ -47,8 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_report("initiate", major, minor);
 	if (out.value != NULL || out.length != 0)
 		fuzz_die("the initiator answered the acceptor's token");
-	sm_context_inquire(&minor, ctx, NULL, NULL, NULL, NULL, &local, &open);
-	if (!local || open != !GSS_ERROR(major))
+	if (GSS_ERROR(sm_context_inquire(&minor, ctx, NULL, NULL, NULL, NULL, &local, &open)) ||
+	    !local || open != !GSS_ERROR(major))
 		fuzz_die("after major %#x the initiator's context is %s", major,
 			 open ? "open" : "not open");
 	/* A failed initiator can only be deleted; a second token must not
