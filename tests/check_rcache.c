@@ -367,26 +367,34 @@ END_TEST
 
 /* ---- scope: the key file ------------------------------------------------ */
 
-START_TEST(another_uid_that_reads_the_keyring_shares_its_cache)
+/* The key file that `variable` names is read by `group`, which shares the
+ * caches' directory (mode 2770) with root: how services of several uids
+ * share one key file and its replay cache. */
+static void share_with_group(gid_t group, const char *variable)
 {
-	enum { OTHER = 64123 };
 	char run_dir[PATH_MAX], dir[PATH_MAX];
-	gss_buffer_desc token;
-	int status;
-	pid_t other;
 
-	/* The keyring's group reads it and shares the cache's directory. */
 	snprintf(dir, sizeof(dir), "%s/shared-rcache", unit_tmpdir());
 	ck_assert_int_eq(mkdir(dir, 0700), 0);
-	ck_assert_int_eq(chown(dir, 0, OTHER), 0);
+	ck_assert_int_eq(chown(dir, 0, group), 0);
 	ck_assert_int_eq(chmod(dir, 02770), 0);
 	files_with_cache_in(dir, "");
-	ck_assert_int_eq(chown(getenv("GSS_SODIUM_SEALKEYS"), 0, OTHER), 0);
-	ck_assert_int_eq(chmod(getenv("GSS_SODIUM_SEALKEYS"), 0640), 0);
+	ck_assert_int_eq(chown(getenv(variable), 0, group), 0);
+	ck_assert_int_eq(chmod(getenv(variable), 0640), 0);
 	strcpy(run_dir, unit_tmpdir());
 	*strrchr(run_dir, '/') = '\0';
 	ck_assert_int_eq(chmod(run_dir, 0711), 0);
 	ck_assert_int_eq(chmod(unit_tmpdir(), 0711), 0);
+}
+
+START_TEST(another_uid_that_reads_the_keyring_shares_its_cache)
+{
+	enum { OTHER = 64123 };
+	gss_buffer_desc token;
+	int status;
+	pid_t other;
+
+	share_with_group(OTHER, "GSS_SODIUM_SEALKEYS");
 	token = fresh_token();
 	import_ok(&token);
 	other = fork();
@@ -494,23 +502,11 @@ END_TEST
 START_TEST(another_uid_that_reads_the_keytab_shares_its_handshake_cache)
 {
 	enum { OTHER = 64124 };
-	char run_dir[PATH_MAX], dir[PATH_MAX];
 	OM_uint32 minor, major;
 	struct pair p;
 	int verdict;
 
-	/* The keytab's group reads it and shares the cache's directory. */
-	snprintf(dir, sizeof(dir), "%s/shared-rcache", unit_tmpdir());
-	ck_assert_int_eq(mkdir(dir, 0700), 0);
-	ck_assert_int_eq(chown(dir, 0, OTHER), 0);
-	ck_assert_int_eq(chmod(dir, 02770), 0);
-	files_with_cache_in(dir, "");
-	ck_assert_int_eq(chown(getenv("GSS_SODIUM_KEYTAB"), 0, OTHER), 0);
-	ck_assert_int_eq(chmod(getenv("GSS_SODIUM_KEYTAB"), 0640), 0);
-	strcpy(run_dir, unit_tmpdir());
-	*strrchr(run_dir, '/') = '\0';
-	ck_assert_int_eq(chmod(run_dir, 0711), 0);
-	ck_assert_int_eq(chmod(unit_tmpdir(), 0711), 0);
+	share_with_group(OTHER, "GSS_SODIUM_KEYTAB");
 	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
 	major = accept_token_1(&p.token1, &minor);
 	ck_assert_msg(major == GSS_S_COMPLETE, "%s", sm_status_sentence(minor));
