@@ -15,7 +15,12 @@
 #include "files.h"
 #include "status.h"
 
-#define SYSTEM_DIR "/etc/gss/sodium"
+/* configure's keydir: SYSCONFDIR/gss/sodium, /etc/gss/sodium by default
+ * (and for builds that do not pass it, such as tests/sanitizers.mk's). */
+#ifndef SM_KEYDIR
+#define SM_KEYDIR "/etc/gss/sodium"
+#endif
+#define SYSTEM_DIR SM_KEYDIR
 #define USER_SUBDIR "gss-sodium"
 #define FILE_SIZE_MAX (1024 * 1024)
 

@@ -103,10 +103,13 @@ while read -r variable; do
 	check "sodium.conf.5 documents $variable" has_word sodium.conf.5 "$variable"
 done <"$scratch/variables"
 
-# Every default file: SYSTEM_DIR "/FILE" and the user's USER_SUBDIR files.
-system_dir=$(sed -n 's/^#define SYSTEM_DIR "\(.*\)"$/\1/p' "$src/mech/files.c")
+# Every default file: SYSTEM_DIR "/FILE", SYSTEM_DIR being configure's
+# default keydir, and the user's USER_SUBDIR files.
+system_dir=$(sed -n 's/^  \[keydir=\(\/.*\)\],$/\1/p' "$src/configure.ac")
 user_subdir=$(sed -n 's/^#define USER_SUBDIR "\(.*\)"$/\1/p' "$src/mech/files.c")
-check "mech/files.c defines SYSTEM_DIR and USER_SUBDIR" test -n "$system_dir" -a -n "$user_subdir"
+check "configure.ac's default keydir is SYSTEM_DIR, and files.c defines USER_SUBDIR" \
+	sh -c "test -n '$system_dir' -a -n '$user_subdir' &&
+		grep -q '^#define SYSTEM_DIR SM_KEYDIR\$' '$src/mech/files.c'"
 for file in $(grep -o 'SYSTEM_DIR "/[a-z.]*"' "$src/mech/files.c" | sed 's/.*"\/\(.*\)"/\1/'); do
 	check "sodium.conf.5 names $system_dir/$file" has sodium.conf.5 "$system_dir/$file"
 done

@@ -42,7 +42,7 @@ static const char sealkey_usage[] =
 	"          highest key that is not retired seals instead\n"
 	"  prune   remove the lines of retired keys\n"
 	"\n"
-	"FILE defaults to $GSS_SODIUM_SEALKEYS, else /etc/gss/sodium/sealkeys.\n"
+	"FILE defaults to $GSS_SODIUM_SEALKEYS, else " SM_KEYDIR "/sealkeys.\n"
 	"new, retire and prune replace FILE atomically, keeping comments, owner,\n"
 	"group and mode (less any write bit of the group and all bits of others).\n";
 
