@@ -244,3 +244,45 @@ int sm_file_unchanged(const struct stat *a, const struct stat *b)
 	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
 	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
+
+/* ---- the line syntax ------------------------------------------------------ */
+
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+const char *sm_line_trim(const char *line, size_t *len)
+{
+	const char *hash = memchr(line, '#', *len);
+	size_t n = hash != NULL ? (size_t)(hash - line) : *len;
+
+	while (n > 0 && is_blank(line[n - 1]))
+		n--;
+	while (n > 0 && is_blank(*line))
+		line++, n--;
+	*len = n;
+	return line;
+}
+
+size_t sm_line_fields(const char *line, size_t len, const char **field, size_t *field_len,
+		      size_t max)
+{
+	const char *end;
+	size_t n = 0;
+
+	line = sm_line_trim(line, &len);
+	end = line + len;
+	while (line < end) {
+		if (n == max)
+			return max + 1;
+		field[n] = line;
+		while (line < end && !is_blank(*line))
+			line++;
+		field_len[n] = (size_t)(line - field[n]);
+		n++;
+		while (line < end && is_blank(*line))
+			line++;
+	}
+	return n;
+}

@@ -58,4 +58,16 @@ void sm_file_release(char *text, size_t len);
  * owner, group, modification and change times? */
 int sm_file_unchanged(const struct stat *a, const struct stat *b);
 
+/*
+ * The line syntax every file shares: '#' starts a comment, and fields are
+ * separated by spaces and tabs (a carriage return counts as a blank).
+ * sm_line_fields splits line[len] into at most `max` fields and returns
+ * their count (0 for a blank or comment line), or max + 1 when there are
+ * more.  sm_line_trim gives the line without its comment and surrounding
+ * blanks, its length in *len.
+ */
+size_t sm_line_fields(const char *line, size_t len, const char **field, size_t *field_len,
+		      size_t max);
+const char *sm_line_trim(const char *line, size_t *len);
+
 #endif

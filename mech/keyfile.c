@@ -12,15 +12,11 @@
 
 #include <sodium.h>
 
+#include "files.h"
 #include "keyfile.h"
 #include "secmem.h"
 #include "status.h"
 #include "trace.h"
-
-static int is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r';
-}
 
 static OM_uint32 line_error(OM_uint32 *minor, const char *path, unsigned line,
 			    const char *what)
@@ -99,28 +95,14 @@ static OM_uint32 parse_line(OM_uint32 *minor, enum sm_file which, const char *pa
 			    struct sm_keys *keys)
 {
 	int is_private = sm_file_is_private(which);
-	const char *name, *key, *hash = memchr(p, '#', len);
-	size_t name_len, key_len;
+	const char *field[2];
+	size_t field_len[2], n = sm_line_fields(p, len, field, field_len, 2);
 	struct sm_key_entry *e;
 	OM_uint32 major;
 
-	if (hash != NULL)
-		len = (size_t)(hash - p);
-	while (len > 0 && is_blank(p[len - 1]))
-		len--;
-	while (len > 0 && is_blank(*p))
-		p++, len--;
-	if (len == 0)
+	if (n == 0)
 		return sm_ok(minor);
-
-	name = p;
-	for (name_len = 0; name_len < len && !is_blank(name[name_len]); name_len++)
-		;
-	key = name + name_len;
-	while (key < p + len && is_blank(*key))
-		key++;
-	key_len = (size_t)(p + len - key);
-	if (key_len == 0 || memchr(key, ' ', key_len) || memchr(key, '\t', key_len))
+	if (n != 2)
 		return line_error(minor, path, line, is_private
 			? "expected 'NAME PRIVATE-KEY-BASE64' (two fields)"
 			: "expected 'NAME PUBLIC-KEY-BASE64' (two fields)");
@@ -129,7 +111,7 @@ static OM_uint32 parse_line(OM_uint32 *minor, enum sm_file which, const char *pa
 	if (GSS_ERROR(major))
 		return major;
 	e = &keys->entries[keys->count];
-	major = sm_name_from_canonical(minor, name, name_len, &e->name);
+	major = sm_name_from_canonical(minor, field[0], field_len[0], &e->name);
 	if (GSS_ERROR(major))
 		return name_error(minor, path, line);
 	if (is_private) {
@@ -139,7 +121,7 @@ static OM_uint32 parse_line(OM_uint32 *minor, enum sm_file which, const char *pa
 			return sm_no_memory(minor);
 		}
 	}
-	if (!decode_key(key, key_len, is_private ? e->private_key : e->public_key)) {
+	if (!decode_key(field[1], field_len[1], is_private ? e->private_key : e->public_key)) {
 		clear_entry(e);
 		return line_error(minor, path, line, is_private
 			? "the private key is not the base64 form of 32 bytes; make keys with 'gss-sodium keygen'"

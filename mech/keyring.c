@@ -62,30 +62,6 @@ time_t sm_timestamp_parse(const char *text, size_t len)
 	return memcmp(again, text, SM_TIMESTAMP_CHARS) == 0 ? t : -1;
 }
 
-/* Split a line (comment removed) into whitespace-separated fields. */
-static size_t split_fields(const char *line, size_t len, const char **field,
-			   size_t *field_len)
-{
-	const char *hash = memchr(line, '#', len), *end;
-	size_t n = 0;
-
-	end = hash != NULL ? hash : line + len;
-	while (line < end) {
-		while (line < end && (*line == ' ' || *line == '\t' || *line == '\r'))
-			line++;
-		if (line == end)
-			break;
-		if (n == MAX_FIELDS)
-			return MAX_FIELDS + 1;
-		field[n] = line;
-		while (line < end && *line != ' ' && *line != '\t' && *line != '\r')
-			line++;
-		field_len[n] = (size_t)(line - field[n]);
-		n++;
-	}
-	return n;
-}
-
 static int parse_id(const char *text, size_t len, uint32_t *id)
 {
 	unsigned long long v = 0;
@@ -113,7 +89,7 @@ static int parse_line(const char *line, size_t len, struct sm_seal_key *out,
 	size_t field_len[MAX_FIELDS], n, got;
 	unsigned char decoded[SM_SEAL_KEY_BYTES];
 
-	n = split_fields(line, len, field, field_len);
+	n = sm_line_fields(line, len, field, field_len, MAX_FIELDS);
 	if (n == 0)
 		return 0;
 	*why = "expected 'ID KEY-BASE64 CREATED [retired]'";

@@ -191,15 +191,14 @@ static OM_uint32 apply(OM_uint32 *minor, const char *path, unsigned line,
 	return sm_ok(minor);
 }
 
-static char *trim(char *p)
+/* A part of a line, without its blanks, as a string in buf (which holds
+ * the line, so it is large enough). */
+static char *trimmed(const char *text, size_t len, char *buf)
 {
-	char *end = p + strlen(p);
-
-	while (*p == ' ' || *p == '\t' || *p == '\r')
-		p++;
-	while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-		*--end = '\0';
-	return p;
+	text = sm_line_trim(text, &len);
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	return buf;
 }
 
 OM_uint32 sm_settings_parse(OM_uint32 *minor, const char *path, const char *text,
@@ -207,34 +206,31 @@ OM_uint32 sm_settings_parse(OM_uint32 *minor, const char *path, const char *text
 {
 	const char *p = text, *end = text + len, *nl;
 	unsigned line = 0, seen = 0;
-	char buf[PATH_MAX + 128], *key, *value, *eq, *hash;
-	size_t line_len;
+	char key[PATH_MAX + 128], value[PATH_MAX + 128];
+	const char *content, *eq;
+	size_t line_len, content_len;
 	OM_uint32 major;
 
 	for (; p < end; p += line_len + 1) {
 		line++;
 		nl = memchr(p, '\n', (size_t)(end - p));
 		line_len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		if (line_len >= sizeof(buf))
+		if (line_len >= sizeof(key))
 			return line_error(minor, GSS_SODIUM_S_SETTINGS_SYNTAX, path, line,
 					  "the line is too long");
 		if (memchr(p, '\0', line_len) != NULL)
 			return line_error(minor, GSS_SODIUM_S_SETTINGS_SYNTAX, path, line,
 					  "the line contains a NUL byte");
-		memcpy(buf, p, line_len);
-		buf[line_len] = '\0';
-		if ((hash = strchr(buf, '#')) != NULL)
-			*hash = '\0';
-		key = trim(buf);
-		if (*key == '\0')
+		content_len = line_len;
+		content = sm_line_trim(p, &content_len);
+		if (content_len == 0)
 			continue;
-		eq = strchr(key, '=');
+		eq = memchr(content, '=', content_len);
 		if (eq == NULL)
 			return line_error(minor, GSS_SODIUM_S_SETTINGS_SYNTAX, path, line,
 					  "expected 'key = value'");
-		*eq = '\0';
-		value = trim(eq + 1);
-		key = trim(key);
+		trimmed(content, (size_t)(eq - content), key);
+		trimmed(eq + 1, content_len - (size_t)(eq + 1 - content), value);
 		if (*key == '\0' || *value == '\0')
 			return line_error(minor, GSS_SODIUM_S_SETTINGS_SYNTAX, path, line,
 					  "expected 'key = value', with both present");
