@@ -47,7 +47,7 @@
 #define CONTEXT_FLAGS (GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG | \
 		       GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG)
 #define MAX_ROUNDS 8		/* establishment steps before we call it a loop */
-#define MAX_MESSAGE (64 * 1024)
+#define MAX_MESSAGE (1024 * 1024)
 #define MAX_BATCHES 1000
 #define EXPORT_FLOOR_BYTES 300	/* about one exported context's secrets and state */
 
@@ -592,28 +592,30 @@ static enum outcome op_transfer_processes(void *state, size_t procs, size_t n, d
 	return failed ? FAILED : DONE;
 }
 
-/* One wrap from `from` unwrapped by `to`, checked for content and sealing;
- * the token's length goes to *token_len unless it is NULL. */
+/* One wrap from `from` unwrapped by `to`, checked for content and for
+ * sealing as conf_req asked; the token's length goes to *token_len unless
+ * it is NULL. */
 static int wrap_reaches(const struct mech *m, gss_ctx_id_t from, gss_ctx_id_t to,
-			size_t size, int check_content, size_t *token_len)
+			int conf_req, size_t size, int check_content, size_t *token_len)
 {
 	gss_buffer_desc plain = { size, message }, token = GSS_C_EMPTY_BUFFER;
 	gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
 	OM_uint32 major, minor, ignored;
 	int sealed = 0, ok = 0;
 
-	major = gss_wrap(&minor, from, 1, GSS_C_QOP_DEFAULT, &plain, &sealed, &token);
+	major = gss_wrap(&minor, from, conf_req, GSS_C_QOP_DEFAULT, &plain, &sealed, &token);
 	if (GSS_ERROR(major)) {
 		report(m, "gss_wrap", major, minor);
-	} else if (!sealed) {
-		complain("%s: gss_wrap did not seal the message", m->label);
+	} else if (sealed != conf_req) {
+		complain("%s: gss_wrap %s the message", m->label, sealed ? "sealed" : "did not seal");
 	} else {
 		if (token_len != NULL)
 			*token_len = token.length;
 		major = gss_unwrap(&minor, to, &token, &out, &sealed, NULL);
 		if (major != GSS_S_COMPLETE)
 			report(m, "gss_unwrap", major, minor);
-		else if (!sealed || (check_content && !same_bytes(&out, message, size)))
+		else if (sealed != conf_req ||
+			 (check_content && !same_bytes(&out, message, size)))
 			complain("%s: gss_unwrap did not give the message back", m->label);
 		else
 			ok = 1;
@@ -623,20 +625,32 @@ static int wrap_reaches(const struct mech *m, gss_ctx_id_t from, gss_ctx_id_t to
 	return ok;
 }
 
-/* The initiator seals, the acceptor opens; the first message of each call
- * is compared with what was sent, the rest only need to unwrap. */
-static enum outcome op_wrap(void *state, size_t size, size_t n, double *ns)
+/* The initiator wraps, the acceptor unwraps; the first message of each
+ * call is compared with what was sent, the rest only need to unwrap. */
+static enum outcome wraps(struct mech *m, int conf_req, size_t size, size_t n, double *ns)
 {
-	struct mech *m = state;
 	double start = now_ns();
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (!wrap_reaches(m, m->traffic.initiator, m->traffic.acceptor, size, i == 0,
-				  &m->message_token))
+		if (!wrap_reaches(m, m->traffic.initiator, m->traffic.acceptor, conf_req, size,
+				  i == 0, &m->message_token))
 			return FAILED;
 	*ns += now_ns() - start;
 	return DONE;
+}
+
+static enum outcome op_wrap(void *state, size_t size, size_t n, double *ns)
+{
+	return wraps(state, 1, size, n, ns);
+}
+
+/* conf_req = 0: the token carries the message in the clear and a tag over
+ * it, the work of a MIC plus copying the message into the token and out
+ * again. */
+static enum outcome op_wrap_integrity(void *state, size_t size, size_t n, double *ns)
+{
+	return wraps(state, 0, size, n, ns);
 }
 
 static enum outcome op_mic(void *state, size_t size, size_t n, double *ns)
@@ -668,8 +682,8 @@ static enum outcome op_mic(void *state, size_t size, size_t n, double *ns)
 /* The imported context must still talk to its initiator, both ways. */
 static int transfer_kept_context(const struct mech *m)
 {
-	return wrap_reaches(m, m->transfer.initiator, m->transfer.acceptor, 64, 1, NULL) &&
-	       wrap_reaches(m, m->transfer.acceptor, m->transfer.initiator, 64, 1, NULL);
+	return wrap_reaches(m, m->transfer.initiator, m->transfer.acceptor, 1, 64, 1, NULL) &&
+	       wrap_reaches(m, m->transfer.acceptor, m->transfer.initiator, 1, 64, 1, NULL);
 }
 
 /* ---- gss-sodium alone: the handshake replay record ------------------------ */
@@ -771,16 +785,20 @@ static enum outcome op_handshake_record(void *state, size_t size, size_t n, doub
 
 /* ---- the floor: libsodium alone ------------------------------------------ */
 
+/* The tokens the floor makes, for their headers. */
+enum floor_token { FLOOR_MIC, FLOOR_WRAP_SEALED, FLOOR_WRAP_INTEGRITY };
+
 /* The next token's header, as the mechanism writes it, into `out`. */
 static void next_header(struct floor_state *f, unsigned char out[FLOOR_HEADER_BYTES],
-			int wrap)
+			enum floor_token kind)
 {
 	unsigned long long seq = f->sequence++;
 	int i;
 
-	out[0] = wrap ? 0x05 : 0x04;
+	out[0] = kind == FLOOR_MIC ? 0x04 : 0x05;
 	out[1] = 0x04;
-	out[2] = wrap ? 0x02 : 0x00;	/* sealed; sent by the initiator */
+	/* Sealed or not; sent by the initiator. */
+	out[2] = kind == FLOOR_WRAP_SEALED ? 0x02 : 0x00;
 	out[3] = 0xff;
 	for (i = 0; i < 8; i++)
 		out[FLOOR_NONCE_OFFSET + i] = (unsigned char)(seq >> (8 * (7 - i)));
@@ -800,7 +818,7 @@ static enum outcome floor_wrap(void *state, size_t size, size_t n, double *ns)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		next_header(f, f->header, 1);
+		next_header(f, f->header, FLOOR_WRAP_SEALED);
 		crypto_aead_xchacha20poly1305_ietf_encrypt_detached(f->sealed, f->tag, NULL,
 								    message, size, f->header,
 								    FLOOR_HEADER_BYTES, NULL,
@@ -816,21 +834,21 @@ static enum outcome floor_wrap(void *state, size_t size, size_t n, double *ns)
 }
 
 /*
- * Floor of get_mic+verify_mic: a tag over header || message, nothing
- * encrypted.  The message already lies after room for the header (set up
+ * Floor of get_mic+verify_mic, and with a wrap header of an integrity-only
+ * wrap+unwrap: a tag over header || message, nothing encrypted.  The message already lies after room for the header (set up
  * once), so the floor writes 28 bytes per token and copies nothing; what
  * the mechanism spends on putting header and message side by side is its
  * own cost, above the floor.
  */
-static enum outcome floor_mic(void *state, size_t size, size_t n, double *ns)
+static enum outcome integrity_tags(struct floor_state *f, enum floor_token kind, size_t size,
+				   size_t n, double *ns)
 {
-	struct floor_state *f = state;
 	const unsigned char *nonce = f->framed + FLOOR_NONCE_OFFSET;
 	double start = now_ns();
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		next_header(f, f->framed, 0);
+		next_header(f, f->framed, kind);
 		crypto_aead_xchacha20poly1305_ietf_encrypt_detached(f->sealed, f->tag, NULL,
 								    message, 0,
 								    f->framed,
@@ -845,6 +863,19 @@ static enum outcome floor_mic(void *state, size_t size, size_t n, double *ns)
 	}
 	*ns += now_ns() - start;
 	return DONE;
+}
+
+static enum outcome floor_mic(void *state, size_t size, size_t n, double *ns)
+{
+	return integrity_tags(state, FLOOR_MIC, size, n, ns);
+}
+
+/* Floor of an integrity-only wrap+unwrap: the same tag as a MIC's, the
+ * header a wrap token's.  Putting the message into the token and out of it
+ * again is the mechanism's own cost, as with the MIC floor. */
+static enum outcome floor_wrap_integrity(void *state, size_t size, size_t n, double *ns)
+{
+	return integrity_tags(state, FLOOR_WRAP_INTEGRITY, size, n, ns);
 }
 
 /* Floor of export+import: a context's worth of bytes sealed and opened. */
@@ -992,6 +1023,10 @@ static struct row rows[] = {
 	  .max_n = NO_CAP, .has_message_token = 1 },
 	{ .operation = "get_mic+verify_mic", .size = 1024, .mech_op = op_mic,
 	  .floor_op = floor_mic, .max_n = NO_CAP, .has_message_token = 1 },
+	{ .operation = "get_mic+verify_mic", .size = 1048576, .mech_op = op_mic,
+	  .floor_op = floor_mic, .max_n = NO_CAP, .has_message_token = 1 },
+	{ .operation = "wrap+unwrap integrity", .size = 1048576, .mech_op = op_wrap_integrity,
+	  .floor_op = floor_wrap_integrity, .max_n = NO_CAP, .has_message_token = 1 },
 };
 #define N_ROWS (sizeof(rows) / sizeof(rows[0]))
 
@@ -1000,7 +1035,7 @@ static void say_progress(const struct row *r, enum column c)
 	const struct measurement *m = &r->cell[c];
 
 	if (settings.verbose && m->outcome == DONE)
-		fprintf(stderr, "bench: %-6s %-18s %6zu: N=%zu, batches %.3f..%.3f us\n",
+		fprintf(stderr, "bench: %-6s %-21s %7zu: N=%zu, batches %.3f..%.3f us\n",
 			column_label[c], r->operation, r->size, m->n, m->min_us, m->max_us);
 }
 
@@ -1139,7 +1174,7 @@ static void print_table(void)
 	printf("Median of %d batches of N iterations (a batch ~%.0f ms); times in "
 	       "microseconds per operation.\n\n", settings.batches, settings.batch_ns / 1e6);
 	/* "µs" is two bytes of UTF-8 and one column wide: one more byte of width. */
-	printf("%-19s %6s %13s %13s %13s %13s %13s %15s %15s\n", "operation", "size",
+	printf("%-21s %7s %13s %13s %13s %13s %13s %15s %15s\n", "operation", "size",
 	       "krb5 (µs)", "sodium (µs)", "floor (µs)", "sodium/krb5", "sodium/floor",
 	       "krb5 export B", "sodium export B");
 	for (i = 0; i < N_ROWS; i++) {
@@ -1152,14 +1187,15 @@ static void print_table(void)
 		format_count(size, sizeof(size), r->size_is_processes ? 0 : r->size);
 		format_count(token[0], sizeof(token[0]), r->token_size[KRB5]);
 		format_count(token[1], sizeof(token[1]), r->token_size[SODIUM]);
-		printf("%-19s %6s %12s %12s %12s %13s %13s %15s %15s\n", r->operation, size,
+		printf("%-21s %7s %12s %12s %12s %13s %13s %15s %15s\n", r->operation, size,
 		       t[KRB5], t[SODIUM], t[FLOOR], ratio[0], ratio[1], token[0], token[1]);
 	}
 	printf("\nfloor = libsodium alone: handshake %d crypto_scalarmult + %d "
 	       "crypto_scalarmult_base;\nexport+import crypto_secretbox_easy + open_easy of "
 	       "%d bytes; wrap+unwrap\nXChaCha20-Poly1305 (IETF) seal + open of the message "
 	       "with the %d-byte header as\nassociated data and its last 24 bytes as the nonce; "
-	       "MIC the same with an empty\nplaintext and header || message as associated data.  "
+	       "MIC the same with an empty\nplaintext and header || message as associated data; "
+	       "wrap+unwrap integrity the\nMIC's tag with a wrap token's header.  "
 	       "Export token sizes are what\ngss_export_sec_context returns.  "
 	       "import/cold: the first gss_import_sec_context\nof a new process (mechglue "
 	       "configuration, mechanism loading, replay cache).\nexport+import xN: N processes "
@@ -1222,8 +1258,8 @@ static const char *enctype_name(long enctype)
 
 /*
  * Token sizes, from the last wrap and MIC token each mechanism made in the
- * timed rows: a sealed wrap token's bytes over its message, and a MIC
- * token's length.
+ * timed rows: a wrap token's bytes over its message, and a MIC token's
+ * length.
  */
 static void print_token_sizes(const struct mech *krb5)
 {
@@ -1238,10 +1274,10 @@ static void print_token_sizes(const struct mech *krb5)
 		printf("%s (enctype %ld).\n", enctype_name(enctype), enctype);
 	else
 		printf("enctype unknown.\n");
-	printf("%-36s %8s %8s\n", "token", "krb5", "sodium");
+	printf("%-40s %8s %8s\n", "token", "krb5", "sodium");
 	for (i = 0; i < N_ROWS; i++) {
 		const struct row *r = &rows[i];
-		int mic = r->mech_op == op_mic;
+		int mic = r->mech_op == op_mic, integrity = r->mech_op == op_wrap_integrity;
 		char label[64];
 
 		if (!r->has_message_token)
@@ -1255,8 +1291,9 @@ static void print_token_sizes(const struct mech *krb5)
 				snprintf(value[c], sizeof(value[c]), "%zu", made - over);
 		}
 		snprintf(label, sizeof(label), mic ? "MIC, whole token (%zu B message)"
-						   : "sealed wrap, over a %zu B message", r->size);
-		printf("%-36s %8s %8s\n", label, value[KRB5], value[SODIUM]);
+					       : integrity ? "integrity wrap, over a %zu B message"
+					       : "sealed wrap, over a %zu B message", r->size);
+		printf("%-40s %8s %8s\n", label, value[KRB5], value[SODIUM]);
 	}
 }
 
