@@ -12,6 +12,8 @@
  * reported is the median over the batches of the batch time divided by N.
  * The median of batches, rather than the mean of iterations, keeps a
  * stray page fault, KDC log flush or scheduler hiccup out of the result.
+ * The rows of 1 MiB messages also report how much memory one operation
+ * makes resident, measured in a child process (see "peak memory").
  *
  * Environment (bench/run.sh sets all of it up): for krb5, KRB5_CONFIG,
  * KRB5CCNAME (a FILE ccache holding a TGT), KRB5_KTNAME (the service
@@ -22,7 +24,9 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +34,9 @@
 #include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_ext.h>
@@ -84,6 +91,8 @@
 #define COLD_MAX_N 10
 #define MAX_PROCESSES 8
 #define NO_CAP ((size_t)1 << 30)
+/* Children per peak memory figure, each running the operation once. */
+#define PEAK_CHILDREN 3
 
 /* ---- settings -------------------------------------------------------------- */
 
@@ -939,6 +948,187 @@ static void floor_set_up(struct floor_state *f)
 	}
 }
 
+/* ---- peak memory ----------------------------------------------------------- */
+
+/*
+ * The extra memory one operation needs, in KiB: how far the resident set
+ * of a child process rises while it runs the operation once.  The child is
+ * forked after the timed rows, so it inherits every context, credential
+ * and lazy set-up the mechanisms made and sets up nothing new; the message
+ * (random bytes written at the start) is already resident.
+ *
+ * Linux keeps a high-water mark of the resident set, VmHWM in
+ * /proc/self/status, and writing "5" to /proc/self/clear_refs resets it to
+ * the resident set of the moment.  Read around the operation as it comes,
+ * the resident set and the mark would be wrong in three ways:
+ *
+ *  - Freed memory stays resident in malloc's heap.  glibc mmaps a request
+ *    over its mmap threshold, but raises the threshold to the size of each
+ *    mmapped chunk freed: after the first 1 MiB buffer freed the next ones
+ *    come from the heap, which keeps what is freed below a trim threshold
+ *    raised with it.  The timed rows leave megabytes of it resident and the
+ *    fork hands them on: an operation that wrote a fresh 1 MiB copy into
+ *    them would not raise the resident set at all.
+ *
+ *  - fork does not copy the page tables of file mappings, so the child
+ *    faults in the code it runs, some 64 KiB at a time, and that counts as
+ *    resident: reading /proc/self/status for the first time raised the
+ *    resident set by 248 KiB.
+ *
+ *  - Linux moves the mark only when the resident set is about to fall
+ *    (munmap, a heap trim) and when it is reset, both times from an
+ *    approximate count (per-CPU counters): on a 2-CPU machine, buffers of
+ *    256 KiB to 4 MiB mmapped, written and unmapped read up to 228 KiB
+ *    short, and a mark reset just after malloc_trim stood up to 120 KiB
+ *    above the resident set.  The resident set itself, VmRSS, is counted
+ *    exactly.
+ *
+ * So the child sets its malloc to keep what is freed (M_MMAP_MAX 0: every
+ * allocation from the heap; the trim threshold at its largest: the heap
+ * never shrinks), runs the operation once, not measured, to map the code
+ * it runs and the code that reads /proc, and gives every free page back
+ * with malloc_trim(0): no longer resident, so writing it again faults it
+ * in and counts.  Then it measures a second run.  Its resident set cannot
+ * fall, so the resident set after it is the peak, and the figure is VmRSS
+ * after less VmRSS before.  The mark, reset before the run, is the check
+ * that nothing fell regardless (a library's own munmap): above both the
+ * resident set after and its reset value, it refutes the figure, which is
+ * then not given.  Memory only allocated and never written does not count,
+ * rightly: it costs nothing resident.
+ *
+ * The figure is how much memory the operation made resident: its largest
+ * set of live buffers as malloc laid them out (a buffer freed and another
+ * put in its place count once, as in a long-running program).  Each is
+ * the median of PEAK_CHILDREN children; peak_check runs the method on a
+ * buffer of the message's size, written and freed, which must read as that
+ * many KiB.
+ */
+
+/* A "Name:   value kB" line of /proc/self/status, in KiB; -1 if it is not
+ * there.  read(2) into the stack: stdio would allocate. */
+static long status_kib(const char *name)
+{
+	char text[4096], key[32], *at;
+	ssize_t got;
+	int fd;
+
+	fd = open("/proc/self/status", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	got = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (got <= 0)
+		return -1;
+	text[got] = '\0';
+	snprintf(key, sizeof(key), "\n%s:", name);
+	at = strstr(text, key);
+	return at == NULL ? -1 : strtol(at + strlen(key), NULL, 10);
+}
+
+/* The high-water mark down to the resident set of now. */
+static int reset_peak(void)
+{
+	int fd = open("/proc/self/clear_refs", O_WRONLY), ok;
+
+	if (fd < 0)
+		return 0;
+	ok = write(fd, "5", 1) == 1;
+	close(fd);
+	return ok;
+}
+
+/* In the child: the growth of the resident set over one operation, or -1
+ * if it cannot be read or the resident set fell on the way. */
+static long peak_in_child(op_fn op, void *state, size_t size)
+{
+#ifdef __GLIBC__
+	double ignored = 0;
+	long mark, before, after, highest;
+
+	/* Nothing mmapped, the heap never trimmed; a first run of all that
+	 * runs below maps its code. */
+	if (mallopt(M_MMAP_MAX, 0) != 1 || mallopt(M_TRIM_THRESHOLD, INT_MAX) != 1 ||
+	    !reset_peak() || status_kib("VmHWM") < 0 || status_kib("VmRSS") < 0 ||
+	    op(state, size, 1, &ignored) != DONE)
+		return -1;
+	malloc_trim(0);
+	if (!reset_peak() || (mark = status_kib("VmHWM")) < 0 ||
+	    (before = status_kib("VmRSS")) < 0 || op(state, size, 1, &ignored) != DONE ||
+	    (after = status_kib("VmRSS")) < 0 || (highest = status_kib("VmHWM")) < 0)
+		return -1;
+	if (after < before || (highest > after && highest > mark)) {
+		complain("the resident set fell during one operation of %zu bytes", size);
+		return -1;
+	}
+	return after - before;
+#else
+	(void)op;
+	(void)state;
+	(void)size;
+	return -1;	/* the malloc set-up is glibc's */
+#endif
+}
+
+/* One figure, from a new child; -1 if there is none. */
+static long peak_growth(op_fn op, void *state, size_t size)
+{
+	int answer[2], status;
+	long growth = -1;
+	pid_t child;
+
+	if (pipe(answer) != 0)
+		return -1;
+	child = fork();
+	if (child == 0) {
+		close(answer[0]);
+		growth = peak_in_child(op, state, size);
+		_exit(write(answer[1], &growth, sizeof(growth)) == (ssize_t)sizeof(growth) ? 0 : 1);
+	}
+	close(answer[1]);
+	if (child > 0 && (read(answer[0], &growth, sizeof(growth)) != (ssize_t)sizeof(growth) ||
+			  waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
+			  WEXITSTATUS(status) != 0))
+		growth = -1;
+	close(answer[0]);
+	return growth;
+}
+
+static int compare_longs(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The median of PEAK_CHILDREN figures; -1 if any child had none. */
+static long peak_median(op_fn op, void *state, size_t size)
+{
+	long figure[PEAK_CHILDREN];
+	int i;
+
+	for (i = 0; i < PEAK_CHILDREN; i++)
+		if ((figure[i] = peak_growth(op, state, size)) < 0)
+			return -1;
+	qsort(figure, PEAK_CHILDREN, sizeof(figure[0]), compare_longs);
+	return figure[PEAK_CHILDREN / 2];
+}
+
+/* The method's check: a buffer of `size` bytes, written and freed. */
+static enum outcome peak_check(void *state, size_t size, size_t n, double *ns)
+{
+	unsigned char *buffer;
+
+	(void)state;
+	(void)n;
+	(void)ns;
+	if ((buffer = malloc(size)) == NULL)
+		return FAILED;
+	/* Every byte written, as the old copy did; never optimised away. */
+	sodium_memzero(buffer, size);
+	free(buffer);
+	return DONE;
+}
+
 /* ---- measurement ----------------------------------------------------------- */
 
 static int compare_doubles(const void *a, const void *b)
@@ -992,9 +1182,11 @@ struct row {
 	int has_message_token;	/* makes wrap or MIC tokens: message_token */
 	int size_is_processes;	/* `size` counts processes, not message bytes */
 	int sodium_only;	/* krb5 has nothing comparable: "-" */
+	int peak_memory;	/* also measure the peak memory of one operation */
 	struct measurement cell[COLUMNS];
 	size_t token_size[2];	/* krb5, sodium; 0 when none was made */
 	size_t message_token[2];	/* the same for a wrap or MIC token */
+	long peak_kib[2];	/* krb5, sodium: see "peak memory"; -1 if none */
 };
 
 static struct row rows[] = {
@@ -1024,9 +1216,10 @@ static struct row rows[] = {
 	{ .operation = "get_mic+verify_mic", .size = 1024, .mech_op = op_mic,
 	  .floor_op = floor_mic, .max_n = NO_CAP, .has_message_token = 1 },
 	{ .operation = "get_mic+verify_mic", .size = 1048576, .mech_op = op_mic,
-	  .floor_op = floor_mic, .max_n = NO_CAP, .has_message_token = 1 },
+	  .floor_op = floor_mic, .max_n = NO_CAP, .has_message_token = 1, .peak_memory = 1 },
 	{ .operation = "wrap+unwrap integrity", .size = 1048576, .mech_op = op_wrap_integrity,
-	  .floor_op = floor_wrap_integrity, .max_n = NO_CAP, .has_message_token = 1 },
+	  .floor_op = floor_wrap_integrity, .max_n = NO_CAP, .has_message_token = 1,
+	  .peak_memory = 1 },
 };
 #define N_ROWS (sizeof(rows) / sizeof(rows[0]))
 
@@ -1130,6 +1323,33 @@ static void measure_all(struct mech *krb5, struct mech *sodium, struct floor_sta
 		}
 		for (c = 0; c < COLUMNS; c++)
 			say_progress(r, (enum column)c);
+	}
+}
+
+/* The method's check (peak_check) on a buffer of MAX_MESSAGE bytes, KiB. */
+static long peak_check_kib = -1;
+
+/* After the timed rows: the peak memory of the rows that ask for it, for
+ * each mechanism that was measured, and the method's check. */
+static void measure_peaks(struct mech *krb5, struct mech *sodium)
+{
+	struct mech *const mechs[2] = { krb5, sodium };
+	struct row *r;
+	size_t i;
+	int c;
+
+	peak_check_kib = peak_median(peak_check, NULL, MAX_MESSAGE);
+	for (i = 0; i < N_ROWS; i++) {
+		r = &rows[i];
+		for (c = KRB5; c <= SODIUM; c++) {
+			r->peak_kib[c] = -1;
+			if (!r->peak_memory || r->cell[c].outcome != DONE)
+				continue;
+			r->peak_kib[c] = peak_median(r->mech_op, mechs[c], r->size);
+			if (r->peak_kib[c] < 0)
+				complain("%s: no peak memory for %s (/proc/self/clear_refs, glibc)",
+					 mechs[c]->label, r->operation);
+		}
 	}
 }
 
@@ -1297,6 +1517,41 @@ static void print_token_sizes(const struct mech *krb5)
 	}
 }
 
+static void format_kib(char *out, size_t len, long kib)
+{
+	if (kib >= 0)
+		snprintf(out, len, "%ld", kib);
+	else
+		snprintf(out, len, "-");
+}
+
+/* The peak memory figures (see "peak memory"), beside the method's check. */
+static void print_peaks(void)
+{
+	char value[2][32], size[32];
+	size_t i;
+	int c;
+
+	printf("\nPeak extra memory of one operation, KiB: how far the resident set of a child\n"
+	       "process rises while it runs the operation once on the message, already in\n"
+	       "memory, with its malloc made to keep what is freed (see \"peak memory\" in\n"
+	       "bench/bench.c); median of %d children.\n", PEAK_CHILDREN);
+	printf("%-21s %7s %8s %8s\n", "operation", "size", "krb5", "sodium");
+	for (i = 0; i < N_ROWS; i++) {
+		const struct row *r = &rows[i];
+
+		if (!r->peak_memory)
+			continue;
+		for (c = KRB5; c <= SODIUM; c++)
+			format_kib(value[c], sizeof(value[c]), r->peak_kib[c]);
+		format_count(size, sizeof(size), r->size);
+		printf("%-21s %7s %8s %8s\n", r->operation, size, value[KRB5], value[SODIUM]);
+	}
+	format_kib(value[0], sizeof(value[0]), peak_check_kib);
+	printf("The method's check: malloc, write and free %d bytes: %s KiB.\n", MAX_MESSAGE,
+	       value[0]);
+}
+
 /* CSV: the table's columns, plain numbers, empty where there is none. */
 static void csv_number(FILE *f, int present, double value, int decimals)
 {
@@ -1455,8 +1710,10 @@ int main(int argc, char **argv)
 	floor_set_up(&alone);
 	record_set_up();
 	measure_all(&krb5, &sodium, &alone);
+	measure_peaks(&krb5, &sodium);
 	print_table();
 	print_token_sizes(&krb5);
+	print_peaks();
 	ok = all_measured();
 	if (settings.csv_path != NULL && !write_csv(settings.csv_path))
 		ok = 0;
