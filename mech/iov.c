@@ -220,7 +220,6 @@ static OM_uint32 unwrap_stream(OM_uint32 *minor, struct sm_context *ctx,
 	unsigned char *stream = l->stream->buffer.value, *copy = NULL;
 	gss_iov_buffer_desc *cut, *data = NULL, *cut_data = NULL;
 	struct sm_msg_header h;
-	struct sm_reader r;
 	OM_uint32 major;
 	size_t len;
 	int i;
@@ -228,14 +227,9 @@ static OM_uint32 unwrap_stream(OM_uint32 *minor, struct sm_context *ctx,
 	if (l->data_count != 1 || l->header || l->trailer)
 		return bad_iov(minor, "with a STREAM need exactly one DATA buffer and no HEADER or TRAILER");
 	/* Refuse a short or malformed token as gss_unwrap does. */
-	sm_reader_init(&r, stream, l->stream->buffer.length);
-	major = sm_msg_read_header(minor, ctx, &r, SM_MSG_TOKEN_WRAP, &h, "wrap");
+	major = sm_msg_read_wrap(minor, ctx, stream, l->stream->buffer.length, &h, &len);
 	if (GSS_ERROR(major))
 		return major;
-	if (r.left < SM_MSG_TAG_BYTES)
-		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_BAD_TOKEN,
-			       "the wrap token is too short to hold its tag");
-	len = r.left - SM_MSG_TAG_BYTES;	/* the message's */
 	cut = calloc((size_t)count + 1, sizeof(*cut));
 	if (cut == NULL)
 		return sm_no_memory(minor);

@@ -130,6 +130,24 @@ OM_uint32 sm_msg_read_header(OM_uint32 *minor, const struct sm_context *ctx,
 	return sm_ok(minor);
 }
 
+OM_uint32 sm_msg_read_wrap(OM_uint32 *minor, const struct sm_context *ctx,
+			   const void *token, size_t len, struct sm_msg_header *h,
+			   size_t *message_len)
+{
+	struct sm_reader r;
+	OM_uint32 major;
+
+	sm_reader_init(&r, token, len);
+	major = sm_msg_read_header(minor, ctx, &r, SM_MSG_TOKEN_WRAP, h, "wrap");
+	if (GSS_ERROR(major))
+		return major;
+	if (r.left < SM_MSG_TAG_BYTES)
+		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_BAD_TOKEN,
+			       "the wrap token is too short to hold its tag");
+	*message_len = r.left - SM_MSG_TAG_BYTES;
+	return sm_ok(minor);
+}
+
 OM_uint32 sm_msg_bad_signature(OM_uint32 *minor, const char *what)
 {
 	return sm_fail(minor, GSS_S_BAD_SIG, GSS_SODIUM_S_BAD_SIGNATURE,
@@ -303,6 +321,19 @@ OM_uint32 sm_msg_too_long(OM_uint32 *minor, size_t len)
 	return sm_ok(minor);
 }
 
+/* What gss_get_mic and gss_wrap check before a token is made. */
+static OM_uint32 ready_to_send(OM_uint32 *minor, const struct sm_context *ctx, gss_qop_t qop,
+			       size_t len, const char *call)
+{
+	OM_uint32 major = sm_context_usable(minor, ctx, call);
+
+	if (!GSS_ERROR(major))
+		major = sm_msg_check_qop(minor, qop);
+	if (!GSS_ERROR(major))
+		major = sm_msg_too_long(minor, len);
+	return major;
+}
+
 OM_uint32 sm_get_mic(OM_uint32 *minor, struct sm_context *ctx, gss_qop_t qop,
 		     const gss_buffer_desc *message, gss_buffer_t token)
 {
@@ -312,11 +343,7 @@ OM_uint32 sm_get_mic(OM_uint32 *minor, struct sm_context *ctx, gss_qop_t qop,
 
 	token->length = 0;
 	token->value = NULL;
-	major = sm_context_usable(minor, ctx, "gss_get_mic");
-	if (!GSS_ERROR(major))
-		major = sm_msg_check_qop(minor, qop);
-	if (!GSS_ERROR(major))
-		major = sm_msg_too_long(minor, message->length);
+	major = ready_to_send(minor, ctx, qop, message->length, "gss_get_mic");
 	if (GSS_ERROR(major))
 		return major;
 	token->value = malloc(SM_MSG_HEADER_BYTES + SM_MSG_TAG_BYTES);
@@ -382,11 +409,7 @@ OM_uint32 sm_wrap(OM_uint32 *minor, struct sm_context *ctx, int conf_req,
 
 	output->length = 0;
 	output->value = NULL;
-	major = sm_context_usable(minor, ctx, "gss_wrap");
-	if (!GSS_ERROR(major))
-		major = sm_msg_check_qop(minor, qop);
-	if (!GSS_ERROR(major))
-		major = sm_msg_too_long(minor, input->length);
+	major = ready_to_send(minor, ctx, qop, input->length, "gss_wrap");
 	if (GSS_ERROR(major))
 		return major;
 	out = malloc(SM_MSG_HEADER_BYTES + input->length + SM_MSG_TAG_BYTES);
@@ -421,7 +444,6 @@ OM_uint32 sm_unwrap(OM_uint32 *minor, struct sm_context *ctx,
 {
 	unsigned char *plain;
 	const unsigned char *body, *tag;
-	struct sm_reader r;
 	struct sm_msg_header h;
 	size_t len;
 	OM_uint32 major;
@@ -431,16 +453,11 @@ OM_uint32 sm_unwrap(OM_uint32 *minor, struct sm_context *ctx,
 	major = sm_context_usable(minor, ctx, "gss_unwrap");
 	if (GSS_ERROR(major))
 		return major;
-	sm_reader_init(&r, input->value, input->length);
-	major = sm_msg_read_header(minor, ctx, &r, SM_MSG_TOKEN_WRAP, &h, "wrap");
+	major = sm_msg_read_wrap(minor, ctx, input->value, input->length, &h, &len);
 	if (GSS_ERROR(major))
 		return major;
-	if (r.left < SM_MSG_TAG_BYTES)
-		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_BAD_TOKEN,
-			       "the wrap token is too short to hold its tag");
-	len = r.left - SM_MSG_TAG_BYTES;
-	body = sm_read_bytes(&r, len);
-	tag = sm_read_bytes(&r, SM_MSG_TAG_BYTES);
+	body = (const unsigned char *)input->value + SM_MSG_HEADER_BYTES;
+	tag = body + len;
 	/* One spare byte: an empty message still gets a buffer. */
 	plain = malloc(len + 1);
 	if (plain == NULL)

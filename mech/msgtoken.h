@@ -89,6 +89,13 @@ OM_uint32 sm_msg_read_header(OM_uint32 *minor, const struct sm_context *ctx,
 			     struct sm_msg_header *h, const char *what)
 	__attribute__((warn_unused_result));
 
+/* A whole wrap token in token[len]: its header, checked, and the length
+ * of the message between the header and the tag. */
+OM_uint32 sm_msg_read_wrap(OM_uint32 *minor, const struct sm_context *ctx,
+			   const void *token, size_t len, struct sm_msg_header *h,
+			   size_t *message_len)
+	__attribute__((warn_unused_result));
+
 OM_uint32 sm_msg_bad_signature(OM_uint32 *minor, const char *what)
 	__attribute__((warn_unused_result));
 OM_uint32 sm_msg_check_qop(OM_uint32 *minor, gss_qop_t qop)

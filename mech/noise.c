@@ -419,6 +419,25 @@ int sm_noise_done(const struct sm_noise_handshake *hs)
 	return hs->pattern != NULL && hs->next_message >= hs->pattern->n_messages;
 }
 
+/* The end of a message made or read in the scratch buffer buf[n]: on
+ * success the turn passes and the bytes go to out; either way the scratch
+ * buffer is wiped and freed, and a failure spends the handshake. */
+static enum sm_noise_result finish_message(struct sm_noise_handshake *hs,
+					   enum sm_noise_result r, unsigned char *buf,
+					   size_t n, unsigned char *out, size_t *out_len)
+{
+	if (r == SM_NOISE_OK) {
+		hs->next_message++;
+		if (n > 0)
+			memcpy(out, buf, n);
+		if (out_len != NULL)
+			*out_len = n;
+	}
+	sodium_memzero(buf, n);
+	free(buf);
+	return r == SM_NOISE_OK ? SM_NOISE_OK : fail(hs, r);
+}
+
 /* The message is built in a scratch buffer so that the caller's output is
  * only written once the whole message has succeeded. */
 enum sm_noise_result sm_noise_write_message(struct sm_noise_handshake *hs,
@@ -465,18 +484,7 @@ enum sm_noise_result sm_noise_write_message(struct sm_noise_handshake *hs,
 	}
 	if (r == SM_NOISE_OK)
 		r = encrypt_and_hash(hs, payload, payload_len, buf + pos, &n);
-	if (r != SM_NOISE_OK) {
-		sodium_memzero(buf, need);
-		free(buf);
-		return fail(hs, r);
-	}
-	hs->next_message++;
-	memcpy(out, buf, need);
-	if (out_len != NULL)
-		*out_len = need;
-	sodium_memzero(buf, need);
-	free(buf);
-	return SM_NOISE_OK;
+	return finish_message(hs, r, buf, need, out, out_len);
 }
 
 /* Lengths are checked against the pattern before any byte is used; the
@@ -540,19 +548,7 @@ enum sm_noise_result sm_noise_read_message(struct sm_noise_handshake *hs,
 	}
 	if (r == SM_NOISE_OK)
 		r = decrypt_and_hash(hs, message + pos, len - pos, buf);
-	if (r != SM_NOISE_OK) {
-		sodium_memzero(buf, plen);
-		free(buf);
-		return fail(hs, r);
-	}
-	hs->next_message++;
-	if (plen > 0)
-		memcpy(payload, buf, plen);
-	if (payload_len != NULL)
-		*payload_len = plen;
-	sodium_memzero(buf, plen);
-	free(buf);
-	return SM_NOISE_OK;
+	return finish_message(hs, r, buf, plen, payload, payload_len);
 }
 
 enum sm_noise_result sm_noise_split(struct sm_noise_handshake *hs,
