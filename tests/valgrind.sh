@@ -114,7 +114,7 @@ fi
 # The Check suites go on forking one process per test (their tests rely on
 # it: settings are read once per process); memcheck follows each fork.
 for suite in check_context check_message check_export check_hygiene check_creds check_keyring \
-	check_keyfile check_secmem; do
+	check_keyfile check_filecache check_secmem; do
 	if [ -x "$abs_top_builddir/tests/$suite" ]; then
 		CK_TIMEOUT_MULTIPLIER=10 memcheck "$suite" "$abs_top_builddir/tests/$suite"
 	else
