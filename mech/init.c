@@ -11,6 +11,11 @@
 #include "trace.h"
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+/* Read once per process, not kept by the rule of filecache.h for the key
+ * files: sodium.conf(5) promises that a change takes effect in processes
+ * started afterwards, the settings are handed out as a pointer that is
+ * never given back, and a context's lifetime and the replay cache it
+ * uses (rcache_dir, rcache_max_size) must not change under it. */
 static struct sm_settings process_settings;
 /* The outcome of initialisation, replayed to every later caller. */
 static OM_uint32 init_major, init_code;

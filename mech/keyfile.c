@@ -1,17 +1,12 @@
 /* Parsing the keytab, identity and peers files. */
 #include "config.h"
 
-#include <fcntl.h>
-#include <limits.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
+#include "filecache.h"
 #include "files.h"
 #include "keyfile.h"
 #include "secmem.h"
@@ -160,31 +155,6 @@ OM_uint32 sm_keys_parse(OM_uint32 *minor, enum sm_file which, const char *path,
 
 /* ---- key files read before ------------------------------------------------ */
 
-/*
- * A process keeps the key files it read, because reading one again means
- * a scalar multiplication per private key to derive its public key, at
- * every credential acquired.  A kept reading serves while a stat of the
- * path shows the same file unchanged and the caller may still read it.
- * File times advance in clock ticks, so a change within the tick of a
- * reading could leave every stat field as it was: a file changed within
- * SETTLE_SECONDS before its reading is not kept (git treats its "racily
- * clean" index entries the same way).
- */
-#define KEPT_FILES 8
-#define SETTLE_SECONDS 2
-
-struct kept_file {
-	enum sm_file which;
-	char path[PATH_MAX];	/* "" for an unused slot */
-	struct stat st;
-	struct sm_keys keys;
-	unsigned long last_used;
-};
-
-static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct kept_file kept[KEPT_FILES];
-static unsigned long kept_clock;
-
 /* Append copies of `from`'s entries to `keys`; on failure `keys` is left
  * as it was. */
 static OM_uint32 append_copies(OM_uint32 *minor, const struct sm_keys *from,
@@ -200,99 +170,48 @@ static OM_uint32 append_copies(OM_uint32 *minor, const struct sm_keys *from,
 	return major;
 }
 
-/* Copy the kept reading of `path` into `keys` if the file is as `st` shows
- * it now; true when it served (its outcome in *major).  A reading of a
- * file that has changed, or that the caller may not read or whose owner
- * it does not trust (`st` NULL), is dropped, so that no old key outlives
- * its file here. */
-static int take_kept(OM_uint32 *minor, enum sm_file which, const char *path,
-		     const struct stat *st, struct sm_keys *keys, OM_uint32 *major)
+static OM_uint32 parse_reading(OM_uint32 *minor, enum sm_file which, const char *path,
+			       const char *text, size_t len, void *reading)
 {
-	struct kept_file *k;
-	int served = 0;
+	struct sm_keys *keys = reading;
+	OM_uint32 major = sm_keys_parse(minor, which, path, text, len, keys);
 
-	pthread_mutex_lock(&kept_lock);
-	for (k = kept; k < kept + KEPT_FILES; k++) {
-		if (k->which != which || strcmp(k->path, path) != 0)
-			continue;
-		if (st != NULL && sm_file_unchanged(&k->st, st)) {
-			k->last_used = ++kept_clock;
-			*major = append_copies(minor, &k->keys, keys);
-			served = 1;
-		} else {
-			sm_keys_clear(&k->keys);
-			k->path[0] = '\0';
-			k->last_used = 0;
-		}
-		break;
-	}
-	pthread_mutex_unlock(&kept_lock);
-	return served;
+	if (!GSS_ERROR(major))
+		sm_trace("read %zu key(s) from %s", keys->count, path);
+	return major;
 }
 
-/* Keep `keys`, read from `path` as `st` showed it before the reading, in
- * place of the least recently used reading; `keys` is emptied. */
-static void keep(enum sm_file which, const char *path, const struct stat *st,
-		 struct sm_keys *keys)
+static void clear_reading(void *reading)
 {
-	struct kept_file *k, *slot = kept;
-
-	pthread_mutex_lock(&kept_lock);
-	for (k = kept; k < kept + KEPT_FILES; k++) {
-		if (k->which == which && strcmp(k->path, path) == 0) {
-			slot = k;
-			break;
-		}
-		if (k->last_used < slot->last_used)
-			slot = k;
-	}
-	sm_keys_clear(&slot->keys);
-	slot->which = which;
-	strcpy(slot->path, path);
-	slot->st = *st;
-	slot->keys = *keys;
-	slot->last_used = ++kept_clock;
-	pthread_mutex_unlock(&kept_lock);
-	keys->count = 0;
-	keys->entries = NULL;
+	sm_keys_clear(reading);
 }
+
+/*
+ * A process keeps the key files it read (filecache.h), because reading
+ * one again means a scalar multiplication per private key to derive its
+ * public key, at every credential acquired.  It looks at them at every
+ * use, so that a change takes effect at the next acquisition.
+ */
+#define KEY_KIND(which) { which, 0, sizeof(struct sm_keys), parse_reading, clear_reading }
+static const struct sm_fcache_kind key_kinds[] = {
+	[SM_FILE_KEYTAB] = KEY_KIND(SM_FILE_KEYTAB),
+	[SM_FILE_IDENTITY] = KEY_KIND(SM_FILE_IDENTITY),
+	[SM_FILE_PEERS] = KEY_KIND(SM_FILE_PEERS),
+};
 
 OM_uint32 sm_keys_load(OM_uint32 *minor, enum sm_file which, const char *path,
 		       int must_exist, struct sm_keys *keys)
 {
-	struct sm_keys parsed = { 0, NULL };
+	const void *reading;
 	OM_uint32 major;
-	struct stat st;
-	int keepable;
-	size_t len;
-	char *text;
 
-	/* The stat comes before the reading: a change after it shows at the
-	 * next look, never the other way round.  A kept reading serves only
-	 * a caller that may read the file and trusts its owner (the effective
-	 * uid may have changed since). */
-	keepable = strlen(path) < PATH_MAX && stat(path, &st) == 0 &&
-		   sm_file_owner_trusted(&st) &&
-		   faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) == 0;
-	if (take_kept(minor, which, path, keepable ? &st : NULL, keys, &major))
+	major = sm_fcache_take(minor, &key_kinds[which], path, must_exist, NULL, &reading);
+	if (GSS_ERROR(major))
 		return major;
-	major = sm_file_read(minor, which, path, must_exist, &text, &len);
-	if (GSS_ERROR(major) || text == NULL)
-		return major;
-	major = sm_keys_parse(minor, which, path, text, len, &parsed);
-	sm_file_release(text, len);
-	if (!GSS_ERROR(major))
-		major = append_copies(minor, &parsed, keys);
-	if (GSS_ERROR(major)) {
-		sm_keys_clear(&parsed);
-		return major;
-	}
-	sm_trace("read %zu key(s) from %s", parsed.count, path);
-	if (keepable && time(NULL) - st.st_ctim.tv_sec >= SETTLE_SECONDS)
-		keep(which, path, &st, &parsed);
-	else
-		sm_keys_clear(&parsed);
-	return sm_ok(minor);
+	/* Copies: each credential owns (and wipes) its own private keys. */
+	major = append_copies(minor, reading, keys);
+	sm_fcache_give_back(reading);
+	return major;
 }
 
 OM_uint32 sm_keys_add_copy(OM_uint32 *minor, const struct sm_key_entry *entry,

@@ -2,15 +2,13 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <sodium.h>
 
+#include "filecache.h"
 #include "files.h"
 #include "keyring.h"
 #include "secmem.h"
@@ -253,161 +251,37 @@ const struct sm_seal_key *sm_keyring_sealing_key(const struct sm_keyring *ring)
 	return best;
 }
 
-/* ---- the per-process cache ---------------------------------------------- */
+/* ---- the process's keyring ------------------------------------------------ */
 
-/* How often, at most, a process looks whether its keyring file changed:
- * a stat() per export and import would cost more than the sealing. */
-#define RECHECK_SECONDS 1
+static OM_uint32 parse_reading(OM_uint32 *minor, enum sm_file which, const char *path,
+			       const char *text, size_t len, void *reading)
+{
+	return sm_keyring_parse(minor, path, text, len, reading);
+}
 
-/* A loaded keyring shared by reference; the ring comes first so a
- * reference to it is a reference to this. */
-struct shared_ring {
-	struct sm_keyring ring;
-	unsigned refs;
-	char path[PATH_MAX];
-	int exists;
-	struct stat st;
-	time_t checked;		/* CLOCK_MONOTONIC_COARSE seconds */
+static void clear_reading(void *reading)
+{
+	sm_keyring_clear(reading);
+}
+
+/* Looked at most once a second: a stat() per export and import would cost
+ * more than the sealing. */
+static const struct sm_fcache_kind keyring_kind = {
+	SM_FILE_SEALKEYS, 1, sizeof(struct sm_keyring), parse_reading, clear_reading
 };
-
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct shared_ring *cached;
-
-/* Is `s` a reading of `path` as it is now (`exists`, `st`), of a file
- * whose owner the caller trusts (the effective uid may have changed)? */
-static int same_file(const struct shared_ring *s, const char *path, int exists,
-		     const struct stat *st)
-{
-	if (strcmp(s->path, path) != 0 || s->exists != exists)
-		return 0;
-	return !exists || (sm_file_unchanged(&s->st, st) && sm_file_owner_trusted(st));
-}
-
-/* Is `a` a reading of the same path taken from a later file than `b`?  Key
- * files are replaced by rename or appended to, so the change time orders
- * them. */
-static int read_later(const struct shared_ring *a, const struct shared_ring *b)
-{
-	if (strcmp(a->path, b->path) != 0 || !a->exists)
-		return 0;
-	if (!b->exists)
-		return 1;
-	return a->st.st_ctim.tv_sec > b->st.st_ctim.tv_sec ||
-	       (a->st.st_ctim.tv_sec == b->st.st_ctim.tv_sec &&
-		a->st.st_ctim.tv_nsec > b->st.st_ctim.tv_nsec);
-}
-
-/* Drop one reference; called with cache_lock held. */
-static void unref(struct shared_ring *s)
-{
-	if (s != NULL && --s->refs == 0) {
-		sm_keyring_clear(&s->ring);
-		free(s);
-	}
-}
-
-static time_t monotonic_seconds(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-	return now.tv_sec;
-}
-
-/* The cached keyring, its path copied to `path`, if the variable and the
- * file were looked at within the last RECHECK_SECONDS; else NULL.  This is
- * the common case: no getenv, no stat. */
-static const struct sm_keyring *take_recent(time_t now, char *path)
-{
-	const struct sm_keyring *ring = NULL;
-
-	pthread_mutex_lock(&cache_lock);
-	if (cached != NULL && now - cached->checked < RECHECK_SECONDS) {
-		cached->refs++;
-		ring = &cached->ring;
-		strcpy(path, cached->path);
-	}
-	pthread_mutex_unlock(&cache_lock);
-	return ring;
-}
-
-/* The cached keyring if it was read from `path` and the file, as `st`
- * shows it now, is unchanged; else NULL. */
-static const struct sm_keyring *take_unchanged(time_t now, const char *path, int exists,
-					       const struct stat *st)
-{
-	const struct sm_keyring *ring = NULL;
-
-	pthread_mutex_lock(&cache_lock);
-	if (cached != NULL && same_file(cached, path, exists, st)) {
-		cached->checked = now;
-		cached->refs++;
-		ring = &cached->ring;
-	}
-	pthread_mutex_unlock(&cache_lock);
-	return ring;
-}
 
 OM_uint32 sm_keyring_acquire(OM_uint32 *minor, const struct sm_keyring **ring,
 			     char *path)
 {
-	time_t now = monotonic_seconds();
-	struct sm_locations loc;
-	struct shared_ring *fresh;
-	struct stat st;
+	const void *reading;
 	OM_uint32 major;
-	int exists;
 
-	*ring = take_recent(now, path);
-	if (*ring != NULL)
-		return sm_ok(minor);
-	major = sm_locations(minor, SM_FILE_SEALKEYS, &loc);
-	if (GSS_ERROR(major))
-		return major;
-	strcpy(path, loc.path[0]);
-	exists = stat(path, &st) == 0;
-	if (!exists)
-		memset(&st, 0, sizeof(st));
-	*ring = take_unchanged(now, path, exists, &st);
-	if (*ring != NULL)
-		return sm_ok(minor);
-
-	/* Read outside the lock; the newest reading wins the cache. */
-	fresh = calloc(1, sizeof(*fresh));
-	if (fresh == NULL)
-		return sm_no_memory(minor);
-	major = sm_keyring_load(minor, path, loc.from_environment, &fresh->ring);
-	if (GSS_ERROR(major)) {
-		free(fresh);
-		return major;
-	}
-	strcpy(fresh->path, path);
-	fresh->exists = exists;
-	fresh->st = st;
-	fresh->refs = 2;	/* the cache's and the caller's */
-	fresh->checked = now;
-	pthread_mutex_lock(&cache_lock);
-	if (cached != NULL && read_later(cached, fresh)) {
-		/* Another thread read a newer file meanwhile: keep that one, or
-		 * a token it opened might not open a moment later. */
-		cached->refs++;
-		*ring = &cached->ring;
-		fresh->refs = 1;
-		unref(fresh);
-	} else {
-		unref(cached);
-		cached = fresh;
-		*ring = &fresh->ring;
-	}
-	pthread_mutex_unlock(&cache_lock);
-	return sm_ok(minor);
+	major = sm_fcache_take(minor, &keyring_kind, NULL, 0, path, &reading);
+	*ring = reading;
+	return major;
 }
 
 void sm_keyring_release(const struct sm_keyring *ring)
 {
-	if (ring == NULL)
-		return;
-	pthread_mutex_lock(&cache_lock);
-	unref((struct shared_ring *)ring);
-	pthread_mutex_unlock(&cache_lock);
+	sm_fcache_give_back(ring);
 }

@@ -60,9 +60,8 @@ void sm_clock_format(uint64_t t, char *out, size_t size);
 
 /*
  * The process's keyring: read from GSS_SODIUM_SEALKEYS or the default
- * location, shared by threads, and read again when the variable names
- * another file or the file has changed; a process looks at both at most
- * once a second.  The
+ * location, shared by threads, and read again by the rule of filecache.h,
+ * which looks at the variable and the file at most once a second.  The
  * reference must be given back with sm_keyring_release().  `path` receives
  * the file's name (PATH_MAX).  A missing file gives an empty keyring.
  */
