@@ -69,16 +69,6 @@ static void new_keyring(void)
 	add_key(1);
 }
 
-/* Settings with a replay cache of this test's own. */
-static void make_files(const char *extra)
-{
-	char settings[512], dir[300];
-
-	snprintf(dir, sizeof(dir), "%s/rcache", unit_tmpdir());
-	snprintf(settings, sizeof(settings), "rcache_dir = %s\n%s", dir, extra);
-	fixture_files(settings, 1);
-}
-
 static gss_buffer_desc export_ok(struct sm_context **ctx)
 {
 	gss_buffer_desc token;
@@ -121,7 +111,7 @@ START_TEST(two_instances_of_one_context_never_share_a_nonce)
 
 	/* Two imports of one token, as import_once = no (or two hosts with
 	 * caches of their own) allows: the same keys and sequence numbers. */
-	make_files("import_once = no\n");
+	fixture_files("import_once = no\n", 1);
 	new_keyring();
 	pair_establish(&p, GSS_C_REPLAY_FLAG, 0);
 	token = export_ok(&p.acc);
@@ -168,7 +158,7 @@ START_TEST(every_field_survives_the_round_trip)
 	time_t expires;
 	int side;
 
-	make_files("");
+	fixture_files("", 1);
 	new_keyring();
 	pair_establish(&p, GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG, 0);
 	for (side = 0; side < 2; side++) {
@@ -247,7 +237,7 @@ START_TEST(key_memory_is_wiped_after_export)
 	struct pair p;
 	size_t i;
 
-	make_files("");
+	fixture_files("", 1);
 	new_keyring();
 	pair_establish(&p, 0, 0);
 	keys = p.acc->keys;
@@ -268,7 +258,7 @@ START_TEST(every_bit_flip_and_truncation_is_refused)
 	size_t i;
 	int bit;
 
-	make_files("import_once = no\n");
+	fixture_files("import_once = no\n", 1);
 	new_keyring();
 	pair_establish(&p, 0, 0);
 	token = export_ok(&p.acc);
@@ -303,7 +293,7 @@ START_TEST(a_header_change_gives_the_reason)
 	OM_uint32 minor;
 	unsigned char *b;
 
-	make_files("import_once = no\n");
+	fixture_files("import_once = no\n", 1);
 	new_keyring();
 	pair_establish(&p, 0, 0);
 	token = export_ok(&p.acc);
@@ -336,7 +326,7 @@ START_TEST(another_keyring_does_not_open_it)
 	struct pair p;
 	OM_uint32 minor;
 
-	make_files("");
+	fixture_files("", 1);
 	new_keyring();
 	pair_establish(&p, 0, 0);
 	token = export_ok(&p.acc);
@@ -356,7 +346,7 @@ START_TEST(rotation_and_retirement)
 	struct pair p;
 	OM_uint32 minor;
 
-	make_files("import_once = no\n");
+	fixture_files("import_once = no\n", 1);
 	new_keyring();
 	pair_establish(&p, 0, 0);
 	old_token = export_ok(&p.acc);
@@ -390,7 +380,7 @@ START_TEST(an_absurd_expiry_is_refused)
 	struct pair p;
 	OM_uint32 minor;
 
-	make_files("import_once = no\n");
+	fixture_files("import_once = no\n", 1);
 	new_keyring();
 	pair_establish(&p, 0, 0);
 	p.acc->expires = INT64_MAX - 5;
@@ -409,7 +399,7 @@ START_TEST(export_failures_leave_the_context)
 	struct pair p;
 	OM_uint32 minor;
 
-	make_files("");
+	fixture_files("", 1);
 	ck_assert_int_eq(sm_export_context(&minor, &none, &token), GSS_S_NO_CONTEXT);
 	/* A keyring without keys. */
 	ring_count = 0;
@@ -447,7 +437,7 @@ START_TEST(expiry)
 	OM_uint32 minor;
 
 	/* export_max_age shortens the token's life below the context's. */
-	make_files("export_max_age = 1\n");
+	fixture_files("export_max_age = 1\n", 1);
 	new_keyring();
 	pair_establish(&p, 0, 0);
 	token = export_ok(&p.acc);
@@ -457,7 +447,7 @@ START_TEST(expiry)
 	free(token.value);
 	pair_release(&p);
 	/* An expired context is not exported. */
-	make_files("");
+	fixture_files("", 1);
 	pair_establish(&p, 0, 1);
 	sm_clock_shift(2);
 	ck_assert_int_eq(sm_export_context(&minor, &p.init, &token), GSS_S_CONTEXT_EXPIRED);
@@ -474,7 +464,7 @@ START_TEST(uid_binding)
 	struct pair p;
 	OM_uint32 minor;
 
-	make_files("export_bind_uid = yes\nimport_once = no\n");
+	fixture_files("export_bind_uid = yes\nimport_once = no\n", 1);
 	new_keyring();
 	pair_establish(&p, 0, 0);
 	token = export_ok(&p.acc);
@@ -514,7 +504,7 @@ START_TEST(import_once)
 	struct pair p;
 	OM_uint32 minor;
 
-	make_files("");
+	fixture_files("", 1);
 	new_keyring();
 	pair_establish(&p, 0, 0);
 	token = export_ok(&p.acc);
@@ -540,7 +530,7 @@ START_TEST(processes_racing_for_one_token)
 	int round, i, status, winners;
 	pid_t pids[RACERS];
 
-	make_files("");
+	fixture_files("", 1);
 	new_keyring();
 	for (round = 0; round < ROUNDS; round++) {
 		pair_establish(&p, 0, 0);
