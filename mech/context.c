@@ -587,37 +587,38 @@ static OM_uint32 admit_handshake(OM_uint32 *minor, const struct sm_cred *cred,
 				 struct sm_rcache_probe *probe)
 {
 	uint64_t skew = sm_current_settings()->clock_skew;
+	int ahead = sent > (uint64_t)t + skew, behind = sent + skew < (uint64_t)t;
+	struct sm_rcache_answer answer = { SM_RCACHE_NEW, t };
 	char theirs[64], ours[64];
-	struct sm_rcache_answer answer;
 	OM_uint32 major;
 
+	if (!ahead && !behind) {
+		major = sm_rcache_record(minor, SM_RCACHE_HANDSHAKE, cred->keytab, ephemeral,
+					 SM_NOISE_DHLEN, t, (time_t)(sent + skew), probe, &answer);
+		if (GSS_ERROR(major) || answer.verdict == SM_RCACHE_NEW)
+			return major;
+	}
+	/* A refusal: only its sentence needs the clocks in words. */
 	sm_clock_format(sent, theirs, sizeof(theirs));
 	sm_clock_format((uint64_t)t, ours, sizeof(ours));
-	if (sent > (uint64_t)t + skew)
+	if (ahead)
 		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_CLOCK_SKEW,
 			       "the initiator's clock (%s) is %llu seconds ahead of this host's (%s), more than clock_skew (%llu s) allows; check both clocks",
 			       theirs, (unsigned long long)(sent - (uint64_t)t), ours,
 			       (unsigned long long)skew);
-	if (sent + skew < (uint64_t)t)
+	if (behind)
 		return sm_fail(minor, REFUSED_AS(GSS_S_OLD_TOKEN), GSS_SODIUM_S_CLOCK_SKEW,
 			       "the initiator's token was made at %s, %llu seconds before this host's clock (%s), more than clock_skew (%llu s) allows: it is a replay, or the clocks differ",
 			       theirs, (unsigned long long)((uint64_t)t - sent), ours,
 			       (unsigned long long)skew);
-	major = sm_rcache_record(minor, SM_RCACHE_HANDSHAKE, cred->keytab, ephemeral,
-				 SM_NOISE_DHLEN, t, (time_t)(sent + skew), probe, &answer);
-	if (GSS_ERROR(major))
-		return major;
 	if (answer.verdict == SM_RCACHE_SEEN)
 		return sm_fail(minor, REFUSED_AS(GSS_S_DUPLICATE_TOKEN), GSS_SODIUM_S_HANDSHAKE_REPLAYED,
 			       "the initiator's token (made at %s) was accepted before with %s: a handshake is accepted once, so this replay is refused",
 			       theirs, cred->keytab);
-	if (answer.verdict == SM_RCACHE_TOO_OLD) {
-		sm_clock_format((uint64_t)answer.clock, ours, sizeof(ours));
-		return sm_fail(minor, REFUSED_AS(GSS_S_OLD_TOKEN), GSS_SODIUM_S_CLOCK_SKEW,
-			       "the initiator's token was made at %s, more than clock_skew (%llu s) before the handshake replay cache's clock (%s), which runs ahead of this host's (the clock was stepped back); it is refused because its record may be gone",
-			       theirs, (unsigned long long)skew, ours);
-	}
-	return sm_ok(minor);
+	sm_clock_format((uint64_t)answer.clock, ours, sizeof(ours));
+	return sm_fail(minor, REFUSED_AS(GSS_S_OLD_TOKEN), GSS_SODIUM_S_CLOCK_SKEW,
+		       "the initiator's token was made at %s, more than clock_skew (%llu s) before the handshake replay cache's clock (%s), which runs ahead of this host's (the clock was stepped back); it is refused because its record may be gone",
+		       theirs, (unsigned long long)skew, ours);
 }
 
 static OM_uint32 send_token_2(OM_uint32 *minor, struct sm_context *ctx,
