@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "buf.h"
+#include "status.h"
 
 void sm_reader_init(struct sm_reader *r, const void *data, size_t len)
 {
@@ -80,4 +81,20 @@ void sm_writer_discard(struct sm_writer *w)
 			free(w->data);
 	}
 	sm_writer_init(w);
+}
+
+OM_uint32 sm_buffer_copy(OM_uint32 *minor, const void *data, size_t len,
+			 gss_buffer_t out)
+{
+	/* One spare byte keeps strings NUL-terminated for callers that print
+	 * them directly, as many do. */
+	out->value = malloc(len + 1);
+	if (out->value == NULL) {
+		out->length = 0;
+		return sm_no_memory(minor);
+	}
+	memcpy(out->value, data, len);
+	((char *)out->value)[len] = '\0';
+	out->length = len;
+	return sm_ok(minor);
 }

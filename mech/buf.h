@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <gssapi/gssapi.h>
 
 struct sm_reader {
 	const unsigned char *ptr;
@@ -147,5 +148,11 @@ static inline void sm_write_u64be(struct sm_writer *w, uint64_t v)
 {
 	sm_write_be(w, v, 8);
 }
+
+/* A malloc()ed copy of data[len], with a NUL after it, in `out`: the form
+ * in which the mechglue frees buffers it is handed. */
+OM_uint32 sm_buffer_copy(OM_uint32 *minor, const void *data, size_t len,
+			 gss_buffer_t out)
+	__attribute__((warn_unused_result));
 
 #endif

@@ -39,6 +39,8 @@ static const struct {
 		"sealing keyring", "create one with 'gss-sodium sealkey new -f ", "'", 1 },
 	[SM_FILE_SETTINGS] = { "GSS_SODIUM_CONF", SYSTEM_DIR "/sodium.conf", NULL,
 		"settings file", "create ", " or unset GSS_SODIUM_CONF", 0 },
+	[SM_FILE_LOCALNAMES] = { "GSS_SODIUM_LOCALNAMES", SYSTEM_DIR "/localnames", NULL,
+		"local account map", "create ", " with lines 'NAME ACCOUNT', or set localname = none", 0 },
 };
 
 const char *sm_file_variable(enum sm_file which)
@@ -52,11 +54,13 @@ int sm_file_is_private(enum sm_file which)
 }
 
 /* Credential files that cannot be used mean no credentials (RFC 2743's
- * NO_CRED); a settings file or keyring that cannot be used is a failure. */
+ * NO_CRED); any other file that cannot be used is a failure. */
 static OM_uint32 file_major(enum sm_file which)
 {
-	return which == SM_FILE_SETTINGS || which == SM_FILE_SEALKEYS ? GSS_S_FAILURE
-								       : GSS_S_NO_CRED;
+	return which == SM_FILE_KEYTAB || which == SM_FILE_IDENTITY ||
+			       which == SM_FILE_PEERS
+		       ? GSS_S_NO_CRED
+		       : GSS_S_FAILURE;
 }
 
 static OM_uint32 too_long(OM_uint32 *minor, enum sm_file which)
@@ -263,6 +267,27 @@ const char *sm_line_trim(const char *line, size_t *len)
 		line++, n--;
 	*len = n;
 	return line;
+}
+
+void sm_lines_init(struct sm_lines *it, const char *text, size_t len)
+{
+	it->next = text;
+	it->end = text + len;
+	it->number = 0;
+}
+
+int sm_lines_next(struct sm_lines *it, const char **line, size_t *len)
+{
+	const char *nl;
+
+	if (it->next >= it->end)
+		return 0;
+	nl = memchr(it->next, '\n', (size_t)(it->end - it->next));
+	*line = it->next;
+	*len = nl != NULL ? (size_t)(nl - it->next) : (size_t)(it->end - it->next);
+	it->next += *len + 1;
+	it->number++;
+	return 1;
 }
 
 size_t sm_line_fields(const char *line, size_t len, const char **field, size_t *field_len,

@@ -17,7 +17,8 @@ enum sm_file {
 	SM_FILE_IDENTITY,	/* initiator private keys */
 	SM_FILE_PEERS,		/* trusted public keys */
 	SM_FILE_SEALKEYS,	/* keys that seal exported contexts */
-	SM_FILE_SETTINGS	/* sodium.conf */
+	SM_FILE_SETTINGS,	/* sodium.conf */
+	SM_FILE_LOCALNAMES	/* which local account a name may use */
 };
 
 struct sm_locations {
@@ -64,8 +65,15 @@ int sm_file_unchanged(const struct stat *a, const struct stat *b);
  * sm_line_fields splits line[len] into at most `max` fields and returns
  * their count (0 for a blank or comment line), or max + 1 when there are
  * more.  sm_line_trim gives the line without its comment and surrounding
- * blanks, its length in *len.
+ * blanks, its length in *len.  sm_lines_next walks a text line by line.
  */
+struct sm_lines {
+	const char *next, *end;
+	unsigned number;	/* of the line last given, from 1 */
+};
+void sm_lines_init(struct sm_lines *it, const char *text, size_t len);
+/* The next line, without its newline; 0 past the end of the text. */
+int sm_lines_next(struct sm_lines *it, const char **line, size_t *len);
 size_t sm_line_fields(const char *line, size_t len, const char **field, size_t *field_len,
 		      size_t max);
 const char *sm_line_trim(const char *line, size_t *len);

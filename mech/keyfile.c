@@ -132,23 +132,21 @@ OM_uint32 sm_keys_parse(OM_uint32 *minor, enum sm_file which, const char *path,
 			const char *text, size_t len, struct sm_keys *keys)
 {
 	size_t first_new = keys->count, line_len;
-	const char *p = text, *end = text + len, *nl;
-	unsigned line = 0;
+	struct sm_lines lines;
+	const char *p;
 	OM_uint32 major;
 
-	while (p < end) {
-		line++;
-		nl = memchr(p, '\n', (size_t)(end - p));
-		line_len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+	sm_lines_init(&lines, text, len);
+	while (sm_lines_next(&lines, &p, &line_len)) {
 		if (memchr(p, '\0', line_len) != NULL)
-			major = line_error(minor, path, line, "contains a NUL byte");
+			major = line_error(minor, path, lines.number, "contains a NUL byte");
 		else
-			major = parse_line(minor, which, path, line, p, line_len, keys);
+			major = parse_line(minor, which, path, lines.number, p, line_len,
+					   keys);
 		if (GSS_ERROR(major)) {
 			truncate_keys(keys, first_new);
 			return major;
 		}
-		p += line_len + 1;
 	}
 	return sm_ok(minor);
 }

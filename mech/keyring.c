@@ -150,17 +150,15 @@ void sm_keyring_clear(struct sm_keyring *ring)
 OM_uint32 sm_keyring_parse(OM_uint32 *minor, const char *path, const char *text,
 			   size_t len, struct sm_keyring *ring)
 {
-	const char *p = text, *end = text + len, *nl, *why = "";
+	const char *p, *why = "";
 	struct sm_seal_key k, *bigger;
+	struct sm_lines lines;
 	unsigned char *key;
-	unsigned line = 0;
 	size_t line_len;
 	int r;
 
-	for (; p < end; p += line_len + 1) {
-		line++;
-		nl = memchr(p, '\n', (size_t)(end - p));
-		line_len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+	sm_lines_init(&lines, text, len);
+	while (sm_lines_next(&lines, &p, &line_len)) {
 		key = sm_secmem_alloc(SM_SEAL_KEY_BYTES);
 		if (key == NULL) {
 			sm_keyring_clear(ring);
@@ -178,7 +176,7 @@ OM_uint32 sm_keyring_parse(OM_uint32 *minor, const char *path, const char *text,
 				continue;
 			sm_keyring_clear(ring);
 			return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_FILE_SYNTAX,
-				       "%s line %u: %s", path, line, why);
+				       "%s line %u: %s", path, lines.number, why);
 		}
 		k.key = key;
 		k.derivation = sm_secmem_alloc(sizeof(crypto_generichash_state));

@@ -221,22 +221,6 @@ OM_uint32 sm_name_import(OM_uint32 *minor, const gss_buffer_desc *buf,
 	return sm_fail(minor, GSS_S_BAD_NAMETYPE, GSS_SODIUM_S_BAD_NAME_TYPE, NULL);
 }
 
-static OM_uint32 copy_to_buffer(OM_uint32 *minor, const void *data, size_t len,
-				gss_buffer_t out)
-{
-	/* One spare byte keeps displayed strings NUL-terminated for callers
-	 * that print them directly, as many do. */
-	out->value = malloc(len + 1);
-	if (out->value == NULL) {
-		out->length = 0;
-		return sm_no_memory(minor);
-	}
-	memcpy(out->value, data, len);
-	((char *)out->value)[len] = '\0';
-	out->length = len;
-	return sm_ok(minor);
-}
-
 OM_uint32 sm_name_display(OM_uint32 *minor, const struct sm_name *name,
 			  gss_buffer_t out, gss_OID *type)
 {
@@ -247,7 +231,7 @@ OM_uint32 sm_name_display(OM_uint32 *minor, const struct sm_name *name,
 		*type = name->kind == SM_NAME_USER ? &sm_nt_user_name :
 			name->kind == SM_NAME_HOSTBASED ? &sm_nt_hostbased_service :
 			&sm_nt_anonymous;
-	return copy_to_buffer(minor, shown, strlen(shown), out);
+	return sm_buffer_copy(minor, shown, strlen(shown), out);
 }
 
 OM_uint32 sm_name_export(OM_uint32 *minor, const struct sm_name *name,
@@ -283,17 +267,6 @@ OM_uint32 sm_name_duplicate(OM_uint32 *minor, const struct sm_name *in,
 			    struct sm_name **out)
 {
 	return new_name(minor, in->kind, in->text, strlen(in->text), out);
-}
-
-OM_uint32 sm_name_localname(OM_uint32 *minor, const struct sm_name *name,
-			    gss_buffer_t out)
-{
-	if (name->kind != SM_NAME_USER)
-		return sm_fail(minor, GSS_S_UNAVAILABLE, GSS_SODIUM_S_NO_LOCAL_NAME,
-			       "'%s' is not a user name, so it has no local account name",
-			       name->kind == SM_NAME_ANONYMOUS ? SM_ANONYMOUS_DISPLAY
-							       : name->text);
-	return copy_to_buffer(minor, name->text, strlen(name->text), out);
 }
 
 void sm_name_free(struct sm_name **name)

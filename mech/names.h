@@ -45,9 +45,6 @@ int sm_name_equal(const struct sm_name *a, const struct sm_name *b);
 OM_uint32 sm_name_duplicate(OM_uint32 *minor, const struct sm_name *in,
 			    struct sm_name **out)
 	__attribute__((warn_unused_result));
-OM_uint32 sm_name_localname(OM_uint32 *minor, const struct sm_name *name,
-			    gss_buffer_t out)
-	__attribute__((warn_unused_result));
 void sm_name_free(struct sm_name **name);
 
 /* A name from a state this mechanism wrote and sealed: only the shape is

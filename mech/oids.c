@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "oids.h"
 #include "status.h"
 
@@ -23,7 +24,7 @@ gss_OID_desc sm_nt_export_name = OID("\x2b\x06\x01\x05\x06\x04");
 enum {
 	MA_MECH_CONCRETE = 1, MA_ITOK_FRAMED = 9, MA_AUTH_INIT = 10,
 	MA_AUTH_TARG = 11, MA_AUTH_INIT_ANON = 14, MA_INTEG_PROT = 17,
-	MA_CONF_PROT = 18, MA_MIC = 19, MA_WRAP = 20, MA_PROT_READY = 21,
+	MA_CONF_PROT = 18, MA_MIC = 19, MA_WRAP = 20,
 	MA_REPLAY_DET = 22, MA_OOS_DET = 23, MA_CBINDINGS = 24, MA_PFS = 25,
 	MA_CTX_TRANS = 27, MA_KNOWN_COUNT = 28
 };
@@ -158,28 +159,32 @@ OM_uint32 sm_oid_set_name_types(OM_uint32 *minor, gss_OID_set *out)
 	return sm_oid_set_from(minor, types, sizeof(types) / sizeof(types[0]), out);
 }
 
-OM_uint32 sm_oid_set_mech_attrs(OM_uint32 *minor, gss_OID_set *attrs,
-				gss_OID_set *known)
+OM_uint32 sm_oid_set_mech_attrs(OM_uint32 *minor, int anonymous_admitted,
+				gss_OID_set *attrs, gss_OID_set *known)
 {
-	/* What the finished mechanism offers: a concrete mechanism with framed
-	 * initial tokens, mutual authentication of named (Noise IK) or
-	 * anonymous (Noise NK) initiators, forward secrecy from ephemeral
-	 * keys, protected messages with replay and order detection, channel
-	 * bindings, and transferable contexts. */
+	/* A concrete mechanism whose context tokens are all framed; named
+	 * initiators (Noise IK) and targets are authenticated; anonymous
+	 * initiators (Noise NK) only where the settings admit them, since
+	 * SASL's default 'noanonymous' rightly drops a mechanism that claims
+	 * them.  Forward secrecy from the ephemeral-ephemeral DH; protected
+	 * messages with replay and order detection; channel bindings;
+	 * transferable contexts.  Not PROT_READY: no message is protected
+	 * before the one round trip completes. */
 	static const int have[] = {
 		MA_MECH_CONCRETE, MA_ITOK_FRAMED, MA_AUTH_INIT, MA_AUTH_TARG,
-		MA_AUTH_INIT_ANON, MA_INTEG_PROT, MA_CONF_PROT, MA_MIC, MA_WRAP,
-		MA_PROT_READY, MA_REPLAY_DET, MA_OOS_DET, MA_CBINDINGS, MA_PFS,
-		MA_CTX_TRANS
+		MA_INTEG_PROT, MA_CONF_PROT, MA_MIC, MA_WRAP, MA_REPLAY_DET,
+		MA_OOS_DET, MA_CBINDINGS, MA_PFS, MA_CTX_TRANS
 	};
 	gss_OID list[MA_KNOWN_COUNT];
 	OM_uint32 major;
-	size_t i;
+	size_t i, n = 0;
 
 	if (attrs != NULL) {
 		for (i = 0; i < sizeof(have) / sizeof(have[0]); i++)
-			list[i] = &rfc5587_attrs[have[i] - 1];
-		major = sm_oid_set_from(minor, list, i, attrs);
+			list[n++] = &rfc5587_attrs[have[i] - 1];
+		if (anonymous_admitted)
+			list[n++] = &rfc5587_attrs[MA_AUTH_INIT_ANON - 1];
+		major = sm_oid_set_from(minor, list, n, attrs);
 		if (GSS_ERROR(major))
 			return major;
 	}
@@ -194,4 +199,34 @@ OM_uint32 sm_oid_set_mech_attrs(OM_uint32 *minor, gss_OID_set *attrs,
 		}
 	}
 	return sm_ok(minor);
+}
+
+OM_uint32 sm_mech_saslname(OM_uint32 *minor, gss_buffer_t sasl_name,
+			   gss_buffer_t mech_name, gss_buffer_t description)
+{
+	static const char *const text[3] = {
+		GSS_SODIUM_SASL_NAME, GSS_SODIUM_MECH_NAME,
+		"gss-sodium: Noise IK/NK on X25519, ChaCha20-Poly1305 and BLAKE2b, with sealed context export"
+	};
+	gss_buffer_t out[3] = { sasl_name, mech_name, description };
+	OM_uint32 major = GSS_S_COMPLETE;
+	size_t i;
+
+	for (i = 0; i < 3 && !GSS_ERROR(major); i++)
+		if (out[i] != GSS_C_NO_BUFFER)
+			major = sm_buffer_copy(minor, text[i], strlen(text[i]), out[i]);
+	while (GSS_ERROR(major) && i-- > 0)
+		if (out[i] != GSS_C_NO_BUFFER && out[i]->value != NULL) {
+			free(out[i]->value);
+			out[i]->value = NULL;
+			out[i]->length = 0;
+		}
+	return GSS_ERROR(major) ? major : sm_ok(minor);
+}
+
+int sm_mech_has_saslname(const gss_buffer_desc *sasl_name)
+{
+	return sasl_name != GSS_C_NO_BUFFER &&
+	       sasl_name->length == sizeof(GSS_SODIUM_SASL_NAME) - 1 &&
+	       memcmp(sasl_name->value, GSS_SODIUM_SASL_NAME, sasl_name->length) == 0;
 }

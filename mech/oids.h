@@ -39,10 +39,20 @@ OM_uint32 sm_oid_set_from(OM_uint32 *minor, gss_OID const *oids, size_t n,
 OM_uint32 sm_oid_set_name_types(OM_uint32 *minor, gss_OID_set *out)
 	__attribute__((warn_unused_result));
 
-/* RFC 5587 attributes: the ones the mechanism has and the ones it knows. */
-OM_uint32 sm_oid_set_mech_attrs(OM_uint32 *minor, gss_OID_set *attrs,
-				gss_OID_set *known)
+/* RFC 5587 attributes: the ones the mechanism has, given whether the
+ * settings admit anonymous initiators, and the ones it knows. */
+OM_uint32 sm_oid_set_mech_attrs(OM_uint32 *minor, int anonymous_admitted,
+				gss_OID_set *attrs, gss_OID_set *known)
 	__attribute__((warn_unused_result));
+
+/* RFC 5801 section 3.1: the SASL name (computed by configure), the short
+ * name and a description, each into a buffer that may be NULL. */
+OM_uint32 sm_mech_saslname(OM_uint32 *minor, gss_buffer_t sasl_name,
+			   gss_buffer_t mech_name, gss_buffer_t description)
+	__attribute__((warn_unused_result));
+
+/* Is `sasl_name` this mechanism's SASL name? */
+int sm_mech_has_saslname(const gss_buffer_desc *sasl_name);
 
 /* Release a set made by sm_oid_set_from(). */
 void sm_oid_set_free(gss_OID_set *set);

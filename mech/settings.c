@@ -12,7 +12,7 @@
 #include "settings.h"
 #include "status.h"
 
-enum value_type { DURATION, BOOLEAN, ABSOLUTE_PATH, SIZE };
+enum value_type { DURATION, BOOLEAN, ABSOLUTE_PATH, SIZE, LOCALNAME_POLICY };
 
 static const struct setting {
 	const char *key;
@@ -28,9 +28,10 @@ static const struct setting {
 	{ "rcache_max_size", SIZE, offsetof(struct sm_settings, rcache_max_size) },
 	{ "export_bind_uid", BOOLEAN, offsetof(struct sm_settings, export_bind_uid) },
 	{ "clock_skew", DURATION, offsetof(struct sm_settings, clock_skew) },
+	{ "localname", LOCALNAME_POLICY, offsetof(struct sm_settings, localname) },
 };
 #define SETTING_COUNT (sizeof(settings_table) / sizeof(settings_table[0]))
-#define SETTING_NAMES "context_lifetime, allow_anonymous, allow_unknown_initiators, export_max_age, import_once, rcache_dir, rcache_max_size, export_bind_uid, clock_skew"
+#define SETTING_NAMES "context_lifetime, allow_anonymous, allow_unknown_initiators, export_max_age, import_once, rcache_dir, rcache_max_size, export_bind_uid, clock_skew, localname"
 
 /* Longest duration accepted: a signed 32-bit count of seconds. */
 #define DURATION_MAX 2147483647UL
@@ -124,6 +125,20 @@ static int parse_boolean(const char *v, int *out)
 	return 0;
 }
 
+static int parse_localname_policy(const char *v, int *out)
+{
+	static const char *const words[] = {
+		[SM_LOCALNAME_NONE] = "none", [SM_LOCALNAME_SAME] = "same",
+		[SM_LOCALNAME_MAP] = "map"
+	};
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (strcmp(v, words[i]) == 0)
+			return *out = i, 1;
+	return 0;
+}
+
 static OM_uint32 line_error(OM_uint32 *minor, OM_uint32 code, const char *path,
 			    unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
@@ -181,6 +196,11 @@ static OM_uint32 apply(OM_uint32 *minor, const char *path, unsigned line,
 					  "%s = '%s' is not an absolute path", qk, qv);
 		strcpy(field, value);
 		break;
+	case LOCALNAME_POLICY:
+		if (!parse_localname_policy(value, field))
+			return line_error(minor, GSS_SODIUM_S_SETTINGS_BAD_VALUE, path, line,
+					  "%s = '%s' is not none, same or map", qk, qv);
+		break;
 	case SIZE:
 		if (!parse_size(value, field))
 			return line_error(minor, GSS_SODIUM_S_SETTINGS_BAD_VALUE, path, line,
@@ -204,17 +224,17 @@ static char *trimmed(const char *text, size_t len, char *buf)
 OM_uint32 sm_settings_parse(OM_uint32 *minor, const char *path, const char *text,
 			    size_t len, struct sm_settings *s)
 {
-	const char *p = text, *end = text + len, *nl;
-	unsigned line = 0, seen = 0;
 	char key[PATH_MAX + 128], value[PATH_MAX + 128];
-	const char *content, *eq;
+	const char *p, *content, *eq;
 	size_t line_len, content_len;
+	struct sm_lines lines;
+	unsigned seen = 0;
 	OM_uint32 major;
 
-	for (; p < end; p += line_len + 1) {
-		line++;
-		nl = memchr(p, '\n', (size_t)(end - p));
-		line_len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+	sm_lines_init(&lines, text, len);
+	while (sm_lines_next(&lines, &p, &line_len)) {
+		const unsigned line = lines.number;
+
 		if (line_len >= sizeof(key))
 			return line_error(minor, GSS_SODIUM_S_SETTINGS_SYNTAX, path, line,
 					  "the line is too long");

@@ -9,6 +9,13 @@
 /* Bytes a replay cache may grow to unless rcache_max_size says otherwise. */
 #define SM_RCACHE_MAX_SIZE_DEFAULT (512ULL << 20)
 
+/* Which local account an authenticated user name may use (localname). */
+enum sm_localname_policy {
+	SM_LOCALNAME_NONE,	/* none: no name maps to an account */
+	SM_LOCALNAME_SAME,	/* same: a user name to the account of that name */
+	SM_LOCALNAME_MAP	/* map: as the local account map file says */
+};
+
 struct sm_settings {
 	unsigned long context_lifetime;	/* seconds; capped by time_req */
 	int allow_anonymous;		/* accept Noise NK (anonymous) initiators */
@@ -19,6 +26,7 @@ struct sm_settings {
 	unsigned long long rcache_max_size;	/* bytes a replay cache may grow to */
 	int export_bind_uid;		/* tokens import only under the same euid */
 	unsigned long clock_skew;	/* seconds a peer's clock may be ahead */
+	int localname;			/* enum sm_localname_policy */
 };
 
 void sm_settings_defaults(struct sm_settings *s);

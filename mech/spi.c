@@ -18,6 +18,7 @@
 #include "creds.h"
 #include "export.h"
 #include "init.h"
+#include "localname.h"
 #include "message.h"
 #include "names.h"
 #include "oids.h"
@@ -30,6 +31,9 @@
 /* MIT's mechglue asks each mechanism whether it owns an OID before
  * freeing it; no header declares this entry point. */
 OM_uint32 gss_internal_release_oid(OM_uint32 *minor, gss_OID *oid);
+/* Looked up by both mechglues; no public header declares it either. */
+OM_uint32 gssspi_authorize_localname(OM_uint32 *minor, const gss_name_t name,
+				     gss_const_buffer_t user, gss_const_OID user_type);
 
 static void clear_buffer(gss_buffer_t b)
 {
@@ -142,7 +146,23 @@ OM_uint32 gss_localname(OM_uint32 *minor, const gss_name_t name,
 	if (name == GSS_C_NO_NAME)
 		return sm_fail(minor, GSS_S_BAD_NAME, GSS_SODIUM_S_BAD_NAME_SYNTAX,
 			       "no name was given to map to a local account");
-	return sm_name_localname(minor, NAME(name), output);
+	if (output == GSS_C_NO_BUFFER)
+		return sm_fail(minor, GSS_S_CALL_INACCESSIBLE_WRITE,
+			       GSS_SODIUM_S_BAD_ARGUMENT, "no buffer was given for the local name");
+	return sm_localname(minor, NAME(name), output);
+}
+
+/* MIT and Heimdal look this SPI up under the gssspi_ prefix.  Without it
+ * both would fall back to comparing the names, granting 'alice' the local
+ * account alice whatever the settings say. */
+OM_uint32 gssspi_authorize_localname(OM_uint32 *minor, const gss_name_t name,
+				     gss_const_buffer_t user, gss_const_OID user_type)
+{
+	if (name == GSS_C_NO_NAME || user == GSS_C_NO_BUFFER)
+		return sm_fail(minor, GSS_S_CALL_INACCESSIBLE_READ,
+			       GSS_SODIUM_S_BAD_ARGUMENT,
+			       "no name or no local account was given to authorize");
+	return sm_authorize_localname(minor, NAME(name), user, user_type);
 }
 
 /* RFC 6680: our names are mechanism names and carry no attributes. */
@@ -363,13 +383,45 @@ OM_uint32 gss_inquire_attrs_for_mech(OM_uint32 *minor, gss_const_OID mech,
 				     gss_OID_set *mech_attrs,
 				     gss_OID_set *known_mech_attrs)
 {
+	OM_uint32 major;
+
 	if (mech_attrs != NULL)
 		*mech_attrs = GSS_C_NO_OID_SET;
 	if (known_mech_attrs != NULL)
 		*known_mech_attrs = GSS_C_NO_OID_SET;
 	if (mech != GSS_C_NO_OID && !sm_oid_equal(mech, &sm_mech_oid))
 		return sm_fail(minor, GSS_S_BAD_MECH, GSS_SODIUM_S_WRONG_MECH, NULL);
-	return sm_oid_set_mech_attrs(minor, mech_attrs, known_mech_attrs);
+	major = sm_init(minor);
+	if (GSS_ERROR(major))
+		return major;
+	return sm_oid_set_mech_attrs(minor, sm_current_settings()->allow_anonymous,
+				     mech_attrs, known_mech_attrs);
+}
+
+OM_uint32 gss_inquire_saslname_for_mech(OM_uint32 *minor, const gss_OID desired_mech,
+					gss_buffer_t sasl_mech_name, gss_buffer_t mech_name,
+					gss_buffer_t mech_description)
+{
+	clear_buffer(sasl_mech_name);
+	clear_buffer(mech_name);
+	clear_buffer(mech_description);
+	if (desired_mech != GSS_C_NO_OID && !sm_oid_equal(desired_mech, &sm_mech_oid))
+		return sm_fail(minor, GSS_S_BAD_MECH, GSS_SODIUM_S_WRONG_MECH, NULL);
+	return sm_mech_saslname(minor, sasl_mech_name, mech_name, mech_description);
+}
+
+/* Both mechglues ask every mechanism in turn, so another mechanism's name
+ * is no error of ours: GSS_S_BAD_MECH with minor status 0. */
+OM_uint32 gss_inquire_mech_for_saslname(OM_uint32 *minor, const gss_buffer_t sasl_mech_name,
+					gss_OID *mech_type)
+{
+	if (mech_type != NULL)
+		*mech_type = GSS_C_NO_OID;
+	if (!sm_mech_has_saslname(sasl_mech_name))
+		return sm_ok(minor) | GSS_S_BAD_MECH;
+	if (mech_type != NULL)
+		*mech_type = &sm_mech_oid;
+	return sm_ok(minor);
 }
 
 OM_uint32 gss_display_status(OM_uint32 *minor, OM_uint32 status_value,

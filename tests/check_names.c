@@ -308,25 +308,6 @@ START_TEST(display_and_compare)
 }
 END_TEST
 
-START_TEST(localname_only_for_users)
-{
-	struct sm_name *u = import_ok("alice", &sm_nt_user_name);
-	struct sm_name *h = import_ok("HTTP@web", &sm_nt_hostbased_service);
-	gss_buffer_desc local;
-	OM_uint32 minor;
-
-	ck_assert_int_eq(sm_name_localname(&minor, u, &local), GSS_S_COMPLETE);
-	ck_assert_int_eq(local.length, 5);
-	ck_assert_mem_eq(local.value, "alice", 5);
-	free(local.value);
-	ck_assert_int_eq(sm_name_localname(&minor, h, &local), GSS_S_UNAVAILABLE);
-	ck_assert_int_eq(minor, GSS_SODIUM_S_NO_LOCAL_NAME);
-	ck_assert(unit_contains(sm_status_sentence(minor), "HTTP@web"));
-	sm_name_free(&u);
-	sm_name_free(&h);
-}
-END_TEST
-
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("names");
@@ -345,7 +326,6 @@ Suite *unit_suite(void)
 	tcase_add_test(t, every_truncated_or_altered_export_token_is_refused);
 	tcase_add_test(t, anonymous_names);
 	tcase_add_test(t, display_and_compare);
-	tcase_add_test(t, localname_only_for_users);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -667,6 +667,66 @@ static int count_vectors(void)
 	return n;
 }
 
+/*
+ * Forward secrecy, which the mechanism claims (GSS_C_MA_PFS): someone who
+ * later holds both static private keys and the recorded messages, but no
+ * ephemeral private key, cannot derive the session keys.  Playing the
+ * responder, she reads message 1 (IK does not hide the initiator from the
+ * responder's key: PROTOCOL section 9) and gets keys of her own; playing
+ * the initiator, she cannot read message 2.  With the responder's real
+ * ephemeral key she would get the real keys, which shows that the
+ * ephemeral key is the one piece missing.
+ */
+START_TEST(static_keys_and_transcript_do_not_give_the_session_keys)
+{
+	struct sm_noise_handshake ini, resp, thief;
+	unsigned char msg1[256], msg2[256], mine[256], pt[256];
+	unsigned char real[2][SM_NOISE_KEYLEN], got[2][SM_NOISE_KEYLEN];
+	unsigned char other_e[SM_NOISE_DHLEN];
+	size_t len1, len2, mine_len, pt_len;
+	struct ik_keys k;
+
+	ik_keys(&k);
+	memset(other_e, 0x5a, sizeof(other_e));
+	ik_initiator(&ini, &k);
+	ik_responder(&resp, &k);
+	write_ok(&ini, payload1, sizeof(payload1), msg1, sizeof(msg1), &len1);
+	read_ok(&resp, msg1, len1);
+	write_ok(&resp, payload2, sizeof(payload2), msg2, sizeof(msg2), &len2);
+	read_ok(&ini, msg2, len2);
+	ck_assert_int_eq(sm_noise_split(&ini, real[0], real[1], NULL, NULL), SM_NOISE_OK);
+	sm_noise_clear(&resp);
+
+	/* The responder's side, with another ephemeral key. */
+	ck_assert_int_eq(sm_noise_init(&thief, SM_NOISE_IK, SM_NOISE_RESPONDER, prologue,
+				       sizeof(prologue), k.rs, k.rs_pub, NULL), SM_NOISE_OK);
+	ck_assert_int_eq(sm_noise_set_ephemeral(&thief, other_e), SM_NOISE_OK);
+	ck_assert_int_eq(sm_noise_read_message(&thief, msg1, len1, pt, sizeof(pt), &pt_len),
+			 SM_NOISE_OK);
+	write_ok(&thief, payload2, sizeof(payload2), mine, sizeof(mine), &mine_len);
+	ck_assert_int_eq(sm_noise_split(&thief, got[0], got[1], NULL, NULL), SM_NOISE_OK);
+	ck_assert(memcmp(got[0], real[0], SM_NOISE_KEYLEN) != 0);
+	ck_assert(memcmp(got[1], real[1], SM_NOISE_KEYLEN) != 0);
+
+	/* The initiator's side, with another ephemeral key. */
+	ck_assert_int_eq(sm_noise_init(&thief, SM_NOISE_IK, SM_NOISE_INITIATOR, prologue,
+				       sizeof(prologue), k.is, NULL, k.rs_pub), SM_NOISE_OK);
+	ck_assert_int_eq(sm_noise_set_ephemeral(&thief, other_e), SM_NOISE_OK);
+	write_ok(&thief, payload1, sizeof(payload1), mine, sizeof(mine), &mine_len);
+	ck_assert_int_eq(sm_noise_read_message(&thief, msg2, len2, pt, sizeof(pt), &pt_len),
+			 SM_NOISE_E_DECRYPT);
+	sm_noise_clear(&thief);
+
+	/* The control: the responder's real ephemeral key gives the real keys. */
+	ik_responder(&thief, &k);
+	read_ok(&thief, msg1, len1);
+	write_ok(&thief, payload2, sizeof(payload2), mine, sizeof(mine), &mine_len);
+	ck_assert_int_eq(sm_noise_split(&thief, got[0], got[1], NULL, NULL), SM_NOISE_OK);
+	ck_assert_mem_eq(got, real, sizeof(real));
+	ck_assert_int_eq(sm_secmem_in_use(), 0);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("noise");
@@ -691,6 +751,7 @@ Suite *unit_suite(void)
 	tcase_add_test(memory, split_wipes_everything);
 	tcase_add_test(memory, ephemeral_keys_go_after_their_last_use);
 	tcase_add_test(memory, random_ephemerals_agree);
+	tcase_add_test(memory, static_keys_and_transcript_do_not_give_the_session_keys);
 	suite_add_tcase(s, memory);
 	return s;
 }

@@ -72,8 +72,19 @@ check "gss-server -export: each message went through a sealed export and import"
 	sh -c "test \$(grep -c 'export: context with .alice. sealed with key 1' '$scratch/trace') -ge 3 &&
 		test \$(grep -c 'import: context with .alice. opened from key 1' '$scratch/trace') -ge 3"
 check "gss-server -export: no export or import failed" \
-	sh -c "! grep -q 'failure:' '$scratch/trace'"
+	sh -c "! grep 'failure:.*\\(export\\|import\\)' '$scratch/trace'"
 run_pair "gss-server -export, client -seq -noreplay" "-export" -seq -noreplay -mcount 2
 check "the client reports the sodium mechanism" \
 	grep -q "Mechanism $MECH_OID_BRACES supports" "$scratch/client.out"
+
+# gss-server prints the local account of the client's name (gss_localname)
+# when there is one: none by default, the map's with localname = map.
+check "localname = none: gss-server shows no local account for alice" \
+	sh -c "! grep -q '^localname:' '$scratch/server.out'"
+printf 'rcache_dir = %s\nlocalname = map\n' "$scratch/rcache" >"$scratch/sodium.conf"
+printf 'alice alice-local\n' >"$scratch/localnames"
+export GSS_SODIUM_LOCALNAMES="$scratch/localnames"
+run_pair "localname = map" ""
+check "localname = map: gss-server shows alice's account from the map" \
+	grep -q '^localname: alice-local' "$scratch/server.out"
 finish

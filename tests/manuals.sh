@@ -74,6 +74,7 @@ echo "$table" | while read -r name type; do
 	BOOLEAN) word=boolean ;;
 	ABSOLUTE_PATH) word=path ;;
 	SIZE) word=size ;;
+	LOCALNAME_POLICY) word=choice ;;
 	*) word="unknown type $type" ;;
 	esac
 	echo "$name $word"

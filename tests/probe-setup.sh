@@ -3,6 +3,8 @@
 "$tool" keygen alice -f "$scratch/identity" >>"$scratch/peers" 2>/dev/null &&
 "$tool" keygen imap@mail.example -f "$scratch/store-keytab" >/dev/null 2>&1 &&
 "$tool" keygen mallory -f "$scratch/readable-identity" >/dev/null 2>&1 &&
+"$tool" keygen mallory -f "$scratch/untrusted-identity" >/dev/null 2>&1 &&
+"$tool" keygen HTTP@web.example -f "$scratch/impostor-keytab" >/dev/null 2>&1 &&
 chmod 644 "$scratch/readable-identity" &&
 "$tool" sealkey new -f "$scratch/sealkeys" >/dev/null 2>&1 &&
 echo "rcache_dir = $scratch/rcache" >"$scratch/sodium.conf" ||

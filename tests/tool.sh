@@ -63,6 +63,16 @@ rc=$?
 check "check exits 1 on a group-writable peers file" \
 	sh -c "test $rc -eq 1 && grep -q '$scratch/peers: .*chmod g-w $scratch/peers' err"
 chmod 644 peers
+printf 'context_lifetime = 1h\nrcache_dir = %s\nlocalname = map\n' "$scratch/rcache-good" >sodium.conf
+printf 'alice alice\nbob\n' >localnames
+GSS_SODIUM_LOCALNAMES="$scratch/localnames" "$tool" check >out 2>err
+rc=$?
+check "check exits 1 on a malformed local account map (localname = map), naming the line" \
+	sh -c "test $rc -eq 1 && grep -q '$scratch/localnames line 2: expected' err"
+printf 'alice alice\n' >localnames
+check "check reads a good local account map" \
+	sh -c "GSS_SODIUM_LOCALNAMES='$scratch/localnames' '$tool' check | grep -q '^ok: local account map $scratch/localnames\$'"
+printf 'context_lifetime = 1h\nrcache_dir = %s\n' "$scratch/rcache-good" >sodium.conf
 "$tool" keygen eve -f id >/dev/null 2>&1 && chmod 660 id
 "$tool" keygen mallory -f id >out 2>err
 rc=$?

@@ -21,6 +21,7 @@
 #include "files.h"
 #include "keyfile.h"
 #include "keyring.h"
+#include "localname.h"
 #include "names.h"
 #include "rcache.h"
 #include "secmem.h"
@@ -428,6 +429,12 @@ static int cmd_check(int argc, char **argv)
 	problems += check_keys(SM_FILE_IDENTITY, "identity");
 	problems += check_keys(SM_FILE_PEERS, "peers");
 	problems += check_sealkeys();
+	if (settings_ok && settings.localname == SM_LOCALNAME_MAP) {
+		if (GSS_ERROR(sm_localname_map_check(&minor, path)))
+			problems += report(minor);
+		else
+			printf("ok: local account map %s\n", path);
+	}
 	if (settings_ok) {
 		problems += check_rcache(&settings, SM_RCACHE_HANDSHAKE, SM_FILE_KEYTAB,
 					 "handshake replay cache", "accepted handshake");
