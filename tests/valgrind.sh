@@ -68,6 +68,8 @@ memcheck() {
 # ---- the mechglue probes -----------------------------------------------------
 GSS_MECH_CONFIG="$scratch/mech" memcheck mechglue_probe_mit \
 	"$abs_top_builddir/tests/mechglue_probe_mit"
+GSS_MECH_CONFIG="$scratch/mech" memcheck mechinfo_probe_mit \
+	"$abs_top_builddir/tests/mechinfo_probe_mit" closed
 
 # Heimdal reads only /etc/gss/mech: a scratch directory covers /etc/gss in
 # a private mount namespace, as in tests/heimdal-mechglue.sh.
