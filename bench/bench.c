@@ -730,6 +730,7 @@ static struct {
 	int ready;
 	char keytab[PATH_MAX];
 	unsigned long skew;
+	unsigned char scope[SM_RCACHE_SCOPE_BYTES];	/* only a shared cache reads it */
 	unsigned char id[SM_NOISE_DHLEN];	/* random bytes || counter */
 	uint64_t counter;
 } handshake_record;
@@ -777,7 +778,7 @@ static enum outcome op_handshake_record(void *state, size_t size, size_t n, doub
 		sm_rcache_prefetch(SM_RCACHE_HANDSHAKE, handshake_record.keytab,
 				   handshake_record.id, sizeof(handshake_record.id), &probe);
 		major = sm_rcache_record(&minor, SM_RCACHE_HANDSHAKE, handshake_record.keytab,
-					 handshake_record.id, sizeof(handshake_record.id), t,
+					 handshake_record.scope, handshake_record.id, sizeof(handshake_record.id), t,
 					 t + (time_t)handshake_record.skew, &probe, &answer);
 		if (GSS_ERROR(major)) {
 			complain("handshake record: %s", sm_status_sentence(minor));

@@ -42,6 +42,7 @@
 #define PATTERN_IK 1
 #define PATTERN_NK 2
 #define KEY_HINT_BYTES 8
+_Static_assert(KEY_HINT_BYTES == SM_RCACHE_SCOPE_BYTES, "a key hint names a shared cache's records");
 #define INITIATOR_HEADER_BYTES (2 + 1 + 1 + KEY_HINT_BYTES)
 #define PROLOGUE_LABEL "gss-sodium/2"
 #define BINDINGS_HASH_BYTES 32
@@ -583,8 +584,8 @@ static OM_uint32 grant(OM_uint32 *minor, struct sm_context *ctx,
  * ephemeral key is recorded in the keytab's handshake replay cache until
  * `sent + clock_skew`, after which the time check refuses it. */
 static OM_uint32 admit_handshake(OM_uint32 *minor, const struct sm_cred *cred,
-				 const unsigned char *ephemeral, uint64_t sent, time_t t,
-				 struct sm_rcache_probe *probe)
+				 const struct sm_key_entry *key, const unsigned char *ephemeral,
+				 uint64_t sent, time_t t, struct sm_rcache_probe *probe)
 {
 	uint64_t skew = sm_current_settings()->clock_skew;
 	int ahead = sent > (uint64_t)t + skew, behind = sent + skew < (uint64_t)t;
@@ -593,7 +594,11 @@ static OM_uint32 admit_handshake(OM_uint32 *minor, const struct sm_cred *cred,
 	OM_uint32 major;
 
 	if (!ahead && !behind) {
-		major = sm_rcache_record(minor, SM_RCACHE_HANDSHAKE, cred->keytab, ephemeral,
+		/* On a shared cache, the acceptor key's hint names the records. */
+		unsigned char scope[KEY_HINT_BYTES];
+
+		key_hint(key->public_key, scope);
+		major = sm_rcache_record(minor, SM_RCACHE_HANDSHAKE, cred->keytab, scope, ephemeral,
 					 SM_NOISE_DHLEN, t, (time_t)(sent + skew), probe, &answer);
 		if (GSS_ERROR(major) || answer.verdict == SM_RCACHE_NEW)
 			return major;
@@ -701,7 +706,7 @@ static OM_uint32 accept_token_1(OM_uint32 *minor, struct sm_context *ctx,
 	/* Replay and policy apply to authentic tokens only: an altered byte
 	 * fails authentication above, so nobody can spend another's record. */
 	if (!GSS_ERROR(major))
-		major = admit_handshake(minor, cred, ctx->handshake.re, sent, t, &probe);
+		major = admit_handshake(minor, cred, key, ctx->handshake.re, sent, t, &probe);
 	sm_rcache_release(&probe);
 	if (!GSS_ERROR(major) && anonymous && !sm_current_settings()->allow_anonymous)
 		major = sm_fail(minor, GSS_S_UNAUTHORIZED, GSS_SODIUM_S_ANONYMOUS_REFUSED,

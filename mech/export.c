@@ -332,7 +332,8 @@ static const unsigned char *token_id(const struct sm_export_header *h)
 /* The token's times and the policy, on an authentic token, against one
  * reading of the clock. */
 static OM_uint32 admit(OM_uint32 *minor, const struct sm_export_header *h, const char *keyring,
-		       time_t now, struct sm_rcache_probe *probe)
+		       const unsigned char scope[SM_RCACHE_SCOPE_BYTES], time_t now,
+		       struct sm_rcache_probe *probe)
 {
 	const struct sm_settings *settings = sm_current_settings();
 	struct sm_rcache_answer answer;
@@ -353,7 +354,7 @@ static OM_uint32 admit(OM_uint32 *minor, const struct sm_export_header *h, const
 			       h->uid, (unsigned)geteuid());
 	if (!settings->import_once)
 		return sm_ok(minor);
-	major = sm_rcache_record(minor, SM_RCACHE_IMPORT, keyring, token_id(h),
+	major = sm_rcache_record(minor, SM_RCACHE_IMPORT, keyring, scope, token_id(h),
 				 SM_RCACHE_ID_MIN, now, (time_t)h->not_after, probe, &answer);
 	if (GSS_ERROR(major))
 		return major;
@@ -373,6 +374,7 @@ OM_uint32 sm_import_context(OM_uint32 *minor, const gss_buffer_desc *token,
 	const struct sm_keyring *ring = NULL;
 	const struct sm_seal_key *key;
 	struct sm_rcache_probe probe = { NULL, 0, { 0 } };
+	unsigned char scope[SM_RCACHE_SCOPE_BYTES];
 	struct sm_export_header h;
 	struct sm_context *ctx = NULL;
 	unsigned char *state = NULL;
@@ -403,9 +405,11 @@ OM_uint32 sm_import_context(OM_uint32 *minor, const gss_buffer_desc *token,
 					 SM_EXPORT_HEADER_BYTES, key, state)) == 0) {
 		major = sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_SEALED_TOKEN_FORGED, NULL);
 	}
+	if (!GSS_ERROR(major))
+		memcpy(scope, key->scope, sizeof(scope));
 	sm_keyring_release(ring);
 	if (!GSS_ERROR(major))
-		major = admit(minor, &h, path, sm_clock_now(), &probe);
+		major = admit(minor, &h, path, scope, sm_clock_now(), &probe);
 	sm_rcache_release(&probe);
 	if (!GSS_ERROR(major)) {
 		ctx = sm_context_new();

@@ -41,6 +41,9 @@ static const struct {
 		"settings file", "create ", " or unset GSS_SODIUM_CONF", 0 },
 	[SM_FILE_LOCALNAMES] = { "GSS_SODIUM_LOCALNAMES", SYSTEM_DIR "/localnames", NULL,
 		"local account map", "create ", " with lines 'NAME ACCOUNT', or set localname = none", 0 },
+	/* Named by the replay_cache_auth setting only. */
+	[SM_FILE_REPLAY_AUTH] = { NULL, NULL, NULL, "replay cache password file",
+		"create ", " with mode 0600 and one line 'USER PASSWORD' (or 'PASSWORD')", 1 },
 };
 
 const char *sm_file_variable(enum sm_file which)

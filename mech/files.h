@@ -18,7 +18,8 @@ enum sm_file {
 	SM_FILE_PEERS,		/* trusted public keys */
 	SM_FILE_SEALKEYS,	/* keys that seal exported contexts */
 	SM_FILE_SETTINGS,	/* sodium.conf */
-	SM_FILE_LOCALNAMES	/* which local account a name may use */
+	SM_FILE_LOCALNAMES,	/* which local account a name may use */
+	SM_FILE_REPLAY_AUTH	/* the shared replay cache's user and password */
 };
 
 struct sm_locations {

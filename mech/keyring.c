@@ -17,6 +17,7 @@
 #define MAX_FIELDS 4
 #define RETIRED_WORD "retired"
 #define DERIVATION_LABEL "gss-sodium export v2"
+#define SCOPE_LABEL "gss-sodium replay scope"
 
 void sm_timestamp_format(time_t t, char out[SM_TIMESTAMP_CHARS + 1])
 {
@@ -194,6 +195,8 @@ OM_uint32 sm_keyring_parse(OM_uint32 *minor, const char *path, const char *text,
 		crypto_generichash_update((crypto_generichash_state *)k.derivation,
 					  (const unsigned char *)DERIVATION_LABEL,
 					  sizeof(DERIVATION_LABEL) - 1);
+		crypto_generichash(k.scope, sizeof(k.scope), (const unsigned char *)SCOPE_LABEL,
+				   sizeof(SCOPE_LABEL) - 1, key, SM_SEAL_KEY_BYTES);
 		ring->keys = bigger;
 		ring->keys[ring->count++] = k;
 	}

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <gssapi/gssapi.h>
 
+#include "rcache.h"
+
 #define SM_SEAL_KEY_BYTES 32
 /* "2026-11-28T06:30:00Z" */
 #define SM_TIMESTAMP_CHARS 20
@@ -23,6 +25,10 @@ struct sm_seal_key {
 	/* BLAKE2b keyed with `key` and fed the label, ready for a header;
 	 * in a locked slot, made when the keyring is parsed. */
 	unsigned char *derivation;
+	/* What names this key's records in a shared replay cache: BLAKE2b-8
+	 * keyed with `key` of "gss-sodium replay scope", so that every host
+	 * holding the key agrees on it and nobody else learns the key. */
+	unsigned char scope[SM_RCACHE_SCOPE_BYTES];
 };
 
 /* The secretbox key for a token with this header: BLAKE2b-256 keyed with

@@ -518,7 +518,8 @@ void sm_rcache_prefetch(enum sm_rcache_use use, const char *key_file, const unsi
 	unsigned k;
 
 	probe->cache = NULL;
-	if (GSS_ERROR(acquire(&ignored, use, key_file, &h)))
+	if (sm_current_settings()->replay_cache.redis ||
+	    GSS_ERROR(acquire(&ignored, use, key_file, &h)))
 		return;
 	hash_id(h, id, id_len, probe);
 	/* A prefetch never faults. */
@@ -656,6 +657,7 @@ static OM_uint32 record(OM_uint32 *minor, struct handle *h, const struct sm_rcac
 }
 
 OM_uint32 sm_rcache_record(OM_uint32 *minor, enum sm_rcache_use use, const char *key_file,
+			   const unsigned char scope[SM_RCACHE_SCOPE_BYTES],
 			   const unsigned char *id, size_t id_len, time_t now, time_t expires,
 			   struct sm_rcache_probe *probe, struct sm_rcache_answer *answer)
 {
@@ -666,6 +668,10 @@ OM_uint32 sm_rcache_record(OM_uint32 *minor, enum sm_rcache_use use, const char 
 	if (probe != NULL) {
 		found = *probe;
 		probe->cache = NULL;
+	}
+	if (sm_current_settings()->replay_cache.redis) {
+		sm_rcache_release(&found);
+		return sm_rcache_redis_record(minor, use, scope, id, id_len, now, expires, answer);
 	}
 	/* A mapping is short at most once per table added meanwhile. */
 	for (tries = 0; tries <= MAX_TABLES; tries++) {

@@ -14,8 +14,13 @@
 #include <time.h>
 #include <gssapi/gssapi.h>
 
+#include "settings.h"
+
 #define SM_RCACHE_ID_MIN 16
 #define SM_RCACHE_ID_MAX 32
+/* What names the key a shared (Redis) record belongs to: a hash of the
+ * sealing key, or the acceptor key's hint. */
+#define SM_RCACHE_SCOPE_BYTES 8
 
 /* What a cache records; each use has a file of its own per key file. */
 enum sm_rcache_use {
@@ -56,16 +61,30 @@ void sm_rcache_release(struct sm_rcache_probe *probe);
 
 /*
  * Record `id` (SM_RCACHE_ID_MIN to SM_RCACHE_ID_MAX bytes) until `expires`
- * in the `use` cache of the key file `key_file`, with `now` the caller's
- * single reading of the clock; `probe`, from sm_rcache_prefetch of the
- * same id and key file, or NULL, is released.  An id whose `expires` lies
- * before the cache's clock is not recorded (SM_RCACHE_TOO_OLD): a record
- * that old may already have been reclaimed.  GSS_S_FAILURE, with a sentence
- * naming the file and the fix, when the cache cannot be used or is full.
+ * in the `use` cache of the key file `key_file` (on a shared server: of
+ * the key `scope` names), with `now` the caller's single reading of the
+ * clock; `probe`, from sm_rcache_prefetch of the same id and key file, or
+ * NULL, is released.  An id whose `expires` lies before the cache's clock
+ * is not recorded (SM_RCACHE_TOO_OLD): a record that old may already have
+ * been reclaimed.  GSS_S_FAILURE, with a sentence naming the file or
+ * server and the fix, when the cache cannot be used or is full.
  */
 OM_uint32 sm_rcache_record(OM_uint32 *minor, enum sm_rcache_use use, const char *key_file,
+			   const unsigned char scope[SM_RCACHE_SCOPE_BYTES],
 			   const unsigned char *id, size_t id_len, time_t now, time_t expires,
 			   struct sm_rcache_probe *probe, struct sm_rcache_answer *answer)
+	__attribute__((warn_unused_result));
+
+/* The same on the Redis server of replay_cache (rcache_redis.c). */
+OM_uint32 sm_rcache_redis_record(OM_uint32 *minor, enum sm_rcache_use use,
+				 const unsigned char scope[SM_RCACHE_SCOPE_BYTES],
+				 const unsigned char *id, size_t id_len, time_t now, time_t expires,
+				 struct sm_rcache_answer *answer)
+	__attribute__((warn_unused_result));
+
+/* One PING to the Redis server of `s` over the process's connection, as
+ * 'gss-sodium check' and the benchmarks use it. */
+OM_uint32 sm_rcache_redis_ping(OM_uint32 *minor, const struct sm_settings *s)
 	__attribute__((warn_unused_result));
 
 /*

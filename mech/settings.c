@@ -12,7 +12,10 @@
 #include "settings.h"
 #include "status.h"
 
-enum value_type { DURATION, BOOLEAN, ABSOLUTE_PATH, SIZE, LOCALNAME_POLICY };
+enum value_type {
+	DURATION, BOOLEAN, ABSOLUTE_PATH, SIZE, LOCALNAME_POLICY, REPLAY_STORE,
+	MILLISECONDS
+};
 
 static const struct setting {
 	const char *key;
@@ -29,9 +32,12 @@ static const struct setting {
 	{ "export_bind_uid", BOOLEAN, offsetof(struct sm_settings, export_bind_uid) },
 	{ "clock_skew", DURATION, offsetof(struct sm_settings, clock_skew) },
 	{ "localname", LOCALNAME_POLICY, offsetof(struct sm_settings, localname) },
+	{ "replay_cache", REPLAY_STORE, offsetof(struct sm_settings, replay_cache) },
+	{ "replay_cache_auth", ABSOLUTE_PATH, offsetof(struct sm_settings, replay_cache_auth) },
+	{ "replay_cache_timeout", MILLISECONDS, offsetof(struct sm_settings, replay_cache_timeout) },
 };
 #define SETTING_COUNT (sizeof(settings_table) / sizeof(settings_table[0]))
-#define SETTING_NAMES "context_lifetime, allow_anonymous, allow_unknown_initiators, export_max_age, import_once, rcache_dir, rcache_max_size, export_bind_uid, clock_skew, localname"
+#define SETTING_NAMES "context_lifetime, allow_anonymous, allow_unknown_initiators, export_max_age, import_once, rcache_dir, rcache_max_size, export_bind_uid, clock_skew, localname, replay_cache, replay_cache_auth, replay_cache_timeout"
 
 /* Longest duration accepted: a signed 32-bit count of seconds. */
 #define DURATION_MAX 2147483647UL
@@ -51,6 +57,9 @@ void sm_settings_defaults(struct sm_settings *s)
 	s->rcache_max_size = SM_RCACHE_MAX_SIZE_DEFAULT;
 	/* krb5's clockskew. */
 	s->clock_skew = 300;
+	/* A shared replay cache on a local network answers in well under a
+	 * millisecond; half a second means it is not answering. */
+	s->replay_cache_timeout = 500;
 }
 
 /* A number with an optional one-letter unit from `units` (a letter, then
@@ -139,6 +148,66 @@ static int parse_localname_policy(const char *v, int *out)
 	return 0;
 }
 
+/* "file", "redis://HOST:PORT" or "redis://HOST:PORT/DB" (HOST a name, an
+ * IPv4 address or a bracketed IPv6 one), "unix:/PATH" or "unix:/PATH?db=DB". */
+static int parse_replay_store(const char *v, struct sm_replay_store *out)
+{
+	const char *host, *end, *p;
+	unsigned long n;
+	char *stop;
+
+	memset(out, 0, sizeof(*out));
+	if (strlen(v) >= sizeof(out->shown))
+		return 0;
+	strcpy(out->shown, v);
+	if (strcmp(v, "file") == 0)
+		return 1;
+	out->redis = 1;
+	if (strncmp(v, "unix:/", 6) == 0) {
+		p = strstr(v, "?db=");
+		end = p != NULL ? p : v + strlen(v);
+		if ((size_t)(end - (v + 5)) >= sizeof(out->socket))
+			return 0;
+		memcpy(out->socket, v + 5, (size_t)(end - (v + 5)));
+		if (p == NULL)
+			return 1;
+		p += 4;
+	} else if (strncmp(v, "redis://", 8) == 0) {
+		host = v + 8;
+		if (*host == '[') {
+			end = strchr(++host, ']');
+			p = end != NULL ? end + 1 : NULL;
+		} else {
+			end = strchr(host, ':');
+			p = end;
+		}
+		if (end == NULL || p == NULL || *p != ':' || end == host ||
+		    (size_t)(end - host) >= sizeof(out->host))
+			return 0;
+		memcpy(out->host, host, (size_t)(end - host));
+		if (!isdigit((unsigned char)p[1]))
+			return 0;
+		n = strtoul(p + 1, &stop, 10);
+		if (n == 0 || n > 65535)
+			return 0;
+		out->port = (unsigned)n;
+		if (*stop == '\0')
+			return 1;
+		if (*stop != '/')
+			return 0;
+		p = stop + 1;
+	} else {
+		return 0;
+	}
+	if (!isdigit((unsigned char)*p))
+		return 0;
+	n = strtoul(p, &stop, 10);
+	if (*stop != '\0' || n > 65535)
+		return 0;
+	out->db = (unsigned)n;
+	return 1;
+}
+
 static OM_uint32 line_error(OM_uint32 *minor, OM_uint32 code, const char *path,
 			    unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
@@ -201,6 +270,23 @@ static OM_uint32 apply(OM_uint32 *minor, const char *path, unsigned line,
 			return line_error(minor, GSS_SODIUM_S_SETTINGS_BAD_VALUE, path, line,
 					  "%s = '%s' is not none, same or map", qk, qv);
 		break;
+	case REPLAY_STORE:
+		if (!parse_replay_store(value, field))
+			return line_error(minor, GSS_SODIUM_S_SETTINGS_BAD_VALUE, path, line,
+					  "%s = '%s' is not file, redis://HOST:PORT[/DB] or unix:/PATH[?db=DB]",
+					  qk, qv);
+		break;
+	case MILLISECONDS: {
+		static const struct unit ms[] = { { '\0', 1 } };
+		unsigned long long n;
+
+		if (!parse_scaled(value, ms, 1, 1, 60000, &n))
+			return line_error(minor, GSS_SODIUM_S_SETTINGS_BAD_VALUE, path, line,
+					  "%s = '%s' is not a number of milliseconds from 1 to 60000",
+					  qk, qv);
+		*(unsigned long *)field = (unsigned long)n;
+		break;
+	}
 	case SIZE:
 		if (!parse_size(value, field))
 			return line_error(minor, GSS_SODIUM_S_SETTINGS_BAD_VALUE, path, line,

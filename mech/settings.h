@@ -16,6 +16,16 @@ enum sm_localname_policy {
 	SM_LOCALNAME_MAP	/* map: as the local account map file says */
 };
 
+/* Where the replay caches keep their records (replay_cache). */
+struct sm_replay_store {
+	int redis;			/* 0: the files under rcache_dir */
+	char host[256];			/* redis://HOST:PORT/DB; "" for a socket */
+	unsigned port;
+	char socket[108];		/* unix:PATH (sun_path's size) */
+	unsigned db;
+	char shown[400];		/* the setting as written, for sentences */
+};
+
 struct sm_settings {
 	unsigned long context_lifetime;	/* seconds; capped by time_req */
 	int allow_anonymous;		/* accept Noise NK (anonymous) initiators */
@@ -27,6 +37,9 @@ struct sm_settings {
 	int export_bind_uid;		/* tokens import only under the same euid */
 	unsigned long clock_skew;	/* seconds a peer's clock may be ahead */
 	int localname;			/* enum sm_localname_policy */
+	struct sm_replay_store replay_cache;
+	char replay_cache_auth[PATH_MAX];	/* "": no AUTH */
+	unsigned long replay_cache_timeout;	/* milliseconds per round trip */
 };
 
 void sm_settings_defaults(struct sm_settings *s);

@@ -32,6 +32,9 @@
 #include "status.h"
 #include "unit.h"
 
+/* The file caches do not use the scope of a shared one. */
+static const unsigned char no_scope[SM_RCACHE_SCOPE_BYTES];
+
 static char cache_dir[PATH_MAX];
 
 /* Key files, a keyring of one key and settings whose rcache_dir is `dir`
@@ -588,19 +591,19 @@ START_TEST(a_clock_stepped_back_revives_no_record)
 	ck_assert_int_eq(sm_init(&minor), GSS_S_COMPLETE);
 	randombytes_buf(id, sizeof(id));
 	ck_assert_int_eq(sm_rcache_record(&minor, SM_RCACHE_IMPORT, getenv("GSS_SODIUM_SEALKEYS"),
-					  id, sizeof(id), now, now + 600, NULL, &answer),
+					  no_scope, id, sizeof(id), now, now + 600, NULL, &answer),
 			 GSS_S_COMPLETE);
 	ck_assert_int_eq(answer.verdict, SM_RCACHE_NEW);
 	for (i = 0; i < 100000; i++) {
 		randombytes_buf(other, sizeof(other));
 		ck_assert_int_eq(sm_rcache_record(&minor, SM_RCACHE_IMPORT,
-						  getenv("GSS_SODIUM_SEALKEYS"), other,
+						  getenv("GSS_SODIUM_SEALKEYS"), no_scope, other,
 						  sizeof(other), now + 3600, now + 4200, NULL,
 						  &answer),
 				 GSS_S_COMPLETE);
 	}
 	ck_assert_int_eq(sm_rcache_record(&minor, SM_RCACHE_IMPORT, getenv("GSS_SODIUM_SEALKEYS"),
-					  id, sizeof(id), now + 1, now + 600, NULL, &answer),
+					  no_scope, id, sizeof(id), now + 1, now + 600, NULL, &answer),
 			 GSS_S_COMPLETE);
 	ck_assert_int_eq(answer.verdict, SM_RCACHE_TOO_OLD);
 	ck_assert_int_eq(answer.clock, now + 3600);

@@ -31,6 +31,44 @@ START_TEST(defaults)
 	ck_assert_uint_eq(s.rcache_max_size, 512ULL << 20);
 	ck_assert_int_eq(s.export_bind_uid, 0);
 	ck_assert_uint_eq(s.clock_skew, 300);
+	ck_assert_int_eq(s.localname, SM_LOCALNAME_NONE);
+	ck_assert_int_eq(s.replay_cache.redis, 0);
+	ck_assert_str_eq(s.replay_cache_auth, "");
+	ck_assert_uint_eq(s.replay_cache_timeout, 500);
+}
+END_TEST
+
+START_TEST(replay_stores)
+{
+	static const struct {
+		const char *value, *host, *socket;
+		unsigned port, db;
+		int redis;
+	} good[] = {
+		{ "file", "", "", 0, 0, 0 },
+		{ "redis://127.0.0.1:6379", "127.0.0.1", "", 6379, 0, 1 },
+		{ "redis://cache.example:6380/3", "cache.example", "", 6380, 3, 1 },
+		{ "redis://[::1]:6379/15", "::1", "", 6379, 15, 1 },
+		{ "unix:/run/redis/redis.sock", "", "/run/redis/redis.sock", 0, 0, 1 },
+		{ "unix:/run/redis.sock?db=2", "", "/run/redis.sock", 0, 2, 1 },
+	};
+	char text[128];
+	struct sm_settings s;
+	OM_uint32 minor;
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), "replay_cache = %s\nreplay_cache_timeout = 250\n",
+			 good[i].value);
+		ck_assert_int_eq(parse(text, &s, &minor), GSS_S_COMPLETE);
+		ck_assert_int_eq(s.replay_cache.redis, good[i].redis);
+		ck_assert_str_eq(s.replay_cache.host, good[i].host);
+		ck_assert_str_eq(s.replay_cache.socket, good[i].socket);
+		ck_assert_uint_eq(s.replay_cache.port, good[i].port);
+		ck_assert_uint_eq(s.replay_cache.db, good[i].db);
+		ck_assert_str_eq(s.replay_cache.shown, good[i].value);
+		ck_assert_uint_eq(s.replay_cache_timeout, 250);
+	}
 }
 END_TEST
 
@@ -100,6 +138,19 @@ static const struct {
 	{ "rcache_max_size = 1T", GSS_SODIUM_S_SETTINGS_BAD_VALUE, "'1T' is not a size" },
 	{ "rcache_max_size = 1MB", GSS_SODIUM_S_SETTINGS_BAD_VALUE, "not a size" },
 	{ "clock_skew = soon", GSS_SODIUM_S_SETTINGS_BAD_VALUE, "not a duration" },
+	{ "replay_cache = redis://host", GSS_SODIUM_S_SETTINGS_BAD_VALUE, "is not file, redis://HOST:PORT[/DB]" },
+	{ "replay_cache = redis://host:0", GSS_SODIUM_S_SETTINGS_BAD_VALUE, "is not file" },
+	{ "replay_cache = redis://host:70000", GSS_SODIUM_S_SETTINGS_BAD_VALUE, "is not file" },
+	{ "replay_cache = redis://:6379", GSS_SODIUM_S_SETTINGS_BAD_VALUE, "is not file" },
+	{ "replay_cache = redis://h:6379/x", GSS_SODIUM_S_SETTINGS_BAD_VALUE, "is not file" },
+	{ "replay_cache = redis://[::1:6379", GSS_SODIUM_S_SETTINGS_BAD_VALUE, "is not file" },
+	{ "replay_cache = unix:run/redis.sock", GSS_SODIUM_S_SETTINGS_BAD_VALUE, "is not file" },
+	{ "replay_cache = unix:/r.sock?db=", GSS_SODIUM_S_SETTINGS_BAD_VALUE, "is not file" },
+	{ "replay_cache = memcached://h:1", GSS_SODIUM_S_SETTINGS_BAD_VALUE, "is not file" },
+	{ "replay_cache_timeout = 0", GSS_SODIUM_S_SETTINGS_BAD_VALUE, "milliseconds from 1 to 60000" },
+	{ "replay_cache_timeout = 60001", GSS_SODIUM_S_SETTINGS_BAD_VALUE, "milliseconds from 1 to 60000" },
+	{ "replay_cache_timeout = 5s", GSS_SODIUM_S_SETTINGS_BAD_VALUE, "milliseconds" },
+	{ "replay_cache_auth = redis.pass", GSS_SODIUM_S_SETTINGS_BAD_VALUE, "not an absolute path" },
 	{ "import_once", GSS_SODIUM_S_SETTINGS_SYNTAX, "expected 'key = value'" },
 	{ "import_once =", GSS_SODIUM_S_SETTINGS_SYNTAX, "both present" },
 	{ "= yes", GSS_SODIUM_S_SETTINGS_SYNTAX, "both present" },
@@ -195,6 +246,7 @@ Suite *unit_suite(void)
 	tcase_add_test(t, defaults);
 	tcase_add_test(t, every_setting_parses);
 	tcase_add_test(t, durations);
+	tcase_add_test(t, replay_stores);
 	tcase_add_loop_test(t, every_bad_line_names_file_and_line, 0,
 			    sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(t, load_from_environment);

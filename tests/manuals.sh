@@ -75,6 +75,8 @@ echo "$table" | while read -r name type; do
 	ABSOLUTE_PATH) word=path ;;
 	SIZE) word=size ;;
 	LOCALNAME_POLICY) word=choice ;;
+	REPLAY_STORE) word=store ;;
+	MILLISECONDS) word=milliseconds ;;
 	*) word="unknown type $type" ;;
 	esac
 	echo "$name $word"

@@ -435,7 +435,12 @@ static int cmd_check(int argc, char **argv)
 		else
 			printf("ok: local account map %s\n", path);
 	}
-	if (settings_ok) {
+	if (settings_ok && settings.replay_cache.redis) {
+		if (GSS_ERROR(sm_rcache_redis_ping(&minor, &settings)))
+			problems += report(minor);
+		else
+			printf("ok: replay caches on %s\n", settings.replay_cache.shown);
+	} else if (settings_ok) {
 		problems += check_rcache(&settings, SM_RCACHE_HANDSHAKE, SM_FILE_KEYTAB,
 					 "handshake replay cache", "accepted handshake");
 		if (settings.import_once)
