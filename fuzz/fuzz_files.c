@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fuzz_common.h"
 #include "keyfile.h"
@@ -83,7 +84,7 @@ static void keyring_file(const char *text, size_t len)
 			fuzz_die("a keyring that failed to parse left %zu keys", ring.count);
 		return;
 	}
-	key = sm_keyring_sealing_key(&ring);
+	key = sm_keyring_sealing_key(&ring, time(NULL));
 	if (key != NULL) {
 		memset(header, 0, sizeof(header));
 		sm_seal_key_for_header(key, header, sizeof(header), k);

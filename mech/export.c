@@ -289,10 +289,10 @@ OM_uint32 sm_export_context(OM_uint32 *minor, struct sm_context **context,
 	major = sm_keyring_acquire(minor, &ring, path);
 	if (GSS_ERROR(major))
 		return major;
-	key = sm_keyring_sealing_key(ring);
+	key = sm_keyring_sealing_key(ring, sm_clock_now());
 	if (key == NULL)
 		major = sm_fail(minor, GSS_S_UNAVAILABLE, GSS_SODIUM_S_NO_SEALING_KEY,
-				"gss_export_sec_context: %s holds no sealing key that is not retired; create one with 'gss-sodium sealkey new -f %s'",
+				"gss_export_sec_context: %s holds no sealing key that is not retired and may seal now; create one with 'gss-sodium sealkey new -f %s'",
 				path, path);
 	else
 		major = seal(minor, *context, key, token);

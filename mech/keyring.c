@@ -14,8 +14,9 @@
 #include "secmem.h"
 #include "status.h"
 
-#define MAX_FIELDS 4
+#define MAX_FIELDS 5
 #define RETIRED_WORD "retired"
+#define FROM_PREFIX "from="
 #define DERIVATION_LABEL "gss-sodium export v2"
 #define SCOPE_LABEL "gss-sodium replay scope"
 
@@ -91,7 +92,7 @@ static int parse_line(const char *line, size_t len, struct sm_seal_key *out,
 	n = sm_line_fields(line, len, field, field_len, MAX_FIELDS);
 	if (n == 0)
 		return 0;
-	*why = "expected 'ID KEY-BASE64 CREATED [retired]'";
+	*why = "expected 'ID KEY-BASE64 CREATED [from=TIME] [retired]'";
 	if (n < 3 || n > MAX_FIELDS)
 		return -1;
 	if (!parse_id(field[0], field_len[0], &out->id)) {
@@ -113,10 +114,19 @@ static int parse_line(const char *line, size_t len, struct sm_seal_key *out,
 		*why = "CREATED is not a UTC time such as 2026-11-28T06:30:00Z";
 		return -1;
 	}
-	out->retired = n == 4;
-	if (n == 4 && (field_len[3] != strlen(RETIRED_WORD) ||
-		       memcmp(field[3], RETIRED_WORD, field_len[3]) != 0)) {
-		*why = "the fourth field may only be 'retired'";
+	out->seals_from = 0;
+	out->retired = field_len[n - 1] == strlen(RETIRED_WORD) &&
+		       memcmp(field[n - 1], RETIRED_WORD, field_len[n - 1]) == 0;
+	if ((size_t)(3 + out->retired) == n)
+		return 1;
+	*why = "after CREATED a line may only have 'from=TIME' and then 'retired'";
+	if ((size_t)(4 + out->retired) != n || field_len[3] <= strlen(FROM_PREFIX) ||
+	    memcmp(field[3], FROM_PREFIX, strlen(FROM_PREFIX)) != 0)
+		return -1;
+	out->seals_from = sm_timestamp_parse(field[3] + strlen(FROM_PREFIX),
+					     field_len[3] - strlen(FROM_PREFIX));
+	if (out->seals_from == (time_t)-1) {
+		*why = "from= is not a UTC time such as 2026-11-28T06:30:00Z";
 		return -1;
 	}
 	return 1;
@@ -241,13 +251,14 @@ const struct sm_seal_key *sm_keyring_find(const struct sm_keyring *ring, uint32_
 	return NULL;
 }
 
-const struct sm_seal_key *sm_keyring_sealing_key(const struct sm_keyring *ring)
+const struct sm_seal_key *sm_keyring_sealing_key(const struct sm_keyring *ring, time_t now)
 {
 	const struct sm_seal_key *best = NULL;
 	size_t i;
 
 	for (i = 0; i < ring->count; i++)
-		if (!ring->keys[i].retired && (best == NULL || ring->keys[i].id > best->id))
+		if (!ring->keys[i].retired && ring->keys[i].seals_from <= now &&
+		    (best == NULL || ring->keys[i].id > best->id))
 			best = &ring->keys[i];
 	return best;
 }

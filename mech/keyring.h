@@ -21,6 +21,7 @@ struct sm_seal_key {
 	uint32_t id;
 	unsigned char *key;	/* locked slot */
 	time_t created;
+	time_t seals_from;	/* 0: seals as soon as it is the newest key */
 	int retired;
 	/* BLAKE2b keyed with `key` and fed the label, ready for a header;
 	 * in a locked slot, made when the keyring is parsed. */
@@ -41,8 +42,9 @@ struct sm_keyring {
 	struct sm_seal_key *keys;
 };
 
-/* One line of a keyring, as read (`key` left NULL) for the tool's edits:
- * returns 1 for a key line, 0 for a blank or comment line, -1 if bad. */
+/* One line of a keyring, 'ID KEY-BASE64 CREATED [from=TIME] [retired]', as
+ * read (`key` left NULL) for the tool's edits: returns 1 for a key line, 0
+ * for a blank or comment line, -1 if bad. */
 int sm_keyring_line(const char *line, size_t len, uint32_t *id, int *retired);
 
 OM_uint32 sm_keyring_parse(OM_uint32 *minor, const char *path, const char *text,
@@ -54,8 +56,11 @@ OM_uint32 sm_keyring_load(OM_uint32 *minor, const char *path, int must_exist,
 void sm_keyring_clear(struct sm_keyring *ring);
 
 const struct sm_seal_key *sm_keyring_find(const struct sm_keyring *ring, uint32_t id);
-/* The sealing key: the highest id that is not retired, or NULL. */
-const struct sm_seal_key *sm_keyring_sealing_key(const struct sm_keyring *ring);
+/* The sealing key at `now`: of the keys that are not retired and whose
+ * from= time has come, the one with the highest id; or NULL.  A key added
+ * with a later from= time opens tokens at once and seals only then, so a
+ * farm can distribute it before any host seals with it. */
+const struct sm_seal_key *sm_keyring_sealing_key(const struct sm_keyring *ring, time_t now);
 
 /* UTC "YYYY-MM-DDTHH:MM:SSZ" and back (-1 when malformed). */
 void sm_timestamp_format(time_t t, char out[SM_TIMESTAMP_CHARS + 1]);

@@ -49,7 +49,7 @@ START_TEST(good_keyring_and_the_sealing_key)
 	ck_assert_int_eq(ring.keys[1].id, 7);
 	ck_assert(ring.keys[1].retired);
 	/* The highest id that is not retired seals. */
-	ck_assert_int_eq(sm_keyring_sealing_key(&ring)->id, 3);
+	ck_assert_int_eq(sm_keyring_sealing_key(&ring, 1795847400)->id, 3);
 	ck_assert_ptr_eq(sm_keyring_find(&ring, 7), &ring.keys[1]);
 	ck_assert_ptr_null(sm_keyring_find(&ring, 2));
 	/* Each key and its prepared derivation are in locked memory. */
@@ -57,7 +57,33 @@ START_TEST(good_keyring_and_the_sealing_key)
 	sm_keyring_clear(&ring);
 	ck_assert_int_eq(sm_secmem_in_use(), 0);
 	ck_assert_int_eq(parse("1 " K1 " " T " retired\n", &ring, &minor), GSS_S_COMPLETE);
-	ck_assert_ptr_null(sm_keyring_sealing_key(&ring));
+	ck_assert_ptr_null(sm_keyring_sealing_key(&ring, 1795847400));
+	sm_keyring_clear(&ring);
+}
+END_TEST
+
+/* A key with a from= time opens at once and seals only from then on. */
+START_TEST(staged_keys_seal_from_their_time)
+{
+	struct sm_keyring ring;
+	OM_uint32 minor;
+	const time_t from = 1795847400 + 600;
+
+	ck_assert_int_eq(parse("1 " K1 " " T "\n2 " K2 " " T " from=2026-11-28T06:40:00Z\n"
+			       "3 " K1 " " T " from=2026-11-28T06:50:00Z retired\n",
+			       &ring, &minor), GSS_S_COMPLETE);
+	ck_assert_int_eq(ring.keys[1].seals_from, from);
+	ck_assert(!ring.keys[1].retired);
+	ck_assert(ring.keys[2].retired);
+	ck_assert_ptr_nonnull(sm_keyring_find(&ring, 2));
+	ck_assert_int_eq(sm_keyring_sealing_key(&ring, from - 1)->id, 1);
+	ck_assert_int_eq(sm_keyring_sealing_key(&ring, from)->id, 2);
+	/* A retired key never seals, staged or not. */
+	ck_assert_int_eq(sm_keyring_sealing_key(&ring, from + 3600)->id, 2);
+	sm_keyring_clear(&ring);
+	ck_assert_int_eq(parse("2 " K2 " " T " from=2026-11-28T06:40:00Z\n", &ring, &minor),
+			 GSS_S_COMPLETE);
+	ck_assert_ptr_null(sm_keyring_sealing_key(&ring, from - 1));
 	sm_keyring_clear(&ring);
 }
 END_TEST
@@ -65,15 +91,19 @@ END_TEST
 static const struct {
 	const char *line, *says;
 } bad[] = {
-	{ "1 " K1, "expected 'ID KEY-BASE64 CREATED [retired]'" },
+	{ "1 " K1, "expected 'ID KEY-BASE64 CREATED [from=TIME] [retired]'" },
 	{ "0 " K1 " " T, "ID is not a number" },
 	{ "01 " K1 " " T, "ID is not a number" },
 	{ "4294967296 " K1 " " T, "ID is not a number" },
 	{ "x " K1 " " T, "ID is not a number" },
 	{ "1 notbase64 " T, "base64 form of 32 bytes" },
 	{ "1 " K1 " yesterday", "UTC time" },
-	{ "1 " K1 " " T " gone", "may only be 'retired'" },
-	{ "1 " K1 " " T " retired extra", "expected" },
+	{ "1 " K1 " " T " gone", "may only have 'from=TIME' and then 'retired'" },
+	{ "1 " K1 " " T " retired extra", "may only have" },
+	{ "1 " K1 " " T " retired from=" T, "may only have" },
+	{ "1 " K1 " " T " from=", "may only have" },
+	{ "1 " K1 " " T " from=soon", "from= is not a UTC time" },
+	{ "1 " K1 " " T " from=" T " x retired", "expected" },
 	{ "2 " K1 " " T, "given twice" },
 };
 
@@ -199,6 +229,7 @@ Suite *unit_suite(void)
 
 	tcase_add_test(t, timestamps);
 	tcase_add_test(t, good_keyring_and_the_sealing_key);
+	tcase_add_test(t, staged_keys_seal_from_their_time);
 	tcase_add_loop_test(t, every_bad_line_names_file_and_line, 0,
 			    sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(t, line_classifier_for_the_tool);

@@ -53,6 +53,28 @@ chmod 600 nonl
 check "sealkey new starts a new line when the file lacks a final newline" \
 	sh -c 'test $(wc -l <nonl) -eq 2 && tail -n1 nonl | grep -q "^2 "'
 
+# ---- staged rotation (--after) ---------------------------------------------
+
+"$tool" sealkey new -f staged >/dev/null 2>&1
+"$tool" sealkey new --after 3600 -f staged >out 2>err
+rc=$?
+check "sealkey new --after 3600 exits 0 and prints the new ID (2)" \
+	sh -c "test $rc -eq 0 && test \"\$(cat out)\" = 2"
+check "sealkey new --after says when the key seals and to copy the keyring first" \
+	grep -q "added sealing key 2 to staged; it opens tokens now and seals new exports from 20[0-9-]*T[0-9:]*Z (in 3600 s): copy the keyring" err
+check "the staged key's line carries from= an hour after its creation" \
+	sh -c 'set -- $(tail -n1 staged); test "$(date -u -d "$3 + 1 hour" +%Y-%m-%dT%H:%M:%SZ)" = "${4#from=}"'
+"$tool" sealkey list -f staged >out 2>/dev/null
+check "sealkey list: key 1 still seals, key 2 opens and seals from its time" \
+	sh -c "grep -q '^1 .* sealing\$' out && grep -q '^2 .* opens, seals from 20[0-9-]*T[0-9:]*Z\$' out"
+"$tool" sealkey new --after 0 -f staged >out 2>err
+rc=$?
+check "sealkey new --after 0 is a usage error (exit 2)" \
+	sh -c "test $rc -eq 2 && grep -q 'from 1 to 31622400' err"
+"$tool" sealkey list --after 5 -f staged >out 2>err
+rc=$?
+check "--after is refused for sealkey list" sh -c "test $rc -eq 2 && grep -q 'for .sealkey new. only' err"
+
 # ---- retire and prune --------------------------------------------------------
 
 "$tool" sealkey retire 2 -f ring >/dev/null 2>err
@@ -191,6 +213,18 @@ sys.stdout.buffer.write(a.export())' "$MECH_OID" >token 2>err ||
 		sh -c "grep -v '^expired:' out >out.fixed &&
 		       \"$tool\" inspect <token | grep -v '^expired:' | cmp - out.fixed &&
 		       \"$tool\" inspect - <token | grep -v '^expired:' | cmp - out.fixed"
+	GSS_SODIUM_SEALKEYS="$scratch/staged" "$tool" inspect token >out 2>err
+	check "inspect gives the state of the token's key in the user's keyring" \
+		grep -qx "keyring $scratch/staged: key 1 sealing" out
+	GSS_SODIUM_SEALKEYS="$scratch/nonl" "$tool" sealkey retire 1 >/dev/null 2>&1
+	GSS_SODIUM_SEALKEYS="$scratch/nonl" "$tool" inspect token >out 2>err
+	check "inspect says when that key is retired" \
+		grep -qx "keyring $scratch/nonl: key 1 retired" out
+	printf '2 %s 2026-01-01T00:00:00Z\n' "$(head -c 32 /dev/urandom | base64)" >only2
+	chmod 600 only2
+	GSS_SODIUM_SEALKEYS="$scratch/only2" "$tool" inspect token >out 2>err
+	check "inspect says when the keyring holds no such key" \
+		grep -qx "keyring $scratch/only2: holds no key 1, so the token does not open here" out
 	"$tool" inspect bare >out 2>err
 	rc=$?
 	check "inspect on the bare token exits 0" test $rc -eq 0

@@ -122,6 +122,12 @@ int parse_arguments(int argc, char **argv, const char *usage,
 			if (a->file != NULL)
 				return usage_error(usage, "-f may be given once");
 			a->file = argv[i];
+		} else if (strcmp(argv[i], "--after") == 0) {
+			if (++i == argc)
+				return usage_error(usage, "--after needs a number of seconds");
+			if (a->after != NULL)
+				return usage_error(usage, "--after may be given once");
+			a->after = argv[i];
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			return usage_error(usage, "unknown option '%s'", argv[i]);
 		} else if (a->name == NULL) {
@@ -369,7 +375,7 @@ static int check_sealkeys(void)
 		return 0;
 	if (GSS_ERROR(sm_keyring_load(&minor, loc.path[0], 1, &ring)))
 		return report(minor);
-	sealing = sm_keyring_sealing_key(&ring);
+	sealing = sm_keyring_sealing_key(&ring, time(NULL));
 	printf("ok: sealkeys %s (%zu key%s, ", loc.path[0], ring.count,
 	       ring.count == 1 ? "" : "s");
 	if (sealing != NULL)

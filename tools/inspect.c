@@ -169,6 +169,28 @@ static void format_duration(uint64_t seconds, char *out, size_t size)
 	}
 }
 
+/* The state of key `id` in the keyring this user would use, when it can be
+ * read: a staged key opens tokens before it seals, a retired one opens
+ * none.  The key is found by its ID only; nothing is decrypted. */
+static void show_key_state(uint32_t id, time_t now)
+{
+	const struct sm_seal_key *key;
+	char path[PATH_MAX], status[64];
+	struct sm_keyring ring;
+	OM_uint32 minor;
+
+	if (file_path(SM_FILE_SEALKEYS, NULL, path) != 0 ||
+	    GSS_ERROR(sm_keyring_load(&minor, path, 1, &ring)))
+		return;
+	key = sm_keyring_find(&ring, id);
+	if (key == NULL)
+		printf("keyring %s: holds no key %u, so the token does not open here\n", path, id);
+	else
+		printf("keyring %s: key %u %s\n", path, id,
+		       sealkey_status(key, sm_keyring_sealing_key(&ring, now), now, status));
+	sm_keyring_clear(&ring);
+}
+
 static void show_header(const struct token_view *v, size_t total,
 			const struct sm_export_header *h)
 {
@@ -200,6 +222,7 @@ static void show_header(const struct token_view *v, size_t total,
 	if (v->wrapper != NULL)
 		printf("mechglue prefix %zu, ", total - v->len);
 	printf("header %d, sealed %zu)\n", SM_EXPORT_HEADER_BYTES, h->sealed_len);
+	show_key_state(h->key_id, (time_t)now);
 }
 
 int cmd_inspect(int argc, char **argv)

@@ -25,19 +25,23 @@
 _Static_assert(SM_SEAL_KEY_BYTES == SM_KEY_BYTES, "sealing keys are 32 bytes");
 
 static const char sealkey_usage[] =
-	"usage: gss-sodium sealkey new [-f FILE]\n"
+	"usage: gss-sodium sealkey new [--after SECONDS] [-f FILE]\n"
 	"       gss-sodium sealkey list [-f FILE]\n"
 	"       gss-sodium sealkey retire ID [-f FILE]\n"
 	"       gss-sodium sealkey prune [-f FILE]\n"
 	"\n"
-	"Manage the sealing keyring, whose lines are 'ID KEY-BASE64 CREATED [retired]'.\n"
-	"The key with the highest ID that is not retired seals new exported contexts;\n"
-	"every key that is not retired opens them.\n"
+	"Manage the sealing keyring, whose lines are\n"
+	"'ID KEY-BASE64 CREATED [from=TIME] [retired]'.  Of the keys that are not\n"
+	"retired and whose from= time has come, the one with the highest ID seals new\n"
+	"exported contexts; every key that is not retired opens them.\n"
 	"\n"
-	"  new     add a key with the highest ID plus one, which seals from now on;\n"
-	"          print its ID on standard output (FILE is created with mode 0600)\n"
+	"  new     add a key with the highest ID plus one, which seals from now on, or\n"
+	"          with --after from SECONDS later (it opens tokens at once: a farm\n"
+	"          copies it to every host before any host seals with it); print its\n"
+	"          ID on standard output (FILE is created with mode 0600)\n"
 	"  list    print 'ID CREATED STATUS' for each key, STATUS being 'sealing',\n"
-	"          'opens' or 'retired' (key bytes are never shown)\n"
+	"          'opens', 'opens, seals from TIME' or 'retired' (key bytes are\n"
+	"          never shown)\n"
 	"  retire  stop key ID from opening tokens; if it was sealing, the next\n"
 	"          highest key that is not retired seals instead\n"
 	"  prune   remove the lines of retired keys\n"
@@ -91,13 +95,15 @@ static int open_keyring(struct keyring_file *kf, int must_exist)
 
 /* The arguments of a sealkey subcommand, and the keyring's path from
  * '-f FILE' or the defaults; only retire takes an operand (the ID). */
-static int sealkey_arguments(int argc, char **argv, int takes_id, struct arguments *a,
-			     char *path)
+static int sealkey_arguments(int argc, char **argv, int takes_id, int takes_after,
+			     struct arguments *a, char *path)
 {
 	int rc = parse_arguments(argc, argv, sealkey_usage, a);
 
 	if (rc != 0 || a->help)
 		return rc;
+	if (a->after != NULL && !takes_after)
+		return usage_error(sealkey_usage, "--after is for 'sealkey new' only");
 	if (a->name != NULL && !takes_id)
 		return usage_error(sealkey_usage, "unexpected argument '%s'", a->name);
 	return file_path(SM_FILE_SEALKEYS, a->file, path);
@@ -108,23 +114,46 @@ static int sealkey_arguments(int argc, char **argv, int takes_id, struct argumen
 struct fresh_key {
 	unsigned char key[SM_SEAL_KEY_BYTES];
 	char base64[SM_KEY_BASE64_CHARS + 1];
-	char line[SM_KEY_BASE64_CHARS + SM_TIMESTAMP_CHARS + 16];
+	char line[SM_KEY_BASE64_CHARS + 2 * SM_TIMESTAMP_CHARS + 24];
 };
 
-/* The line of a new key with `id`, made now; its length, or -1. */
-static int make_key_line(uint32_t id, struct fresh_key *k)
+/* The line of a new key with `id`, made `now`, sealing from `from` (0: at
+ * once); its length, or -1. */
+static int make_key_line(uint32_t id, time_t now, time_t from, struct fresh_key *k)
 {
-	char created[SM_TIMESTAMP_CHARS + 1];
+	char created[SM_TIMESTAMP_CHARS + 1], seals[SM_TIMESTAMP_CHARS + 8] = "";
 
 	randombytes_buf(k->key, sizeof(k->key));
 	sm_key_to_base64(k->key, k->base64);
-	sm_timestamp_format(time(NULL), created);
-	return snprintf(k->line, sizeof(k->line), "%u %s %s\n", id,
-			k->base64, created);
+	sm_timestamp_format(now, created);
+	if (from != 0) {
+		strcpy(seals, " from=");
+		sm_timestamp_format(from, seals + 6);
+	}
+	return snprintf(k->line, sizeof(k->line), "%u %s %s%s\n", id, k->base64, created,
+			seals);
+}
+
+/* --after SECONDS: 1 to 31622400 (a year), digits only. */
+static int parse_after(const char *text, time_t *seconds)
+{
+	unsigned long v = 0;
+	const char *p;
+
+	for (p = text; *p >= '0' && *p <= '9' && v <= 31622400; p++)
+		v = v * 10 + (unsigned long)(*p - '0');
+	if (p == text || *p != '\0' || v == 0 || v > 31622400)
+		return usage_error(sealkey_usage,
+				   "--after takes a number of seconds from 1 to 31622400, not '%s'",
+				   text);
+	*seconds = (time_t)v;
+	return 0;
 }
 
 static int cmd_sealkey_new(int argc, char **argv)
 {
+	char from_text[SM_TIMESTAMP_CHARS + 1];
+	time_t now = time(NULL), after = 0;
 	struct keyring_file kf;
 	struct fresh_key *k;
 	struct arguments a;
@@ -132,9 +161,11 @@ static int cmd_sealkey_new(int argc, char **argv)
 	size_t i;
 	int rc, len;
 
-	rc = sealkey_arguments(argc, argv, 0, &a, kf.path);
+	rc = sealkey_arguments(argc, argv, 0, 1, &a, kf.path);
 	if (rc != 0 || a.help)
 		return a.help ? (fputs(sealkey_usage, stdout), 0) : rc;
+	if (a.after != NULL && (rc = parse_after(a.after, &after)) != 0)
+		return rc;
 	if (make_parent_directories(kf.path) != 0) {
 		fprintf(stderr, "gss-sodium: %s: cannot create its directory: %s\n",
 			kf.path, strerror(errno));
@@ -157,44 +188,60 @@ static int cmd_sealkey_new(int argc, char **argv)
 		close_keyring(&kf);
 		return EXIT_PROBLEM;
 	}
-	len = make_key_line(++id, k);
+	len = make_key_line(++id, now, after != 0 ? now + after : 0, k);
 	rc = add_line(kf.path, kf.dir_fd, kf.text, kf.len, k->line, (size_t)len);
-	if (rc == 0) {
+	if (rc == 0 && after == 0) {
 		printf("%u\n", id);
 		fprintf(stderr, "gss-sodium: added sealing key %u to %s; it seals new exports\n",
 			id, kf.path);
+	} else if (rc == 0) {
+		printf("%u\n", id);
+		sm_timestamp_format(now + after, from_text);
+		fprintf(stderr, "gss-sodium: added sealing key %u to %s; it opens tokens now and seals new exports from %s (in %ld s): copy the keyring to every host before then\n",
+			id, kf.path, from_text, (long)after);
 	}
 	sm_secmem_free(k);
 	close_keyring(&kf);
 	return rc;
 }
 
-static const char *key_status(const struct sm_seal_key *key,
-			      const struct sm_seal_key *sealing)
+const char *sealkey_status(const struct sm_seal_key *key, const struct sm_seal_key *sealing,
+			   time_t now, char *out)
 {
-	return key->retired ? "retired" : key == sealing ? "sealing" : "opens";
+	char from[SM_TIMESTAMP_CHARS + 1];
+
+	if (key->retired)
+		return "retired";
+	if (key == sealing)
+		return "sealing";
+	if (key->seals_from <= now)
+		return "opens";
+	sm_timestamp_format(key->seals_from, from);
+	snprintf(out, 64, "opens, seals from %s", from);
+	return out;
 }
 
 static int cmd_sealkey_list(int argc, char **argv)
 {
 	const struct sm_seal_key *sealing;
-	char path[PATH_MAX], created[SM_TIMESTAMP_CHARS + 1];
+	char path[PATH_MAX], created[SM_TIMESTAMP_CHARS + 1], status[64];
+	time_t now = time(NULL);
 	struct sm_keyring ring;
 	struct arguments a;
 	OM_uint32 minor;
 	size_t i;
 	int rc;
 
-	rc = sealkey_arguments(argc, argv, 0, &a, path);
+	rc = sealkey_arguments(argc, argv, 0, 0, &a, path);
 	if (rc != 0 || a.help)
 		return a.help ? (fputs(sealkey_usage, stdout), 0) : rc;
 	if (GSS_ERROR(sm_keyring_load(&minor, path, 1, &ring)))
 		return report(minor);
-	sealing = sm_keyring_sealing_key(&ring);
+	sealing = sm_keyring_sealing_key(&ring, now);
 	for (i = 0; i < ring.count; i++) {
 		sm_timestamp_format(ring.keys[i].created, created);
 		printf("%u %s %s\n", ring.keys[i].id, created,
-		       key_status(&ring.keys[i], sealing));
+		       sealkey_status(&ring.keys[i], sealing, now, status));
 	}
 	if (sealing == NULL)
 		fprintf(stderr, "gss-sodium: %s holds no key that seals new exports; add one with 'gss-sodium sealkey new -f %s'\n",
@@ -298,7 +345,7 @@ static int rewrite_keyring(const struct keyring_file *kf, enum keyring_edit edit
 /* Retire key `id` in the open keyring and say what seals from now on. */
 static int retire_key(struct keyring_file *kf, uint32_t id)
 {
-	const struct sm_seal_key *before = sm_keyring_sealing_key(&kf->ring), *after;
+	const struct sm_seal_key *before = sm_keyring_sealing_key(&kf->ring, time(NULL)), *after;
 	struct sm_seal_key *key = NULL;
 	size_t i;
 	int rc;
@@ -319,7 +366,7 @@ static int retire_key(struct keyring_file *kf, uint32_t id)
 	if (rc != 0)
 		return rc;
 	key->retired = 1;
-	after = sm_keyring_sealing_key(&kf->ring);
+	after = sm_keyring_sealing_key(&kf->ring, time(NULL));
 	fprintf(stderr, "gss-sodium: retired key %u in %s; tokens sealed with it no longer open\n",
 		id, kf->path);
 	if (before == key && after != NULL)
@@ -338,7 +385,7 @@ static int cmd_sealkey_retire(int argc, char **argv)
 	uint32_t id;
 	int rc;
 
-	rc = sealkey_arguments(argc, argv, 1, &a, kf.path);
+	rc = sealkey_arguments(argc, argv, 1, 0, &a, kf.path);
 	if (rc != 0 || a.help)
 		return a.help ? (fputs(sealkey_usage, stdout), 0) : rc;
 	if (a.name == NULL)
@@ -360,7 +407,7 @@ static int cmd_sealkey_prune(int argc, char **argv)
 	size_t i, retired = 0;
 	int rc;
 
-	rc = sealkey_arguments(argc, argv, 0, &a, kf.path);
+	rc = sealkey_arguments(argc, argv, 0, 0, &a, kf.path);
 	if (rc != 0 || a.help)
 		return a.help ? (fputs(sealkey_usage, stdout), 0) : rc;
 	rc = open_keyring(&kf, 1);

@@ -8,6 +8,7 @@
 #define TOOL_H
 
 #include <stddef.h>
+#include <time.h>
 #include <gssapi/gssapi.h>
 
 #include "files.h"
@@ -25,6 +26,7 @@ struct command {
  * token FILE of inspect) and one '-f FILE'; each command says which it takes. */
 struct arguments {
 	const char *name, *file;
+	const char *after;	/* --after SECONDS (sealkey new only) */
 	int help;
 };
 
@@ -37,6 +39,13 @@ int parse_arguments(int argc, char **argv, const char *usage,
 		    struct arguments *a);
 int file_path(enum sm_file which, const char *file, char *path);
 int make_parent_directories(const char *path);
+
+/* sealkey.c: 'sealing', 'opens', 'opens, seals from TIME' or 'retired',
+ * the last two in out[64], for `key` of a keyring whose sealing key at
+ * `now` is `sealing`. */
+struct sm_seal_key;
+const char *sealkey_status(const struct sm_seal_key *key, const struct sm_seal_key *sealing,
+			   time_t now, char *out);
 
 /* replace.c */
 
