@@ -618,8 +618,10 @@ static OM_uint32 admit_handshake(OM_uint32 *minor, const struct sm_cred *cred,
 			       (unsigned long long)skew);
 	if (answer.verdict == SM_RCACHE_SEEN)
 		return sm_fail(minor, REFUSED_AS(GSS_S_DUPLICATE_TOKEN), GSS_SODIUM_S_HANDSHAKE_REPLAYED,
-			       "the initiator's token (made at %s) was accepted before with %s: a handshake is accepted once, so this replay is refused",
-			       theirs, cred->keytab);
+			       "the initiator's token (made at %s) was accepted before %s %s: a handshake is accepted once, so this replay is refused",
+			       theirs,
+			       sm_current_settings()->replay_cache.redis ? "by an acceptor of the replay cache on" : "with",
+			       sm_current_settings()->replay_cache.redis ? sm_current_settings()->replay_cache.shown : cred->keytab);
 	sm_clock_format((uint64_t)answer.clock, ours, sizeof(ours));
 	return sm_fail(minor, REFUSED_AS(GSS_S_OLD_TOKEN), GSS_SODIUM_S_CLOCK_SKEW,
 		       "the initiator's token was made at %s, more than clock_skew (%llu s) before the handshake replay cache's clock (%s), which runs ahead of this host's (the clock was stepped back); it is refused because its record may be gone",

@@ -133,13 +133,15 @@ static int select_db(struct sm_resp *c, const struct sm_settings *s, struct sm_r
 	return 0;
 }
 
-/* The idle connection if it is this process's, else a new one. */
+/* The idle connection if it is this process's (*reused set), else a new
+ * one. */
 static struct sm_resp *take_connection(const struct sm_settings *s, struct sm_resp_reply *reply,
-				       char *why)
+				       char *why, int *reused)
 {
 	struct sm_resp *c = atomic_exchange(&idle_connection, NULL);
 
-	if (c != NULL && c->pid == getpid())
+	*reused = c != NULL && c->pid == getpid();
+	if (*reused)
 		return c;
 	if (c != NULL) {
 		/* Made before a fork: the stream is the parent's. */
@@ -180,17 +182,28 @@ OM_uint32 sm_rcache_redis_record(OM_uint32 *minor, enum sm_rcache_use use,
 	size_t lens[5] = { 4, sizeof(record_script) - 1, 1, 0, 0 };
 	struct sm_resp_reply reply;
 	struct sm_resp *c;
-	int r;
+	int r, reused;
 
 	sodium_bin2hex(scope_hex, sizeof(scope_hex), scope, SM_RCACHE_SCOPE_BYTES);
 	sodium_bin2hex(id_hex, sizeof(id_hex), id, id_len);
 	lens[3] = (size_t)snprintf(key, sizeof(key), "gss-sodium:%s:%s:%s", use_names[use],
 				   scope_hex, id_hex);
 	lens[4] = (size_t)snprintf(when, sizeof(when), "%lld", (long long)expires);
-	c = take_connection(s, &reply, why);
+	c = take_connection(s, &reply, why, &reused);
 	if (c == NULL)
 		return unusable(minor, s, use, why);
 	r = sm_resp_call(c, 5, argv, lens, s->replay_cache_timeout, &reply, why);
+	/* An idle connection may have died with a restart of the server or
+	 * its idle timeout: one more try on a new one.  If the first try was
+	 * recorded after all, the second sees the record and refuses, which
+	 * is safe. */
+	if (r != 0 && reused) {
+		give_back(c);
+		c = take_connection(s, &reply, why, &reused);
+		if (c == NULL)
+			return unusable(minor, s, use, why);
+		r = sm_resp_call(c, 5, argv, lens, s->replay_cache_timeout, &reply, why);
+	}
 	give_back(c);
 	if (r != 0)
 		return unusable(minor, s, use, why);
@@ -217,8 +230,8 @@ OM_uint32 sm_rcache_redis_ping(OM_uint32 *minor, const struct sm_settings *s)
 	size_t lens[1] = { 4 };
 	struct sm_resp_reply reply;
 	char why[SM_RESP_WHY_MAX];
-	struct sm_resp *c = take_connection(s, &reply, why);
-	int r;
+	int r, reused;
+	struct sm_resp *c = take_connection(s, &reply, why, &reused);
 
 	if (c == NULL)
 		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_RCACHE_UNUSABLE,

@@ -26,7 +26,8 @@ krb5-kdc krb5-admin-server krb5-user apache2 libapache2-mod-auth-gssapi curl
 groff-base dpkg-dev debhelper clang libclang-rt-14-dev valgrind faketime
 default-jdk-headless"
 
-# What only the tests of unmodified programs need (scripts/test): LDAP and
-# Cyrus SASL through GS2, and the browsers against Apache.
+# What only the tests of unmodified programs and services need
+# (scripts/test): LDAP and Cyrus SASL through GS2, the browsers against
+# Apache, and the farm's shared Redis.
 TEST_PACKAGES="slapd ldap-utils sasl2-bin libsasl2-modules-gssapi-mit
-firefox-esr chromium"
+firefox-esr chromium redis-server redis-tools"

@@ -19,6 +19,6 @@
 
 static gss_OID_desc mech = { GSS_SODIUM_MECH_OID_DER_LENGTH,
 			     (void *)GSS_SODIUM_MECH_OID_DER };
-static gss_OID_desc nt_hostbased = { 10, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x01\x04" };
+static gss_OID_desc nt_hostbased __attribute__((unused)) = { 10, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x01\x04" };
 
 #endif
