@@ -16,6 +16,10 @@
 # run only through GSS_MECH_CONFIG.  Missing Debian packages are installed
 # when run as root.
 #
+# The replay cache rows (bench/replay) run once with the file cache and
+# once with a redis-server the script starts on a free loopback port, when
+# redis-server is installed; they go to CSV-replay.csv.
+#
 # Environment (make bench sets it): abs_top_builddir, abs_top_srcdir,
 # MECH_OID.
 set -eu
@@ -61,7 +65,7 @@ done
 # install_packages, shared with the Quick start scripts.
 # shellcheck disable=SC1091  # found at run time in the source tree
 . "$abs_top_srcdir/scripts/packages.sh"
-install_packages krb5-kdc krb5-admin-server krb5-user gnuplot-nox
+install_packages krb5-kdc krb5-admin-server krb5-user gnuplot-nox redis-server
 PATH=$PATH:/usr/sbin:/sbin
 
 # The throwaway KDC, shared with the tests.
@@ -142,6 +146,38 @@ if [ ! -s "$csv" ]; then
 	echo "run.sh: bench wrote no $csv" >&2
 	exit 1
 fi
+
+# ---- the replay cache: files, and a Redis server ------------------------------------
+# bench/replay once per backend, in the same run: one record's and one
+# import's latency, imports per second with 1 to 8 processes, and for
+# Redis the PING round trip over the same connection code.
+replay_csv=${csv%.csv}-replay.csv
+echo "backend,row,n,median us,per second" >"$replay_csv"
+"$abs_top_builddir/bench/replay" $quick file >>"$replay_csv" || status=1
+if command -v redis-server >/dev/null 2>&1; then
+	# shellcheck disable=SC1091  # found at run time in the source tree
+	. "$abs_top_srcdir/scripts/ports.sh"
+	rport=$(free_port)
+	redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no \
+		--dir "$tmp" >"$tmp/redis.log" 2>&1 &
+	redis_pid=$!
+	if wait_for_port "$rport" "$redis_pid"; then
+		printf 'rcache_dir = %s/rcache\nreplay_cache = redis://127.0.0.1:%s\n' \
+			"$sodium" "$rport" >"$sodium/redis.conf"
+		GSS_SODIUM_CONF="$sodium/redis.conf" "$abs_top_builddir/bench/replay" $quick redis \
+			>>"$replay_csv" || status=1
+	else
+		echo "run.sh: redis-server did not start; no Redis rows" >&2
+	fi
+	kill "$redis_pid" 2>/dev/null
+	wait "$redis_pid" 2>/dev/null
+else
+	echo "run.sh: redis-server is not installed (Debian package redis-server); no Redis rows" >&2
+fi
+echo
+echo "replay cache (median us per operation; imports per second for xN):"
+awk -F, 'NR > 1 { v = ($5 > 0) ? $5 "/s" : $4 " us"; printf "  %-6s %-10s %s\n", $1, $2, v }' \
+	"$replay_csv"
 # The plot: wrap+unwrap time by message size; NaN marks a missing value.
 awk -F, '$1 == "wrap+unwrap" {
 	for (i = 3; i <= 5; i++) if ($i == "") $i = "NaN"
@@ -149,7 +185,7 @@ awk -F, '$1 == "wrap+unwrap" {
 }' "$csv" >"$tmp/wrap.dat"
 if gnuplot -e "datafile='$tmp/wrap.dat'; output='$png'; krb5='${enctype:-unknown}'" \
 	"$here/plot.gp"; then
-	echo "wrote $csv and $png"
+	echo "wrote $csv, $replay_csv and $png"
 else
 	echo "run.sh: gnuplot failed; wrote $csv only" >&2
 	status=1
