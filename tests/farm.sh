@@ -231,6 +231,14 @@ expect "no password: the import is refused with Redis's NOAUTH" \
 expect "the token was never recorded: it imports on A" '^ok imported$' \
 	"$(ask A "import $scratch/t5")"
 
+# ---- threads of one process on the shared cache ---------------------------------------
+# tests/threads: 8 threads import and accept at once, one token each time
+# offered to all of them at one moment; with Redis, each thread that finds
+# the process's connection busy makes one of its own.
+check "tests/threads (8 threads, shared Redis cache) passes" \
+	env THREADS_SETTINGS="replay_cache = redis://127.0.0.1:$rport
+replay_cache_auth = $scratch/redis.auth" $foreign "$abs_top_builddir/tests/threads" 8 10
+
 # ---- staged rotation --------------------------------------------------------------------
 # A gets key 2, sealing 6 seconds from now; B and C get it a little later.
 "$tool" sealkey new --after 6 -f A/sealkeys >/dev/null 2>&1

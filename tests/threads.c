@@ -22,7 +22,8 @@
  *
  * Key files, settings and the first sealing key are written once, into a
  * scratch directory, before any thread starts; the replay cache lives
- * there too (rcache_dir), so nothing outside it is touched.
+ * there too (rcache_dir), so nothing outside it is touched, unless the
+ * environment's THREADS_SETTINGS adds settings lines that say otherwise.
  */
 #include "config.h"
 
@@ -202,7 +203,9 @@ static void make_files(void)
 	snprintf(peers + strlen(peers), sizeof(peers) - strlen(peers), "HTTP@web.example %s\n",
 		 pub64);
 	write_file("peers", peers);
-	snprintf(text, sizeof(text), "rcache_dir = %s/rcache\nimport_once = yes\n", dir);
+	/* THREADS_SETTINGS adds lines, such as a shared replay_cache (farm.sh). */
+	snprintf(text, sizeof(text), "rcache_dir = %s/rcache\nimport_once = yes\n%s\n", dir,
+		 getenv("THREADS_SETTINGS") != NULL ? getenv("THREADS_SETTINGS") : "");
 	write_file("sodium.conf", text);
 	add_sealing_key();
 	setenv("GSS_SODIUM_IDENTITY", path_of("identity"), 1);
