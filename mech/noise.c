@@ -7,6 +7,9 @@
  * writer and the reader run the same steps, so the DH tokens are shared and
  * only 'e' and 's' differ by direction.  Any error clears the state: a
  * half-run handshake must never be resumed.
+ *
+ * The psk modifier (section 9) is a token like the others, MixKeyAndHash of
+ * the pre-shared key; a pattern that has one also makes every 'e' a MixKey.
  */
 
 #include <stdlib.h>
@@ -19,12 +22,13 @@
 
 #define BLOCKLEN 128		/* BLAKE2b's block length, for HMAC */
 #define MAX_MESSAGES 3
-#define MAX_TOKENS 4
+#define MAX_TOKENS 5		/* IKpsk1's first message: e, es, s, ss, psk */
 
-enum token { TOK_END = 0, TOK_E, TOK_S, TOK_EE, TOK_ES, TOK_SE, TOK_SS };
+enum token { TOK_END = 0, TOK_E, TOK_S, TOK_EE, TOK_ES, TOK_SE, TOK_SS, TOK_PSK };
 
 /* Message i is sent by the initiator when i is even, as in every
- * interactive pattern.  Pre-messages are only ever a static key. */
+ * interactive pattern.  Pre-messages are only ever a static key.  A pattern
+ * has at most one psk token, as the one PSK of the API has one use. */
 struct sm_noise_pattern_def {
 	const char *protocol_name;
 	unsigned char initiator_pre_s;	/* "-> s" before "..." */
@@ -48,6 +52,23 @@ static const struct sm_noise_pattern_def patterns[] = {
 		{ { TOK_E, TOK_ES, TOK_S, TOK_SS }, { TOK_E, TOK_EE, TOK_SE } } },
 	[SM_NOISE_XX] = { "Noise_XX_25519_ChaChaPoly_BLAKE2b", 0, 0, 3,
 		{ { TOK_E }, { TOK_E, TOK_EE, TOK_S, TOK_ES }, { TOK_S, TOK_SE } } },
+	/* psk0 starts the first message; pskN ends message N. */
+	[SM_NOISE_NNPSK0] = { "Noise_NNpsk0_25519_ChaChaPoly_BLAKE2b", 0, 0, 2,
+		{ { TOK_PSK, TOK_E }, { TOK_E, TOK_EE } } },
+	[SM_NOISE_NNPSK2] = { "Noise_NNpsk2_25519_ChaChaPoly_BLAKE2b", 0, 0, 2,
+		{ { TOK_E }, { TOK_E, TOK_EE, TOK_PSK } } },
+	[SM_NOISE_NKPSK0] = { "Noise_NKpsk0_25519_ChaChaPoly_BLAKE2b", 0, 1, 2,
+		{ { TOK_PSK, TOK_E, TOK_ES }, { TOK_E, TOK_EE } } },
+	[SM_NOISE_NKPSK2] = { "Noise_NKpsk2_25519_ChaChaPoly_BLAKE2b", 0, 1, 2,
+		{ { TOK_E, TOK_ES }, { TOK_E, TOK_EE, TOK_PSK } } },
+	[SM_NOISE_KKPSK0] = { "Noise_KKpsk0_25519_ChaChaPoly_BLAKE2b", 1, 1, 2,
+		{ { TOK_PSK, TOK_E, TOK_ES, TOK_SS }, { TOK_E, TOK_EE, TOK_SE } } },
+	[SM_NOISE_KKPSK2] = { "Noise_KKpsk2_25519_ChaChaPoly_BLAKE2b", 1, 1, 2,
+		{ { TOK_E, TOK_ES, TOK_SS }, { TOK_E, TOK_EE, TOK_SE, TOK_PSK } } },
+	[SM_NOISE_IKPSK1] = { "Noise_IKpsk1_25519_ChaChaPoly_BLAKE2b", 0, 1, 2,
+		{ { TOK_E, TOK_ES, TOK_S, TOK_SS, TOK_PSK }, { TOK_E, TOK_EE, TOK_SE } } },
+	[SM_NOISE_IKPSK2] = { "Noise_IKpsk2_25519_ChaChaPoly_BLAKE2b", 0, 1, 2,
+		{ { TOK_E, TOK_ES, TOK_S, TOK_SS }, { TOK_E, TOK_EE, TOK_SE, TOK_PSK } } },
 };
 
 #define N_PATTERNS (sizeof(patterns) / sizeof(patterns[0]))
@@ -154,14 +175,22 @@ int sm_noise_decrypt(const unsigned char key[SM_NOISE_KEYLEN], uint64_t n,
 
 /* ---- SymmetricState ---------------------------------------------------- */
 
+/* MixKey, or with and_hash MixKeyAndHash: its middle output goes to h and
+ * the third becomes the cipher key. */
 static enum sm_noise_result mix_key(struct sm_noise_handshake *hs,
-				    const unsigned char *ikm, size_t len)
+				    const unsigned char *ikm, size_t len, int and_hash)
 {
-	unsigned char k[SM_NOISE_HASHLEN];
+	unsigned char temp_h[SM_NOISE_HASHLEN], k[SM_NOISE_HASHLEN];
 
 	if (hs->cipher.key == NULL && (hs->cipher.key = sm_secmem_alloc(SM_NOISE_KEYLEN)) == NULL)
 		return SM_NOISE_E_MEMORY;
-	hkdf(hs->ck, ikm, len, hs->ck, k, NULL);
+	if (and_hash) {
+		hkdf(hs->ck, ikm, len, hs->ck, temp_h, k);
+		mix_hash(hs, temp_h, sizeof(temp_h));
+		sodium_memzero(temp_h, sizeof(temp_h));
+	} else {
+		hkdf(hs->ck, ikm, len, hs->ck, k, NULL);
+	}
 	memcpy(hs->cipher.key, k, SM_NOISE_KEYLEN);
 	hs->cipher.nonce = 0;
 	sodium_memzero(k, sizeof(k));
@@ -236,6 +265,25 @@ static int sends(const struct sm_noise_handshake *hs, unsigned message)
 	return (message % 2 == 0) == (hs->role == SM_NOISE_INITIATOR);
 }
 
+/* Does `token` occur in message `from` or a later one? */
+static int has_token(const struct sm_noise_pattern_def *p, unsigned from, int token)
+{
+	unsigned m, t;
+
+	for (m = from; m < p->n_messages; m++)
+		for (t = 0; t < MAX_TOKENS && p->tokens[m][t] != TOK_END; t++)
+			if (p->tokens[m][t] == token)
+				return 1;
+	return 0;
+}
+
+/* Is a psk token still to come with no PSK to give it?  Checked before
+ * every message, so that none is written or read without it. */
+static int psk_missing(const struct sm_noise_handshake *hs)
+{
+	return hs->psk == NULL && has_token(hs->pattern, hs->next_message, TOK_PSK);
+}
+
 /* Will we need a static private key: a pre-message, an 's' we send, or a
  * DH with our s? */
 static int needs_local_s(const struct sm_noise_handshake *hs)
@@ -290,9 +338,31 @@ static enum sm_noise_result mix_dh(struct sm_noise_handshake *hs, int token)
 		sodium_memzero(shared, sizeof(shared));
 		return SM_NOISE_E_DH;
 	}
-	r = mix_key(hs, shared, sizeof(shared));
+	r = mix_key(hs, shared, sizeof(shared), 0);
 	sodium_memzero(shared, sizeof(shared));
 	return r;
+}
+
+/* The PSK has one use: it is wiped as soon as it is mixed in. */
+static enum sm_noise_result mix_psk(struct sm_noise_handshake *hs)
+{
+	enum sm_noise_result r = mix_key(hs, hs->psk, SM_NOISE_PSKLEN, 1);
+
+	sm_secmem_free(hs->psk);
+	hs->psk = NULL;
+	return r;
+}
+
+/* Either side's 'e'.  With a PSK it is also a MixKey, so that no key drawn
+ * from the PSK encrypts without a fresh ephemeral in it (section 9.2: the
+ * ephemeral serves as a random nonce). */
+static enum sm_noise_result mix_e(struct sm_noise_handshake *hs,
+				  const unsigned char pub[SM_NOISE_DHLEN])
+{
+	mix_hash(hs, pub, SM_NOISE_DHLEN);
+	if (has_token(hs->pattern, 0, TOK_PSK))
+		return mix_key(hs, pub, SM_NOISE_DHLEN, 0);
+	return SM_NOISE_OK;
 }
 
 static enum sm_noise_result write_e(struct sm_noise_handshake *hs, unsigned char *out)
@@ -306,25 +376,27 @@ static enum sm_noise_result write_e(struct sm_noise_handshake *hs, unsigned char
 		hs->has_e_pub = 1;
 	}
 	memcpy(out, hs->e_pub, SM_NOISE_DHLEN);
-	mix_hash(hs, hs->e_pub, SM_NOISE_DHLEN);
-	return SM_NOISE_OK;
+	return mix_e(hs, hs->e_pub);
 }
 
 /* Bytes a message adds around its payload: keys, and a tag on the static
- * key and on the payload once a DH has produced a cipher key. */
+ * key and on the payload once a DH, a psk or (with a PSK) an 'e' has
+ * produced a cipher key. */
 static size_t message_overhead(const struct sm_noise_handshake *hs, const unsigned char *tokens)
 {
-	int keyed = hs->cipher.key != NULL;
+	int keyed = hs->cipher.key != NULL, psk = has_token(hs->pattern, 0, TOK_PSK);
 	size_t n = 0;
 	unsigned t;
 
 	for (t = 0; t < MAX_TOKENS && tokens[t] != TOK_END; t++) {
-		if (tokens[t] == TOK_E)
+		if (tokens[t] == TOK_E) {
 			n += SM_NOISE_DHLEN;
-		else if (tokens[t] == TOK_S)
+			keyed |= psk;
+		} else if (tokens[t] == TOK_S) {
 			n += SM_NOISE_DHLEN + (keyed ? SM_NOISE_TAGLEN : 0);
-		else
+		} else {
 			keyed = 1;
+		}
 	}
 	return n + (keyed ? SM_NOISE_TAGLEN : 0);
 }
@@ -409,6 +481,18 @@ enum sm_noise_result sm_noise_set_ephemeral(struct sm_noise_handshake *hs,
 	return SM_NOISE_OK;
 }
 
+enum sm_noise_result sm_noise_set_psk(struct sm_noise_handshake *hs,
+				      const unsigned char psk[SM_NOISE_PSKLEN])
+{
+	if (hs->pattern == NULL || hs->psk != NULL || psk == NULL ||
+	    !has_token(hs->pattern, hs->next_message, TOK_PSK))
+		return fail(hs, SM_NOISE_E_STATE);
+	if ((hs->psk = sm_secmem_alloc(SM_NOISE_PSKLEN)) == NULL)
+		return fail(hs, SM_NOISE_E_MEMORY);
+	memcpy(hs->psk, psk, SM_NOISE_PSKLEN);
+	return SM_NOISE_OK;
+}
+
 int sm_noise_my_turn(const struct sm_noise_handshake *hs)
 {
 	return hs->pattern != NULL && sends(hs, hs->next_message);
@@ -452,7 +536,7 @@ enum sm_noise_result sm_noise_write_message(struct sm_noise_handshake *hs,
 	unsigned t;
 
 	if (hs->pattern == NULL || sm_noise_done(hs) || !sm_noise_my_turn(hs) ||
-	    (payload == NULL && payload_len > 0))
+	    psk_missing(hs) || (payload == NULL && payload_len > 0))
 		return fail(hs, SM_NOISE_E_STATE);
 	tokens = hs->pattern->tokens[hs->next_message];
 	need = message_overhead(hs, tokens);
@@ -476,6 +560,9 @@ enum sm_noise_result sm_noise_write_message(struct sm_noise_handshake *hs,
 			}
 			r = encrypt_and_hash(hs, hs->s_pub, SM_NOISE_DHLEN, buf + pos, &n);
 			pos += n;
+			break;
+		case TOK_PSK:
+			r = mix_psk(hs);
 			break;
 		default:
 			r = mix_dh(hs, tokens[t]);
@@ -502,7 +589,7 @@ enum sm_noise_result sm_noise_read_message(struct sm_noise_handshake *hs,
 	unsigned t;
 
 	if (hs->pattern == NULL || sm_noise_done(hs) || sm_noise_my_turn(hs) ||
-	    (message == NULL && len > 0))
+	    psk_missing(hs) || (message == NULL && len > 0))
 		return fail(hs, SM_NOISE_E_STATE);
 	tokens = hs->pattern->tokens[hs->next_message];
 	overhead = message_overhead(hs, tokens);
@@ -525,7 +612,7 @@ enum sm_noise_result sm_noise_read_message(struct sm_noise_handshake *hs,
 			}
 			memcpy(hs->re, message + pos, SM_NOISE_DHLEN);
 			hs->has_re = 1;
-			mix_hash(hs, hs->re, SM_NOISE_DHLEN);
+			r = mix_e(hs, hs->re);
 			pos += SM_NOISE_DHLEN;
 			break;
 		case TOK_S:
@@ -540,6 +627,9 @@ enum sm_noise_result sm_noise_read_message(struct sm_noise_handshake *hs,
 				hs->has_rs = 1;
 			}
 			pos += n;
+			break;
+		case TOK_PSK:
+			r = mix_psk(hs);
 			break;
 		default:
 			r = mix_dh(hs, tokens[t]);
@@ -585,5 +675,6 @@ void sm_noise_clear(struct sm_noise_handshake *hs)
 	sm_secmem_free(hs->cipher.key);
 	sm_secmem_free(hs->s);
 	sm_secmem_free(hs->e);
+	sm_secmem_free(hs->psk);
 	sodium_memzero(hs, sizeof(*hs));
 }

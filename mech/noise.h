@@ -3,14 +3,18 @@
  * 25519_ChaChaPoly_BLAKE2b, over libsodium.
  *
  * A handshake is a small state machine that walks a pattern's message
- * tokens (e, s, ee, es, se, ss).  Patterns are table entries; the mechanism
- * uses IK (named initiators) and NK (anonymous initiators); the others are
- * there because the test vectors exercise the same engine through them.
+ * tokens (e, s, ee, es, se, ss, psk).  Patterns are table entries; the
+ * mechanism uses IK (named initiators) and NK (anonymous initiators); the
+ * others are there because the test vectors exercise the same engine
+ * through them.  The psk modifier (section 9) is there for the same reason,
+ * with the patterns the vectors have: NNpsk0/2, NKpsk0/2, KKpsk0/2 and
+ * IKpsk1/2, each with one pre-shared key.
  *
- * Every secret (static and ephemeral private keys, chaining key, cipher
- * key) lives in locked memory (secmem.h) and is wiped as soon as it is
- * spent: the ephemeral private key once the handshake has used it for the
- * last time, the handshake state at split.
+ * Every secret (static and ephemeral private keys, pre-shared key, chaining
+ * key, cipher key) lives in locked memory (secmem.h) and is wiped as soon
+ * as it is spent: the ephemeral private key once the handshake has used it
+ * for the last time, the pre-shared key at its psk token, the handshake
+ * state at split.
  */
 #ifndef SM_NOISE_H
 #define SM_NOISE_H
@@ -22,11 +26,14 @@
 #define SM_NOISE_HASHLEN 64
 #define SM_NOISE_KEYLEN 32
 #define SM_NOISE_TAGLEN 16
+#define SM_NOISE_PSKLEN 32
 #define SM_NOISE_MAX_MESSAGE 65535
 
 enum sm_noise_pattern {
 	SM_NOISE_NN, SM_NOISE_NK, SM_NOISE_KK, SM_NOISE_IN, SM_NOISE_XK,
-	SM_NOISE_IK, SM_NOISE_XX
+	SM_NOISE_IK, SM_NOISE_XX,
+	SM_NOISE_NNPSK0, SM_NOISE_NNPSK2, SM_NOISE_NKPSK0, SM_NOISE_NKPSK2,
+	SM_NOISE_KKPSK0, SM_NOISE_KKPSK2, SM_NOISE_IKPSK1, SM_NOISE_IKPSK2
 };
 
 enum sm_noise_role { SM_NOISE_INITIATOR, SM_NOISE_RESPONDER };
@@ -35,7 +42,7 @@ enum sm_noise_role { SM_NOISE_INITIATOR, SM_NOISE_RESPONDER };
  * must be cleared); nothing is written to the output on error. */
 enum sm_noise_result {
 	SM_NOISE_OK = 0,
-	SM_NOISE_E_STATE,	/* wrong turn, finished, or missing key */
+	SM_NOISE_E_STATE,	/* wrong turn, finished, or missing key or PSK */
 	SM_NOISE_E_SHORT,	/* message shorter than its pattern needs */
 	SM_NOISE_E_DECRYPT,	/* authentication failed */
 	SM_NOISE_E_SPACE,	/* output buffer too small / message too long */
@@ -68,6 +75,7 @@ struct sm_noise_handshake {
 	int has_rs;
 	unsigned char re[SM_NOISE_DHLEN];
 	int has_re;
+	unsigned char *psk;		/* pre-shared key, locked, until its psk token */
 };
 
 /*
@@ -89,6 +97,13 @@ enum sm_noise_result sm_noise_init(struct sm_noise_handshake *hs,
  * random one.  Call before the message that sends 'e'. */
 enum sm_noise_result sm_noise_set_ephemeral(struct sm_noise_handshake *hs,
 					    const unsigned char e[SM_NOISE_DHLEN]);
+
+/* Give the pre-shared key (copied into locked memory) of a pattern with a
+ * psk token, before its first message: a message of such a pattern is
+ * refused while the PSK is missing, and the PSK is refused by a pattern
+ * with no psk token left to use it. */
+enum sm_noise_result sm_noise_set_psk(struct sm_noise_handshake *hs,
+				      const unsigned char psk[SM_NOISE_PSKLEN]);
 
 /* Write the next handshake message, carrying `payload`, into out[cap]. */
 enum sm_noise_result sm_noise_write_message(struct sm_noise_handshake *hs,
