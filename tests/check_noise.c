@@ -1,5 +1,6 @@
 /* The Noise engine: the cacophony and snow vectors for every pattern in the
- * table, and refusals of truncated, altered and out-of-turn messages. */
+ * table, psk patterns included, and refusals of truncated, altered and
+ * out-of-turn messages. */
 #include "config.h"
 
 #include <stdint.h>
@@ -17,30 +18,47 @@
 #define MAX_BYTES 1024
 #define SUFFIX "_25519_ChaChaPoly_BLAKE2b"
 
-/* ---- the vector file ---------------------------------------------------- */
+/* ---- the vector files --------------------------------------------------- */
 
-/* The "vectors" array of the file named by NOISE_VECTORS (the caller puts
- * the returned root), or NULL with a reason. */
-static struct json_object *load_vectors(struct json_object **array, const char **why)
+/* Each file is named by an environment variable that make check sets. */
+struct vector_file {
+	const char *variable, *file;
+};
+
+static const struct vector_file plain_vectors = {
+	"NOISE_VECTORS", "noise-25519-chachapoly-blake2b.json"
+};
+static const struct vector_file psk_vectors = {
+	"NOISE_PSK_VECTORS", "noise-psk-25519-chachapoly-blake2b.json"
+};
+
+/* The "vectors" array of the file (the caller puts the returned root), or
+ * NULL with a reason. */
+static struct json_object *load_vectors(const struct vector_file *f, struct json_object **array,
+					const char **why)
 {
-	const char *path = getenv("NOISE_VECTORS");
+	static char reason[256];
+	const char *path = getenv(f->variable);
 	struct json_object *root;
 
 	*array = NULL;
+	*why = reason;
 	if (path == NULL || *path == '\0') {
-		*why = "NOISE_VECTORS is not set (make check sets it; by hand, point it "
-		       "at noise-25519-chachapoly-blake2b.json)";
+		snprintf(reason, sizeof(reason), "%s is not set (make check sets it; by hand, "
+			 "point it at %s)", f->variable, f->file);
 		return NULL;
 	}
 	if ((root = json_object_from_file(path)) == NULL) {
-		*why = "the file named by NOISE_VECTORS is missing or is not JSON";
+		snprintf(reason, sizeof(reason), "the file named by %s is missing or is not JSON",
+			 f->variable);
 		return NULL;
 	}
 	if (!json_object_object_get_ex(root, "vectors", array) ||
 	    !json_object_is_type(*array, json_type_array) ||
 	    json_object_array_length(*array) == 0) {
 		json_object_put(root);
-		*why = "the file named by NOISE_VECTORS has no \"vectors\" array";
+		snprintf(reason, sizeof(reason), "the file named by %s has no \"vectors\" array",
+			 f->variable);
 		return NULL;
 	}
 	return root;
@@ -52,19 +70,23 @@ struct bytes {
 	int present;
 };
 
+static void parse_hex(struct json_object *field, const char *what, struct bytes *out)
+{
+	const char *hex = json_object_get_string(field);
+
+	ck_assert_msg(hex != NULL && sodium_hex2bin(out->b, sizeof(out->b), hex, strlen(hex),
+						    NULL, &out->len, NULL) == 0,
+		      "field %s is not hex", what);
+	out->present = 1;
+}
+
 static void get_hex(struct json_object *obj, const char *key, struct bytes *out)
 {
 	struct json_object *field;
-	const char *hex;
 
 	memset(out, 0, sizeof(*out));
-	if (!json_object_object_get_ex(obj, key, &field))
-		return;
-	hex = json_object_get_string(field);
-	ck_assert_msg(hex != NULL && sodium_hex2bin(out->b, sizeof(out->b), hex, strlen(hex),
-						    NULL, &out->len, NULL) == 0,
-		      "field %s is not hex", key);
-	out->present = 1;
+	if (json_object_object_get_ex(obj, key, &field))
+		parse_hex(field, key, out);
 }
 
 static void assert_bytes(const unsigned char *got, size_t got_len, const struct bytes *want,
@@ -86,9 +108,14 @@ static const struct {
 	{ "NN", SM_NOISE_NN }, { "NK", SM_NOISE_NK }, { "KK", SM_NOISE_KK },
 	{ "IN", SM_NOISE_IN }, { "XK", SM_NOISE_XK }, { "IK", SM_NOISE_IK },
 	{ "XX", SM_NOISE_XX },
+	{ "NNpsk0", SM_NOISE_NNPSK0 }, { "NNpsk2", SM_NOISE_NNPSK2 },
+	{ "NKpsk0", SM_NOISE_NKPSK0 }, { "NKpsk2", SM_NOISE_NKPSK2 },
+	{ "KKpsk0", SM_NOISE_KKPSK0 }, { "KKpsk2", SM_NOISE_KKPSK2 },
+	{ "IKpsk1", SM_NOISE_IKPSK1 }, { "IKpsk2", SM_NOISE_IKPSK2 },
 };
 
-/* "Noise_XX_25519_ChaChaPoly_BLAKE2b" -> SM_NOISE_XX, or -1. */
+/* "Noise_XX_25519_ChaChaPoly_BLAKE2b" -> SM_NOISE_XX, or -1; the pattern
+ * name includes its modifier ("NNpsk0"). */
 static int parse_protocol(const char *protocol)
 {
 	size_t i, n;
@@ -106,16 +133,27 @@ static int parse_protocol(const char *protocol)
 	return -1;
 }
 
-static void assert_no_psks(struct json_object *v, const char *key, const char *protocol)
+/* A side's PSK from its array (key "init_psks" or "resp_psks"): absent or
+ * empty gives none; the engine takes at most one. */
+static void get_psk(struct json_object *v, const char *key, const char *protocol,
+		    struct bytes *out)
 {
 	struct json_object *psks;
+	size_t n = 0;
 
-	if (!json_object_object_get_ex(v, key, &psks))
+	memset(out, 0, sizeof(*out));
+	if (json_object_object_get_ex(v, key, &psks)) {
+		ck_assert_msg(json_object_is_type(psks, json_type_array), "%s: %s is not an array",
+			      protocol, key);
+		n = json_object_array_length(psks);
+	}
+	ck_assert_msg(n <= 1, "%s uses %zu pre-shared keys (%s); the engine takes one",
+		      protocol, n, key);
+	if (n == 0)
 		return;
-	ck_assert_msg(json_object_is_type(psks, json_type_array) &&
-		      json_object_array_length(psks) == 0,
-		      "%s uses pre-shared keys (%s), which the engine does not support",
-		      protocol, key);
+	parse_hex(json_object_array_get_idx(psks, 0), key, out);
+	ck_assert_msg(out->len == SM_NOISE_PSKLEN, "%s: a PSK of %zu bytes in %s", protocol,
+		      out->len, key);
 }
 
 static void message_field(struct json_object *messages, size_t i, const char *key,
@@ -127,12 +165,12 @@ static void message_field(struct json_object *messages, size_t i, const char *ke
 
 /* ---- one vector: handshake, split, transport ---------------------------- */
 
-START_TEST(vector)
+static void run_vector(const struct vector_file *f, int index)
 {
 	struct json_object *root, *vectors, *v, *field, *messages;
 	const char *why = NULL, *protocol;
 	struct sm_noise_handshake ini, resp, *sender, *receiver;
-	struct bytes ip, rp, is, irs, ie, rs, rrs, re, hash, payload, ct;
+	struct bytes ip, rp, is, irs, ie, rs, rrs, re, ipsk, rpsk, hash, payload, ct;
 	unsigned char out[SM_NOISE_MAX_MESSAGE], pt[SM_NOISE_MAX_MESSAGE];
 	unsigned char ini_keys[3][SM_NOISE_KEYLEN], resp_keys[3][SM_NOISE_KEYLEN];
 	unsigned char ini_hash[SM_NOISE_HASHLEN], resp_hash[SM_NOISE_HASHLEN];
@@ -140,17 +178,18 @@ START_TEST(vector)
 	size_t i, n, out_len, pt_len, handshake_messages;
 	int pattern;
 
-	root = load_vectors(&vectors, &why);
+	root = load_vectors(f, &vectors, &why);
 	ck_assert_msg(root != NULL, "cannot read the Noise vectors: %s", why);
-	ck_assert_msg((size_t)_i < json_object_array_length(vectors), "no vector %d", _i);
-	v = json_object_array_get_idx(vectors, _i);
+	ck_assert_msg((size_t)index < json_object_array_length(vectors), "no vector %d", index);
+	v = json_object_array_get_idx(vectors, index);
 	ck_assert_msg(json_object_object_get_ex(v, "protocol_name", &field),
-		      "vector %d has no protocol_name", _i);
+		      "vector %d has no protocol_name", index);
 	protocol = json_object_get_string(field);
 	pattern = parse_protocol(protocol);
-	ck_assert_msg(pattern >= 0, "vector %d: %s is not a pattern of the engine", _i, protocol);
-	assert_no_psks(v, "init_psks", protocol);
-	assert_no_psks(v, "resp_psks", protocol);
+	ck_assert_msg(pattern >= 0, "vector %d: %s is not a pattern of the engine", index,
+		      protocol);
+	get_psk(v, "init_psks", protocol, &ipsk);
+	get_psk(v, "resp_psks", protocol, &rpsk);
 
 	get_hex(v, "init_prologue", &ip);
 	get_hex(v, "resp_prologue", &rp);
@@ -174,6 +213,10 @@ START_TEST(vector)
 				       rrs.present ? rrs.b : NULL), SM_NOISE_OK);
 	ck_assert_int_eq(sm_noise_set_ephemeral(&ini, ie.b), SM_NOISE_OK);
 	ck_assert_int_eq(sm_noise_set_ephemeral(&resp, re.b), SM_NOISE_OK);
+	if (ipsk.present)
+		ck_assert_int_eq(sm_noise_set_psk(&ini, ipsk.b), SM_NOISE_OK);
+	if (rpsk.present)
+		ck_assert_int_eq(sm_noise_set_psk(&resp, rpsk.b), SM_NOISE_OK);
 
 	/* Handshake messages alternate, the initiator first. */
 	for (i = 0; !sm_noise_done(&ini); i++) {
@@ -223,6 +266,17 @@ START_TEST(vector)
 	sodium_memzero(ini_keys, sizeof(ini_keys));
 	sodium_memzero(resp_keys, sizeof(resp_keys));
 	json_object_put(root);
+}
+
+START_TEST(vector)
+{
+	run_vector(&plain_vectors, _i);
+}
+END_TEST
+
+START_TEST(psk_vector)
+{
+	run_vector(&psk_vectors, _i);
 }
 END_TEST
 
@@ -654,13 +708,13 @@ END_TEST
 
 /* One test per vector; when the file cannot be read there is still one,
  * which fails and says why. */
-static int count_vectors(void)
+static int count_vectors(const struct vector_file *f)
 {
 	struct json_object *root, *vectors;
 	const char *why;
 	int n;
 
-	if ((root = load_vectors(&vectors, &why)) == NULL)
+	if ((root = load_vectors(f, &vectors, &why)) == NULL)
 		return 1;
 	n = (int)json_object_array_length(vectors);
 	json_object_put(root);
@@ -734,7 +788,8 @@ Suite *unit_suite(void)
 	TCase *refusals = tcase_create("refusals");
 	TCase *memory = tcase_create("memory");
 
-	tcase_add_loop_test(vectors, vector, 0, count_vectors());
+	tcase_add_loop_test(vectors, vector, 0, count_vectors(&plain_vectors));
+	tcase_add_loop_test(vectors, psk_vector, 0, count_vectors(&psk_vectors));
 	suite_add_tcase(s, vectors);
 
 	/* A few thousand handshakes; room for slow machines. */
