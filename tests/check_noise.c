@@ -523,6 +523,134 @@ START_TEST(missing_keys_are_refused)
 }
 END_TEST
 
+/* ---- pre-shared keys ---------------------------------------------------- */
+
+/* Both sides of a psk pattern with the IK keys (which NN ignores) and the
+ * PSKs given, or none where NULL.  The ephemeral keys are set in advance,
+ * as the vectors do: a random one would take its slot mid-message, and
+ * could take the one the PSK has just left, which a test inspects. */
+static void psk_pair(struct sm_noise_handshake *ini, struct sm_noise_handshake *resp,
+		     enum sm_noise_pattern pattern, const struct ik_keys *k,
+		     const unsigned char *ini_psk, const unsigned char *resp_psk)
+{
+	ck_assert_int_eq(sm_noise_init(ini, pattern, SM_NOISE_INITIATOR, prologue,
+				       sizeof(prologue), k->is, NULL, k->rs_pub), SM_NOISE_OK);
+	ck_assert_int_eq(sm_noise_init(resp, pattern, SM_NOISE_RESPONDER, prologue,
+				       sizeof(prologue), k->rs, k->rs_pub, NULL), SM_NOISE_OK);
+	ck_assert_int_eq(sm_noise_set_ephemeral(ini, k->ie), SM_NOISE_OK);
+	ck_assert_int_eq(sm_noise_set_ephemeral(resp, k->re), SM_NOISE_OK);
+	if (ini_psk != NULL)
+		ck_assert_int_eq(sm_noise_set_psk(ini, ini_psk), SM_NOISE_OK);
+	if (resp_psk != NULL)
+		ck_assert_int_eq(sm_noise_set_psk(resp, resp_psk), SM_NOISE_OK);
+}
+
+/* A pattern whose psk token is still to come refuses any message without
+ * a PSK; a PSK is refused where no psk token is left to spend it. */
+START_TEST(missing_psk_is_refused)
+{
+	static const enum sm_noise_pattern with_psk[] = {
+		SM_NOISE_NNPSK0, SM_NOISE_NNPSK2, SM_NOISE_IKPSK1, SM_NOISE_IKPSK2
+	};
+	struct ik_keys k;
+	struct sm_noise_handshake ini, resp;
+	unsigned char psk[SM_NOISE_PSKLEN], msg[256], pt[256];
+	size_t len, pt_len = 777, i;
+
+	ik_keys(&k);
+	memset(psk, 'p', sizeof(psk));
+	for (i = 0; i < sizeof(with_psk) / sizeof(with_psk[0]); i++) {
+		/* The initiator has none: its first message does not go out. */
+		psk_pair(&ini, &resp, with_psk[i], &k, NULL, psk);
+		memset(msg, 0xaa, sizeof(msg));
+		len = 777;
+		ck_assert_int_eq(sm_noise_write_message(&ini, payload1, sizeof(payload1), msg,
+							sizeof(msg), &len), SM_NOISE_E_STATE);
+		ck_assert_uint_eq(len, 777);
+		ck_assert_uint_eq(msg[0], 0xaa);
+		ck_assert(unit_all_zero(&ini, sizeof(ini)));
+		sm_noise_clear(&resp);
+
+		/* The responder has none: it does not read even a first message
+		 * that comes before the psk token (psk2). */
+		psk_pair(&ini, &resp, with_psk[i], &k, psk, NULL);
+		write_ok(&ini, payload1, sizeof(payload1), msg, sizeof(msg), &len);
+		ck_assert_int_eq(sm_noise_read_message(&resp, msg, len, pt, sizeof(pt), &pt_len),
+				 SM_NOISE_E_STATE);
+		ck_assert_uint_eq(pt_len, 777);
+		ck_assert(unit_all_zero(&resp, sizeof(resp)));
+		sm_noise_clear(&ini);
+	}
+
+	/* No psk token: IK. */
+	ik_initiator(&ini, &k);
+	ck_assert_int_eq(sm_noise_set_psk(&ini, psk), SM_NOISE_E_STATE);
+	ck_assert(unit_all_zero(&ini, sizeof(ini)));
+	/* Twice, and after psk0 has spent it. */
+	psk_pair(&ini, &resp, SM_NOISE_NNPSK0, &k, psk, NULL);
+	ck_assert_int_eq(sm_noise_set_psk(&ini, psk), SM_NOISE_E_STATE);
+	ck_assert(unit_all_zero(&ini, sizeof(ini)));
+	sm_noise_clear(&resp);
+	psk_pair(&ini, &resp, SM_NOISE_NNPSK0, &k, psk, NULL);
+	write_ok(&ini, payload1, sizeof(payload1), msg, sizeof(msg), &len);
+	ck_assert_int_eq(sm_noise_set_psk(&ini, psk), SM_NOISE_E_STATE);
+	ck_assert(unit_all_zero(&ini, sizeof(ini)));
+	sm_noise_clear(&resp);
+	ck_assert_int_eq(sm_secmem_in_use(), 0);
+}
+END_TEST
+
+/* Different PSKs: the first payload encrypted under a key drawn from the
+ * PSK does not decrypt, nothing reaches the reader's buffer, and the
+ * reader's state is gone.  The same PSK on both sides is the control. */
+START_TEST(wrong_psk_is_refused)
+{
+	static const struct {
+		enum sm_noise_pattern pattern;
+		int fails_at;		/* the message after the psk token */
+	} cases[] = {
+		{ SM_NOISE_NNPSK0, 0 }, { SM_NOISE_NNPSK2, 1 },
+		{ SM_NOISE_IKPSK1, 0 }, { SM_NOISE_IKPSK2, 1 },
+	};
+	struct ik_keys k;
+	struct sm_noise_handshake ini, resp, *sender, *receiver;
+	unsigned char psk[2][SM_NOISE_PSKLEN], msg[256], pt[256];
+	size_t len, pt_len, i;
+	int m, same;
+
+	ik_keys(&k);
+	memset(psk[0], 'p', SM_NOISE_PSKLEN);
+	memcpy(psk[1], psk[0], SM_NOISE_PSKLEN);
+	psk[1][SM_NOISE_PSKLEN - 1] ^= 1;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		for (same = 1; same >= 0; same--) {
+			psk_pair(&ini, &resp, cases[i].pattern, &k, psk[0], psk[same ? 0 : 1]);
+			for (m = 0; m < 2; m++) {
+				sender = m == 0 ? &ini : &resp;
+				receiver = m == 0 ? &resp : &ini;
+				write_ok(sender, payload1, sizeof(payload1), msg, sizeof(msg), &len);
+				if (same || m < cases[i].fails_at) {
+					read_ok(receiver, msg, len);
+					continue;
+				}
+				memset(pt, 0xaa, sizeof(pt));
+				pt_len = 777;
+				ck_assert_int_eq(sm_noise_read_message(receiver, msg, len, pt,
+								       sizeof(pt), &pt_len),
+						 SM_NOISE_E_DECRYPT);
+				ck_assert_uint_eq(pt_len, 777);
+				ck_assert_uint_eq(pt[0], 0xaa);
+				ck_assert(unit_all_zero(receiver, sizeof(*receiver)));
+				break;
+			}
+			ck_assert(same ? sm_noise_done(&ini) && sm_noise_done(&resp) : m < 2);
+			sm_noise_clear(&ini);
+			sm_noise_clear(&resp);
+		}
+	ck_assert_int_eq(sm_secmem_in_use(), 0);
+}
+END_TEST
+
 START_TEST(buffers_are_checked)
 {
 	struct ik_keys k;
@@ -637,6 +765,60 @@ START_TEST(ephemeral_keys_go_after_their_last_use)
 	ck_assert_ptr_null(resp.e);
 	ck_assert(memcmp(ini.rs, k.rs_pub, SM_NOISE_DHLEN) == 0);
 	sm_noise_clear(&ini);
+	sm_noise_clear(&resp);
+	ck_assert_int_eq(sm_secmem_in_use(), 0);
+}
+END_TEST
+
+/* The PSK's slot holds it until its psk token, then is wiped and returned:
+ * at the start of message 1 with psk0, at the end of message 2 with psk2.
+ * A handshake cleared before then wipes it too.  (The pool keeps its pages
+ * mapped, so the old slot can be inspected.) */
+START_TEST(psk_goes_after_its_use)
+{
+	struct ik_keys k;
+	struct sm_noise_handshake ini, resp;
+	unsigned char psk[SM_NOISE_PSKLEN], msg[256], *ini_slot, *resp_slot;
+	size_t len;
+
+	ik_keys(&k);
+	memset(psk, 'p', sizeof(psk));
+	psk_pair(&ini, &resp, SM_NOISE_NNPSK0, &k, psk, psk);
+	ini_slot = ini.psk;
+	resp_slot = resp.psk;
+	ck_assert_mem_eq(ini_slot, psk, sizeof(psk));
+	write_ok(&ini, payload1, sizeof(payload1), msg, sizeof(msg), &len);
+	ck_assert_ptr_null(ini.psk);
+	ck_assert(unit_all_zero(ini_slot, sizeof(psk)));
+	read_ok(&resp, msg, len);
+	ck_assert_ptr_null(resp.psk);
+	ck_assert(unit_all_zero(resp_slot, sizeof(psk)));
+	sm_noise_clear(&ini);
+	sm_noise_clear(&resp);
+
+	psk_pair(&ini, &resp, SM_NOISE_NNPSK2, &k, psk, psk);
+	ini_slot = ini.psk;
+	resp_slot = resp.psk;
+	write_ok(&ini, payload1, sizeof(payload1), msg, sizeof(msg), &len);
+	read_ok(&resp, msg, len);
+	ck_assert_mem_eq(ini_slot, psk, sizeof(psk));
+	ck_assert_mem_eq(resp_slot, psk, sizeof(psk));
+	write_ok(&resp, payload2, sizeof(payload2), msg, sizeof(msg), &len);
+	ck_assert_ptr_null(resp.psk);
+	ck_assert(unit_all_zero(resp_slot, sizeof(psk)));
+	ck_assert_mem_eq(ini_slot, psk, sizeof(psk));
+	read_ok(&ini, msg, len);
+	ck_assert_ptr_null(ini.psk);
+	ck_assert(unit_all_zero(ini_slot, sizeof(psk)));
+	sm_noise_clear(&ini);
+	sm_noise_clear(&resp);
+	ck_assert_int_eq(sm_secmem_in_use(), 0);
+
+	psk_pair(&ini, &resp, SM_NOISE_IKPSK2, &k, psk, psk);
+	ini_slot = ini.psk;
+	sm_noise_clear(&ini);
+	ck_assert(unit_all_zero(ini_slot, sizeof(psk)));
+	ck_assert(unit_all_zero(&ini, sizeof(ini)));
 	sm_noise_clear(&resp);
 	ck_assert_int_eq(sm_secmem_in_use(), 0);
 }
@@ -799,12 +981,15 @@ Suite *unit_suite(void)
 	tcase_add_test(refusals, low_order_ephemeral_keys_are_refused);
 	tcase_add_test(refusals, out_of_turn_calls_are_refused);
 	tcase_add_test(refusals, missing_keys_are_refused);
+	tcase_add_test(refusals, missing_psk_is_refused);
+	tcase_add_test(refusals, wrong_psk_is_refused);
 	tcase_add_test(refusals, buffers_are_checked);
 	tcase_add_test(refusals, transport_decrypt_checks_length_and_tag);
 	suite_add_tcase(s, refusals);
 
 	tcase_add_test(memory, split_wipes_everything);
 	tcase_add_test(memory, ephemeral_keys_go_after_their_last_use);
+	tcase_add_test(memory, psk_goes_after_its_use);
 	tcase_add_test(memory, random_ephemerals_agree);
 	tcase_add_test(memory, static_keys_and_transcript_do_not_give_the_session_keys);
 	suite_add_tcase(s, memory);
