@@ -39,6 +39,9 @@ apache_cleanup() {
 	rm -rf "$scratch"
 }
 trap apache_cleanup EXIT
+# Apache runs in a session of its own, which ^C or make's end does not
+# reach: a signal must end the test through its EXIT trap.
+trap 'exit 1' HUP INT TERM
 
 server=$scratch/server
 client=$scratch/client
