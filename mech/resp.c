@@ -1,6 +1,7 @@
 /* The Redis protocol client of the replay caches (resp.h). */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -169,7 +170,10 @@ static int parse_reply(struct sm_resp *c, struct sm_resp_reply *reply, char *why
 		number[line_len] = '\0';
 		errno = 0;
 		n = strtoll(number, &stop, 10);
-		if (*stop != '\0' || errno != 0)
+		/* A sign and digits only: strtoll also skips leading blanks,
+		 * and would stop at a NUL in the line as at its end. */
+		if (stop != number + line_len || errno != 0 ||
+		    !isdigit((unsigned char)number[number[0] == '-' || number[0] == '+']))
 			return fail(why, "a reply holds no number", "");
 	}
 	memset(reply, 0, sizeof(*reply));

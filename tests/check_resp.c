@@ -157,6 +157,8 @@ START_TEST(bad_replies_are_refused)
 		{ ":12x\r\n", "holds no number" },
 		{ ":\r\n", "holds no number" },
 		{ ":99999999999999999999999\r\n", "holds no number" },
+		{ ": 1\r\n", "holds no number" },
+		{ "$\t5\r\nhello\r\n", "holds no number" },
 		{ "$3\r\nabcd\r\n", "does not end in CRLF" },
 		{ "$-2\r\n", "longer than this client takes" },
 		{ "$999999\r\n", "longer than this client takes" },
@@ -232,7 +234,7 @@ Suite *unit_suite(void)
 	signal(SIGPIPE, SIG_DFL);
 	tcase_add_test(t, commands_are_arrays_of_bulk_strings);
 	tcase_add_loop_test(t, replies_whole_and_in_pieces, 0, 12);
-	tcase_add_loop_test(t, bad_replies_are_refused, 0, 9);
+	tcase_add_loop_test(t, bad_replies_are_refused, 0, 11);
 	tcase_add_test(t, a_line_longer_than_the_buffer_is_refused);
 	tcase_add_test(t, silence_and_closing_are_failures_in_time);
 	tcase_add_test(t, connecting_to_nothing_says_why);
