@@ -2,13 +2,16 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,17 +40,22 @@ void fuzz_die(const char *fmt, ...)
 	abort();
 }
 
-static int verbose = -1;
+/* FUZZ_VERBOSE is set (and not 0). */
+static int verbose(void)
+{
+	static int on = -1;
+	const char *v;
+
+	if (on < 0) {
+		v = getenv("FUZZ_VERBOSE");
+		on = v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
+	}
+	return on;
+}
 
 void fuzz_report(const char *call, OM_uint32 major, OM_uint32 minor)
 {
-	const char *v;
-
-	if (verbose < 0) {
-		v = getenv("FUZZ_VERBOSE");
-		verbose = v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
-	}
-	if (!verbose)
+	if (!verbose())
 		return;
 	if (GSS_ERROR(major))
 		fprintf(stderr, "fuzz: %s: major %#x: %s\n", call, major, sm_status_sentence(minor));
@@ -630,6 +638,167 @@ size_t fuzz_unseal(const gss_buffer_desc *token, struct fuzz_export_header *h,
 					    h->nonce, k) != 0;
 	sodium_memzero(k, sizeof(k));
 	return failed ? 0 : sealed_len - crypto_secretbox_MACBYTES;
+}
+
+/* ---- the Redis protocol client ------------------------------------------- */
+
+/* Every byte a call may read was sent before it, or the sending end is
+ * shut: a call never waits, and one that needs more than was sent fails
+ * at once, as at the end of replay_cache_timeout. */
+#define RESP_TIMEOUT_MS 0
+
+/* Send p[len] as the server, then shut its sending end if `last`.  All of
+ * it must fit the socket's buffer: nothing reads it before the call. */
+static void resp_send(int fd, const unsigned char *p, size_t len, int last)
+{
+	ssize_t n;
+
+	for (; len > 0; p += n, len -= (size_t)n) {
+		n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n <= 0)
+			fuzz_die("resp: %zu bytes of replies do not fit the socket: %s", len,
+				 n < 0 ? strerror(errno) : "nothing sent");
+	}
+	if (last && shutdown(fd, SHUT_WR) != 0)
+		fuzz_die("resp: shutdown: %s", strerror(errno));
+}
+
+/* An optional sign and decimal digits: the number after ':' or '$'. */
+static int resp_is_number(const unsigned char *p, size_t len)
+{
+	size_t i = len > 0 && (p[0] == '+' || p[0] == '-');
+
+	if (i == len)
+		return 0;
+	for (; i < len; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* A reply is the bytes the call took, wire[len]: its type's first byte,
+ * its text as sent, its numbers a sign and digits, each line's CRLF. */
+static void resp_check_reply(const struct sm_resp_reply *reply, const unsigned char *wire,
+			     size_t len)
+{
+	static const char first[] = {
+		[SM_RESP_STATUS] = '+', [SM_RESP_ERROR] = '-', [SM_RESP_INTEGER] = ':',
+		[SM_RESP_BULK] = '$', [SM_RESP_NIL] = '$'
+	};
+	size_t n = reply->len, head;
+	int ok;
+
+	if ((unsigned)reply->type > SM_RESP_NIL)
+		fuzz_die("resp: a reply of type %d", (int)reply->type);
+	if (n >= sizeof(reply->text) || reply->text[n] != '\0')
+		fuzz_die("resp: a reply of %zu bytes is not NUL-terminated in its buffer", n);
+	ok = len >= 3 && wire[0] == first[reply->type] && memcmp(wire + len - 2, "\r\n", 2) == 0;
+	switch (reply->type) {
+	case SM_RESP_STATUS:
+	case SM_RESP_ERROR:
+		ok = ok && len == n + 3 && memcmp(wire + 1, reply->text, n) == 0;
+		break;
+	case SM_RESP_INTEGER:
+	case SM_RESP_NIL:
+		ok = ok && n == 0 && resp_is_number(wire + 1, len - 3);
+		break;
+	case SM_RESP_BULK:
+		/* $, head, CRLF, n bytes, CRLF */
+		head = len - n - 5;
+		ok = ok && len >= n + 6 && resp_is_number(wire + 1, head) &&
+		     memcmp(wire + 1 + head, "\r\n", 2) == 0 &&
+		     memcmp(wire + 3 + head, reply->text, n) == 0;
+		break;
+	}
+	if (!ok)
+		fuzz_die("resp: a reply of type %d, %zu bytes, is not the %zu bytes read",
+			 (int)reply->type, n, len);
+}
+
+/*
+ * One call on `c` after the server sent wire[sent], checked: a failure
+ * gives a reason and closes the connection; a reply is the bytes from
+ * *taken on (resp_check_reply), past which *taken then moves.
+ */
+static int resp_call(struct sm_resp *c, int argc, const char *const *argv,
+		     const unsigned char *wire, size_t sent, size_t *taken,
+		     struct sm_resp_reply *reply, char *why)
+{
+	static const char *const kinds[] = {
+		[SM_RESP_STATUS] = "status", [SM_RESP_ERROR] = "error",
+		[SM_RESP_INTEGER] = "integer", [SM_RESP_BULK] = "bulk", [SM_RESP_NIL] = "nil"
+	};
+	size_t lens[5], left;
+	int fd = c->fd, i, r, unread;
+
+	for (i = 0; i < argc; i++)
+		lens[i] = strlen(argv[i]);
+	/* Whatever the call does not write stays visibly unwritten. */
+	memset(reply, 0xa5, sizeof(*reply));
+	memset(why, 'x', SM_RESP_WHY_MAX);
+	r = sm_resp_call(c, argc, argv, lens, RESP_TIMEOUT_MS, reply, why);
+	if (r == -1) {
+		if (memchr(why, '\0', SM_RESP_WHY_MAX) == NULL || why[0] == '\0')
+			fuzz_die("resp: %s failed without a reason", argv[0]);
+		if (c->fd != -1 || c->have != 0 || fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			fuzz_die("resp: %s failed (%s) and left its connection open", argv[0], why);
+		if (verbose())
+			fprintf(stderr, "fuzz: resp: %s: %s\n", argv[0], why);
+		return -1;
+	}
+	if (r != 0)
+		fuzz_die("resp: %s returned %d", argv[0], r);
+	if (c->fd != fd || c->have > sizeof(c->in) || ioctl(fd, FIONREAD, &unread) != 0)
+		fuzz_die("resp: %s returned a reply and broke its connection", argv[0]);
+	/* Taken: what was sent, less what the socket and the buffer still hold. */
+	left = (size_t)unread + c->have;
+	if (left > sent - *taken)
+		fuzz_die("resp: %s holds %zu bytes, more than the %zu not taken before",
+			 argv[0], left, sent - *taken);
+	resp_check_reply(reply, wire + *taken, sent - left - *taken);
+	*taken = sent - left;
+	if (verbose() && reply->type == SM_RESP_INTEGER)
+		fprintf(stderr, "fuzz: resp: %s: integer %lld\n", argv[0], reply->integer);
+	else if (verbose())
+		fprintf(stderr, "fuzz: resp: %s: %s, %zu bytes\n", argv[0], kinds[reply->type],
+			reply->len);
+	return 0;
+}
+
+int fuzz_resp_exchange(const unsigned char *wire, size_t len, size_t first, char *why)
+{
+	static const char *const ping[] = { "PING" };
+	/* Shaped like the replay cache's record (mech/rcache_redis.c). */
+	static const char *const eval[] = {
+		"EVAL", "return 1", "1", "gss-sodium:handshake:fuzz", "1735690200"
+	};
+	struct sm_resp_reply reply;
+	struct sm_resp c;
+	size_t taken = 0;
+	int sv[2], replies = 0;
+
+	if (len > FUZZ_RESP_MAX)
+		len = FUZZ_RESP_MAX;
+	if (first == 0 || first > len)
+		first = len;
+	/* As sm_resp_connect makes its socket: non-blocking, close-on-exec. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0)
+		fuzz_die("resp: socketpair: %s", strerror(errno));
+	c.fd = sv[0];
+	c.pid = getpid();
+	c.have = 0;
+	resp_send(sv[1], wire, first, first == len);
+	if (resp_call(&c, 1, ping, wire, first, &taken, &reply, why) == 0) {
+		replies++;
+		resp_send(sv[1], wire + first, len - first, first < len);
+		if (resp_call(&c, 5, eval, wire, len, &taken, &reply, why) == 0) {
+			replies++;
+			why[0] = '\0';
+			sm_resp_close(&c);
+		}
+	}
+	close(sv[1]);
+	return replies;
 }
 
 /* ---- resource accounting ------------------------------------------------- */

@@ -15,6 +15,7 @@
 
 #include "context.h"
 #include "creds.h"
+#include "resp.h"
 #include "settings.h"
 
 /*
@@ -150,6 +151,24 @@ void fuzz_seal(const struct fuzz_export_header *h, const unsigned char *state,
  * state[cap]; returns the state's length, 0 if it does not open. */
 size_t fuzz_unseal(const gss_buffer_desc *token, struct fuzz_export_header *h,
 		   unsigned char *state, size_t cap);
+
+/* ---- the Redis protocol client ------------------------------------------- */
+
+/* Only this much of the replies is sent (libFuzzer's default -max_len):
+ * a socket's buffer takes it whole, and the two calls read at most
+ * 2 * SM_RESP_BUFFER bytes of it. */
+#define FUZZ_RESP_MAX 4096
+
+/*
+ * A server's replies, wire[len], read by sm_resp_call from a socket pair:
+ * the first `first` bytes (all, if `first` is 0 or at least `len`) before
+ * a PING, the others, if the PING got a reply, before an EVAL on the same
+ * connection; the sending end is shut after the last byte.  Each call's
+ * outcome is checked (fuzz_die).  Returns how many replies were parsed,
+ * 0, 1 or 2, with the failed call's reason in why[SM_RESP_WHY_MAX] ("" if
+ * none failed).
+ */
+int fuzz_resp_exchange(const unsigned char *wire, size_t len, size_t first, char *why);
 
 /* ---- resource accounting ------------------------------------------------- */
 
