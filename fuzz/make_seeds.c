@@ -663,6 +663,73 @@ static void files_seeds(void)
 	seed_text("files", "name-user-at", 8, "alice@REALM");
 }
 
+/* ---- resp: a Redis server's replies -------------------------------------- */
+
+/* Replies after the selector byte `first` (fuzz_resp.c), checked to give
+ * `replies` replies and then fail for `why` ("" when both calls read one). */
+static void resp_seed(const char *name, unsigned first, const char *wire, size_t len,
+		      int replies, const char *why)
+{
+	struct seed s = { NULL, 0 };
+	char got[SM_RESP_WHY_MAX];
+	int n = fuzz_resp_exchange((const unsigned char *)wire, len, first, got);
+
+	if (n != replies || (why[0] == '\0' ? got[0] != '\0' : strstr(got, why) == NULL))
+		die("resp seed %s: %d replies (%s), not %d (%s)", name, n, got, replies, why);
+	add_byte(&s, first);
+	add(&s, wire, len);
+	write_seed("resp", name, &s);
+}
+
+static void resp_text(const char *name, unsigned first, const char *wire, int replies,
+		      const char *why)
+{
+	resp_seed(name, first, wire, strlen(wire), replies, why);
+}
+
+static void resp_seeds(void)
+{
+	static const char closed[] = "the server closed the connection";
+	char wire[1100];
+	size_t len;
+
+	/* Each kind of reply, then the end of the stream. */
+	resp_text("status", 0, "+OK\r\n", 1, closed);
+	resp_text("error", 0, "-ERR x\r\n", 1, closed);
+	resp_text("integer", 0, ":1\r\n", 1, closed);
+	resp_text("integer-negative", 0, ":-1795911944\r\n", 1, closed);
+	resp_text("nil", 0, "$-1\r\n", 1, closed);
+	resp_text("bulk", 0, "$5\r\nhello\r\n", 1, closed);
+	resp_text("bulk-empty", 0, "$0\r\n\r\n", 1, closed);
+	/* Two back to back: the second is parsed from what the first left. */
+	resp_text("two-status-integer", 0, "+OK\r\n:1\r\n", 2, "");
+	resp_text("two-bulk-nil", 0, "$5\r\nhello\r\n$-1\r\n", 2, "");
+	/* Cut by the server: the second reply's rest arrives after the
+	 * first call, in its number, its data and its CRLF; a cut first reply
+	 * is not answered in time. */
+	resp_text("split-integer", 7, "+OK\r\n:42\r\n", 2, "");
+	resp_text("split-bulk", 11, "$-1\r\n$5\r\nhello\r\n", 2, "");
+	resp_text("split-crlf", 14, "-ERR x\r\n+PONG\r\n", 2, "");
+	resp_text("split-first", 7, "$5\r\nhello\r\n", 0, "no answer within");
+	/* The second reply crosses the end of the first read (SM_RESP_BUFFER). */
+	len = (size_t)snprintf(wire, sizeof(wire), "$1000\r\n%01000d\r\n$20\r\n%020d\r\n", 0, 0);
+	resp_seed("two-across-buffer", 0, wire, len, 2, "");
+	/* Malformed. */
+	resp_text("array", 0, "*1\r\n:1\r\n", 0, "a reply of a kind this client does not take");
+	resp_text("integer-not-digits", 0, ":12x\r\n", 0, "holds no number");
+	resp_text("integer-blank", 0, ": 1\r\n", 0, "holds no number");
+	resp_seed("integer-nul", 0, ":4\0" "2\r\n", 6, 0, "holds no number");
+	resp_text("integer-too-large", 0, ":99999999999999999999\r\n", 0, "holds no number");
+	resp_text("bulk-too-long", 0, "$1024\r\n", 0, "longer than this client takes");
+	resp_text("bulk-no-crlf", 0, "$3\r\nabcd\r\n", 0, "does not end in CRLF");
+	resp_text("line-no-lf", 0, "+OK\rX\n", 0, "does not end in CRLF");
+	resp_text("truncated", 0, "$5\r\nhel", 0, closed);
+	resp_text("second-malformed", 0, "+OK\r\n:-\r\n", 1, "holds no number");
+	memset(wire, 'a', sizeof(wire));
+	wire[0] = '+';
+	resp_seed("line-too-long", 0, wire, sizeof(wire), 0, "a reply line is too long");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2)
@@ -676,6 +743,7 @@ int main(int argc, char **argv)
 	message_seeds();
 	import_seeds();
 	files_seeds();
+	resp_seeds();
 	printf("make_seeds: %zu seeds, %zu bytes, in %s\n", total_files, total_bytes, outdir);
 	return 0;
 }
