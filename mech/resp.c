@@ -195,8 +195,11 @@ static int parse_reply(struct sm_resp *c, struct sm_resp_reply *reply, char *why
 		}
 		if (n < 0 || (size_t)n >= sizeof(reply->text))
 			return fail(why, "a bulk reply is longer than this client takes", "");
+		/* The reply and its header must fit the buffer at once. */
 		if (r.left < (size_t)n + 2)
-			return 0;
+			return c->have >= sizeof(c->in)
+				       ? fail(why, "a bulk reply is longer than this client takes", "")
+				       : 0;
 		bulk = sm_read_bytes(&r, (size_t)n);
 		if (sm_read_u8(&r) != '\r' || sm_read_u8(&r) != '\n')
 			return fail(why, "a bulk reply does not end in CRLF", "");

@@ -191,6 +191,25 @@ START_TEST(a_line_longer_than_the_buffer_is_refused)
 }
 END_TEST
 
+/* A bulk reply that passes the length check but cannot fit the buffer with
+ * its header and CRLFs is refused as too long, not taken for a close. */
+START_TEST(a_bulk_reply_that_cannot_fit_says_so)
+{
+	char *wire = malloc(SM_RESP_BUFFER + 32);
+	struct script s = { NULL, 0, 0, 0, -1, "", 0 };
+	struct sm_resp_reply reply;
+	char why[SM_RESP_WHY_MAX];
+	int n = snprintf(wire, 16, "$%d\r\n", SM_RESP_BUFFER - 4);
+
+	memset(wire + n, 'x', SM_RESP_BUFFER - 4);
+	strcpy(wire + n + SM_RESP_BUFFER - 4, "\r\n");
+	s.reply = wire;
+	ck_assert_int_eq(ping(&s, 1000, &reply, why), -1);
+	ck_assert_msg(strstr(why, "longer than this client takes") != NULL, "%s", why);
+	free(wire);
+}
+END_TEST
+
 START_TEST(silence_and_closing_are_failures_in_time)
 {
 	struct script late = { ":1\r\n", 0, 800, 0, -1, "", 0 };
@@ -236,6 +255,7 @@ Suite *unit_suite(void)
 	tcase_add_loop_test(t, replies_whole_and_in_pieces, 0, 12);
 	tcase_add_loop_test(t, bad_replies_are_refused, 0, 11);
 	tcase_add_test(t, a_line_longer_than_the_buffer_is_refused);
+	tcase_add_test(t, a_bulk_reply_that_cannot_fit_says_so);
 	tcase_add_test(t, silence_and_closing_are_failures_in_time);
 	tcase_add_test(t, connecting_to_nothing_says_why);
 	suite_add_tcase(s, t);
