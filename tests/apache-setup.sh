@@ -25,16 +25,7 @@ make_scratch
 apache=
 # shellcheck disable=SC2317  # called by the trap
 apache_cleanup() {
-	if [ -n "$apache" ]; then
-		kill "$apache" 2>/dev/null
-		tries=0
-		while kill -0 "$apache" 2>/dev/null && [ $tries -lt 100 ]; do
-			sleep 0.1
-			tries=$((tries + 1))
-		done
-		kill -9 "$apache" 2>/dev/null
-		wait "$apache" 2>/dev/null
-	fi
+	[ -z "$apache" ] || stop_process "$apache"
 	rm -f "$tap_log"
 	rm -rf "$scratch"
 }

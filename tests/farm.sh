@@ -28,8 +28,7 @@ nodes=
 stop_redis() {
 	[ -n "$redis_pid" ] || return 0
 	kill -CONT "$redis_pid" 2>/dev/null
-	kill "$redis_pid" 2>/dev/null
-	wait "$redis_pid" 2>/dev/null
+	stop_process "$redis_pid"
 	redis_pid=
 }
 # shellcheck disable=SC2317  # called by the trap

@@ -56,6 +56,18 @@ make_scratch() {
 
 . "$abs_top_srcdir/scripts/ports.sh"
 
+# stop_process PID: TERM, ten seconds to go, then KILL; reaps it.
+stop_process() {
+	kill "$1" 2>/dev/null
+	tries=0
+	while kill -0 "$1" 2>/dev/null && [ $tries -lt 100 ]; do
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
 # require_packages PACKAGE...: skip the test unless the Debian packages are
 # installed.  Tests never install: the README's test command (scripts/test)
 # installs every package they use up front.

@@ -27,14 +27,7 @@ slapd_pid=
 # shellcheck disable=SC2317  # called by the trap and between runs
 stop_slapd() {
 	[ -n "$slapd_pid" ] || return 0
-	kill "$slapd_pid" 2>/dev/null
-	tries=0
-	while kill -0 "$slapd_pid" 2>/dev/null && [ $tries -lt 100 ]; do
-		sleep 0.1
-		tries=$((tries + 1))
-	done
-	kill -9 "$slapd_pid" 2>/dev/null
-	wait "$slapd_pid" 2>/dev/null
+	stop_process "$slapd_pid"
 	slapd_pid=
 }
 # shellcheck disable=SC2317  # called by the trap
@@ -91,7 +84,7 @@ start_slapd() {
 
 # offered: the SASL mechanisms slapd lists in its root DSE.
 offered() {
-	$foreign ldapsearch -x -LLL -H "$url" -b "" -s base supportedSASLMechanisms 2>&1 |
+	$foreign_late ldapsearch -x -LLL -H "$url" -b "" -s base supportedSASLMechanisms 2>&1 |
 		sed -n 's/^supportedSASLMechanisms: //p' >offered
 }
 
@@ -102,7 +95,7 @@ whoami() {
 	identity=$2
 	shift 2
 	GSS_SODIUM_IDENTITY="$scratch/$identity" GSS_SODIUM_CONF="$scratch/closed.conf" \
-		timeout 20 $foreign ldapwhoami -N -H "$url" "$@" >"$name.out" 2>&1
+		timeout 20 $foreign_late ldapwhoami -N -H "$url" "$@" >"$name.out" 2>&1
 	echo $? >"$name.rc"
 }
 
