@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "buf.h"
 #include "resp.h"
 
@@ -218,6 +220,27 @@ static int parse_reply(struct sm_resp *c, struct sm_resp_reply *reply, char *why
 	return 1;
 }
 
+/* Send out[len] before the deadline; -1 with `why` when it cannot. */
+static int send_all(struct sm_resp *c, const unsigned char *out, size_t len,
+		    const struct timespec *deadline, char *why)
+{
+	size_t sent = 0;
+	ssize_t n;
+
+	while (sent < len) {
+		n = send(c->fd, out + sent, len - sent, MSG_NOSIGNAL);
+		if (n > 0) {
+			sent += (size_t)n;
+		} else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			if (wait_for(c->fd, POLLOUT, deadline, why) != 0)
+				return -1;
+		} else {
+			return fail(why, n == 0 ? "the connection closed" : strerror(errno), "");
+		}
+	}
+	return 0;
+}
+
 int sm_resp_call(struct sm_resp *c, int argc, const char *const *argv, const size_t *lens,
 		 unsigned long timeout_ms, struct sm_resp_reply *reply, char *why)
 {
@@ -225,9 +248,8 @@ int sm_resp_call(struct sm_resp *c, int argc, const char *const *argv, const siz
 	struct timespec deadline;
 	struct sm_writer w;
 	char head[32];
-	size_t sent = 0;
 	ssize_t n;
-	int i, parsed;
+	int i, r;
 
 	sm_writer_init_fixed(&w, out, sizeof(out));
 	snprintf(head, sizeof(head), "*%d\r\n", argc);
@@ -238,37 +260,23 @@ int sm_resp_call(struct sm_resp *c, int argc, const char *const *argv, const siz
 		sm_write_bytes(&w, argv[i], lens[i]);
 		sm_write_bytes(&w, "\r\n", 2);
 	}
-	if (w.failed)
-		return fail(why, "a command is longer than this client sends", "");
 	set_deadline(&deadline, timeout_ms);
-	while (sent < w.len) {
-		n = send(c->fd, out + sent, w.len - sent, MSG_NOSIGNAL);
-		if (n > 0) {
-			sent += (size_t)n;
-		} else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if (wait_for(c->fd, POLLOUT, &deadline, why) != 0)
-				goto broken;
-		} else {
-			fail(why, n == 0 ? "the connection closed" : strerror(errno), "");
-			goto broken;
-		}
-	}
-	while ((parsed = parse_reply(c, reply, why)) == 0) {
+	r = w.failed ? fail(why, "a command is longer than this client sends", "")
+		     : send_all(c, out, w.len, &deadline, why);
+	/* AUTH carries the password: nothing of a command stays behind. */
+	sodium_memzero(out, sizeof(out));
+	while (r == 0 && (r = parse_reply(c, reply, why)) == 0) {
 		n = recv(c->fd, c->in + c->have, sizeof(c->in) - c->have, 0);
-		if (n > 0) {
+		if (n > 0)
 			c->have += (size_t)n;
-		} else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if (wait_for(c->fd, POLLIN, &deadline, why) != 0)
-				goto broken;
-		} else {
-			fail(why, n == 0 ? "the server closed the connection"
-					      : strerror(errno), "");
-			goto broken;
-		}
+		else if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			r = wait_for(c->fd, POLLIN, &deadline, why);
+		else
+			r = fail(why, n == 0 ? "the server closed the connection" : strerror(errno),
+				 "");
 	}
-	if (parsed > 0)
+	if (r > 0)
 		return 0;
-broken:
 	sm_resp_close(c);
 	return -1;
 }
