@@ -150,6 +150,29 @@ expect "A accepts it, naming alice" '^ok accepted alice$' "$(ask A "accept $scra
 expect "the same first token is refused by B: a handshake is accepted once" \
 	'^refused 0x[0-9a-f]+ .*accepted before' "$(ask B "accept $scratch/h1")"
 
+# ---- a child process after fork() -----------------------------------------------------
+# A's connection is in use (it just accepted); its child imports over a
+# connection of its own, and A's goes on: had they shared one stream,
+# replies would have crossed.
+ask A "export $scratch/f1" >/dev/null
+ask A "export $scratch/f2" >/dev/null
+before=$(wc -l <A/out)
+echo "fork $scratch/f1" >&3
+tries=0
+while [ "$(wc -l <A/out)" -lt $((before + 2)) ] && [ $tries -lt 300 ]; do
+	sleep 0.05
+	tries=$((tries + 1))
+done
+expect "a forked child of A imports a token over its own connection" \
+	'^ok imported$' "$(sed -n "$((before + 1))p" A/out)"
+expect "and exits cleanly" '^ok forked$' "$(sed -n "$((before + 2))p" A/out)"
+expect "the parent goes on over its connection afterwards" '^ok imported$' \
+	"$(ask A "import $scratch/f2")"
+expect "and the child's import counted for the farm: the token is refused on B" \
+	'already imported once' "$(ask B "import $scratch/f1")"
+check "the child connected for itself (the trace shows a second connection from another pid)" \
+	sh -c "test \$(grep 'replay cache: connected to' A/trace | cut -d' ' -f2 | sort -u | wc -l) -ge 2"
+
 # ---- one token, three hosts, one moment ---------------------------------------------
 rounds_ok=0
 for round in $(seq 1 20); do

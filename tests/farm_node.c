@@ -11,6 +11,9 @@
  *   token1 FILE        an initiator's first token to FILE
  *   import FILE [AT]   import FILE (at AT, Unix milliseconds, if given)
  *   accept FILE [AT]   accept the first token in FILE (likewise)
+ *   fork FILE          import FILE in a child process, after this process
+ *                      has used its connection to the replay cache: the
+ *                      child must make its own, never share the parent's
  *
  * Answers: "ok ..." or "refused 0xMAJOR SENTENCE".
  */
@@ -19,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "probe.h"
 
@@ -169,6 +174,27 @@ static void do_accept(const char *path, unsigned long long at)
 	gss_delete_sec_context(&minor, &ctx, GSS_C_NO_BUFFER);
 }
 
+/* The child's answer is its own line, then this process's: "ok forked"
+ * once the child has exited 0. */
+static void do_fork(const char *path)
+{
+	int status = 0;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		do_import(path, 0);
+		fflush(stdout);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		printf("refused 0 the child failed\n");
+	else
+		printf("ok forked\n");
+}
+
 int main(void)
 {
 	char line[4096], command[16], path[4000];
@@ -191,6 +217,8 @@ int main(void)
 			do_token1(path);
 		else if (n >= 2 && strcmp(command, "import") == 0)
 			do_import(path, at);
+		else if (n >= 2 && strcmp(command, "fork") == 0)
+			do_fork(path);
 		else if (n >= 2 && strcmp(command, "accept") == 0)
 			do_accept(path, at);
 		else
