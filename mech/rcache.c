@@ -93,11 +93,9 @@ _Static_assert(TABLE0_BUCKETS % STRIPES == 0, "every table holds every stripe");
 /* Files made by a build with other sizes are not read. */
 #define LAYOUT_WORD ((uint32_t)(sizeof(struct header) << 8 | sizeof(struct bucket)))
 
-static const struct {
-	const char *file_prefix, *cache, *operation;
-} uses[] = {
-	[SM_RCACHE_IMPORT] = { "import", "import-once replay cache", "import" },
-	[SM_RCACHE_HANDSHAKE] = { "handshake", "handshake replay cache", "handshake" },
+const struct sm_rcache_use_names sm_rcache_uses[] = {
+	[SM_RCACHE_IMPORT] = { "import", "import-once replay cache" },
+	[SM_RCACHE_HANDSHAKE] = { "handshake", "handshake replay cache" },
 };
 
 /* One mapped cache file in this process. */
@@ -191,7 +189,7 @@ static OM_uint32 unusable(OM_uint32 *minor, enum sm_rcache_use use, const char *
 	va_end(ap);
 	return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_RCACHE_UNUSABLE,
 		       "the %s cannot be used, so the %s was refused: %s",
-		       uses[use].cache, uses[use].operation, what);
+		       sm_rcache_uses[use].cache, sm_rcache_uses[use].word, what);
 }
 
 /* ---- opening ----------------------------------------------------------- */
@@ -239,7 +237,7 @@ static OM_uint32 cache_name(OM_uint32 *minor, enum sm_rcache_use use, const char
 	crypto_generichash(digest, sizeof(digest), (const unsigned char *)real, strlen(real),
 			   NULL, 0);
 	sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
-	snprintf(name, size, "%s-%s.rcache", uses[use].file_prefix, hex);
+	snprintf(name, size, "%s-%s.rcache", sm_rcache_uses[use].word, hex);
 	return sm_ok(minor);
 }
 

@@ -28,6 +28,14 @@ enum sm_rcache_use {
 	SM_RCACHE_HANDSHAKE	/* initiators' ephemeral keys, per keytab */
 };
 
+/* Each use's word, which names its cache files and shared records and the
+ * operation a refusal stops ("import", "handshake"), and its cache's name
+ * in sentences; indexed by enum sm_rcache_use. */
+struct sm_rcache_use_names {
+	const char *word, *cache;
+};
+extern const struct sm_rcache_use_names sm_rcache_uses[];
+
 enum sm_rcache_verdict {
 	SM_RCACHE_NEW,		/* recorded now */
 	SM_RCACHE_SEEN,		/* recorded before and not expired */

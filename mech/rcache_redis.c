@@ -45,21 +45,13 @@ static const char record_script[] =
 
 static _Atomic(struct sm_resp *) idle_connection;
 
-static const char *const use_names[] = {
-	[SM_RCACHE_IMPORT] = "import", [SM_RCACHE_HANDSHAKE] = "handshake"
-};
-static const char *const use_caches[] = {
-	[SM_RCACHE_IMPORT] = "import-once replay cache",
-	[SM_RCACHE_HANDSHAKE] = "handshake replay cache"
-};
-
 static OM_uint32 unusable(OM_uint32 *minor, const struct sm_settings *s, enum sm_rcache_use use,
 			  const char *why)
 {
 	return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_RCACHE_UNUSABLE,
 		       "the %s on %s cannot be used (%s), so the %s was refused",
-		       use_caches[use], s->replay_cache.shown, why,
-		       use == SM_RCACHE_IMPORT ? "import" : "handshake");
+		       sm_rcache_uses[use].cache, s->replay_cache.shown, why,
+		       sm_rcache_uses[use].word);
 }
 
 /* AUTH with the user and password of replay_cache_auth, when set. */
@@ -186,8 +178,8 @@ OM_uint32 sm_rcache_redis_record(OM_uint32 *minor, enum sm_rcache_use use,
 
 	sodium_bin2hex(scope_hex, sizeof(scope_hex), scope, SM_RCACHE_SCOPE_BYTES);
 	sodium_bin2hex(id_hex, sizeof(id_hex), id, id_len);
-	lens[3] = (size_t)snprintf(key, sizeof(key), "gss-sodium:%s:%s:%s", use_names[use],
-				   scope_hex, id_hex);
+	lens[3] = (size_t)snprintf(key, sizeof(key), "gss-sodium:%s:%s:%s",
+				   sm_rcache_uses[use].word, scope_hex, id_hex);
 	lens[4] = (size_t)snprintf(when, sizeof(when), "%lld", (long long)expires);
 	c = take_connection(s, &reply, why, &reused);
 	if (c == NULL)
