@@ -2,10 +2,12 @@
 # start (gss-server, Apache), waited for with ss, never by connecting
 # (gss-server -once serves exactly one connection).
 
-# free_port: a TCP port nobody listens on, from a range unlikely to be used.
+# free_port: a TCP port no socket uses, below the kernel's ephemeral range
+# (32768 and up on Debian), where an outgoing connection could take it
+# between this look and the server's bind.
 free_port() {
-	port=$((20000 + $$ % 20000))
-	while ss -ltnH "sport = :$port" | grep -q .; do
+	port=$((20000 + $$ % 12000))
+	while ss -tanH "sport = :$port" | grep -q .; do
 		port=$((port + 1))
 	done
 	echo "$port"
