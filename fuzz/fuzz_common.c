@@ -593,7 +593,7 @@ static void box_key(uint32_t key_id, const unsigned char *header,
 	key = sm_keyring_find(ring, key_id);
 	if (key == NULL)
 		fuzz_die("no test sealing key %u", key_id);
-	sm_seal_key_for_header(key, header, FUZZ_EXPORT_HEADER_BYTES, k);
+	sm_seal_key_for_header(key, SM_SEAL_EXPORT, header, FUZZ_EXPORT_HEADER_BYTES, k);
 	sm_keyring_release(ring);
 }
 

@@ -87,7 +87,7 @@ static void keyring_file(const char *text, size_t len)
 	key = sm_keyring_sealing_key(&ring, time(NULL));
 	if (key != NULL) {
 		memset(header, 0, sizeof(header));
-		sm_seal_key_for_header(key, header, sizeof(header), k);
+		sm_seal_key_for_header(key, SM_SEAL_EXPORT, header, sizeof(header), k);
 	}
 	sm_keyring_clear(&ring);
 }

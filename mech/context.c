@@ -1,19 +1,28 @@
 /*
  * Establishing security contexts, protocol version 2.
  *
- * Both tokens are framed with the mechanism OID (RFC 2743 section 3.1).
- * Token 1 (initiator):
+ * Every token is framed with the mechanism OID (RFC 2743 section 3.1).
+ * Token 1 (initiator), full:
  *   u16 0x0101 | u8 version 2 | u8 pattern (1 IK, 2 NK) | key hint (8) |
  *   Noise message 1, whose payload is
  *   u64 initiator's time | u32 requested flags | u32 time_req |
- *   u8 bindings present | hash (32)
+ *   u8 options (01: bindings present, 02: keeps tickets) | hash (32)
+ * Token 1, resumed (pattern 3, Noise NNpsk0 with the ticket's secret):
+ *   u16 0x0101 | u8 version 2 | u8 3 | key hint (8) | u16 ticket length |
+ *   ticket | Noise message 1, with the same payload (option 02 clear)
  * Token 2 (acceptor):
  *   u16 0x0102 | u8 version 2 | Noise message 2, whose payload is
- *   u32 granted flags | u32 lifetime in seconds
- * The Noise prologue is "gss-sodium/2", the DER OID and token 1's header,
- * so neither the mechanism nor the header can be changed unnoticed.  The
- * acceptor admits a token 1 made within clock_skew of its own clock, once:
- * the initiator's ephemeral key is recorded in the keytab's handshake
+ *   u32 granted flags | u32 lifetime in seconds [| u8 ticket follows],
+ *   the last byte present when token 1 asked for a ticket; when it is 1,
+ *   u16 length | the ticket, sealed with ChaCha20-Poly1305 under a key
+ *   derived from the new context's PRF key, follows the message.
+ * Token 3 (acceptor, instead of token 2, when it refuses a ticket):
+ *   u16 0x0103 | u8 version 2 | u8 reason; the initiator then sends a full
+ *   token 1 and the acceptor answers it with token 2.
+ * The Noise prologue is "gss-sodium/2", the DER OID, token 1's header and,
+ * when resuming, the ticket, so none of these can be changed unnoticed.
+ * The acceptor admits a token 1 made within clock_skew of its own clock,
+ * once: the initiator's ephemeral key is recorded in the keytab's handshake
  * replay cache until that window has passed.
  */
 #include "config.h"
@@ -34,13 +43,19 @@
 #include "secmem.h"
 #include "settings.h"
 #include "status.h"
+#include "ticket.h"
+#include "tickets.h"
 #include "trace.h"
 
 #define TOKEN_ID_INITIATOR 0x0101
 #define TOKEN_ID_ACCEPTOR 0x0102
+#define TOKEN_ID_REFUSAL 0x0103
 #define PROTOCOL_VERSION 2
 #define PATTERN_IK 1
 #define PATTERN_NK 2
+#define PATTERN_RESUME 3
+#define OPTION_BINDINGS 0x01
+#define OPTION_KEEPS_TICKETS 0x02
 #define KEY_HINT_BYTES 8
 _Static_assert(KEY_HINT_BYTES == SM_RCACHE_SCOPE_BYTES, "a key hint names a shared cache's records");
 #define INITIATOR_HEADER_BYTES (2 + 1 + 1 + KEY_HINT_BYTES)
@@ -48,16 +63,27 @@ _Static_assert(KEY_HINT_BYTES == SM_RCACHE_SCOPE_BYTES, "a key hint names a shar
 #define BINDINGS_HASH_BYTES 32
 #define INITIATOR_PAYLOAD_BYTES (8 + 4 + 4 + 1 + BINDINGS_HASH_BYTES)
 #define ACCEPTOR_PAYLOAD_BYTES (4 + 4)
+/* With the byte that says whether a ticket follows. */
+#define ACCEPTOR_PAYLOAD_MAX (ACCEPTOR_PAYLOAD_BYTES + 1)
 #define HANDSHAKE_MESSAGE_MAX 256
+#define TICKET_BOX_MAX (SM_TICKET_MAX + SM_NOISE_TAGLEN)
+/* Derived with the PRF key as BLAKE2b's key.  The GSS PRF (message.c)
+ * feeds it u32 i || u8 key type (0 or 1) first: these labels' fifth byte
+ * is 's', so no PRF output is one of these. */
+#define RESUMPTION_SECRET_LABEL "gss-sodium/2 resumption secret"
+#define TICKET_TRANSPORT_LABEL "gss-sodium/2 ticket transport"
 #define UNKNOWN_INITIATOR_PREFIX "key:"
 
-/* What the Noise prologue binds: the protocol, the OID, token 1's header. */
+/* What the Noise prologue binds: the protocol, the OID, token 1's header
+ * and a resumed token's ticket. */
 struct prologue {
-	unsigned char bytes[sizeof(PROLOGUE_LABEL) - 1 + 2 + SM_MECH_OID_MAX + INITIATOR_HEADER_BYTES];
+	unsigned char bytes[sizeof(PROLOGUE_LABEL) - 1 + 2 + SM_MECH_OID_MAX + INITIATOR_HEADER_BYTES +
+			    SM_TICKET_MAX];
 	size_t len;
 };
 
-static void make_prologue(struct prologue *p, const unsigned char *header)
+static void make_prologue(struct prologue *p, const unsigned char *header,
+			  const unsigned char *ticket, size_t ticket_len)
 {
 	size_t n = 0;
 
@@ -68,7 +94,17 @@ static void make_prologue(struct prologue *p, const unsigned char *header)
 	memcpy(p->bytes + n, sm_mech_oid.elements, sm_mech_oid.length);
 	n += sm_mech_oid.length;
 	memcpy(p->bytes + n, header, INITIATOR_HEADER_BYTES);
-	p->len = n + INITIATOR_HEADER_BYTES;
+	n += INITIATOR_HEADER_BYTES;
+	if (ticket_len > 0)
+		memcpy(p->bytes + n, ticket, ticket_len);
+	p->len = n + ticket_len;
+}
+
+/* A key for this context's resumption, from its PRF key and a label. */
+static void derive_from_prf(const struct sm_context *ctx, const char *label, unsigned char *out)
+{
+	crypto_generichash(out, SM_RESUMPTION_SECRET_BYTES, (const unsigned char *)label,
+			   strlen(label), ctx->keys + SM_KEY_PRF, SM_NOISE_KEYLEN);
 }
 
 /* The first bytes of BLAKE2b-256 of the acceptor's public key: lets an
@@ -222,62 +258,148 @@ static OM_uint32 initiator_cred(OM_uint32 *minor, struct sm_cred *given,
 	return major;
 }
 
-static OM_uint32 send_token_1(OM_uint32 *minor, struct sm_context *ctx,
-			      const struct sm_cred *cred,
-			      const struct sm_key_entry *peer, int anonymous,
-			      gss_channel_bindings_t bindings, gss_buffer_t output)
+/* Token 1's header: token id, version, pattern and the key hint. */
+static void write_header_1(unsigned char *header, uint8_t pattern, const unsigned char *peer_key)
 {
-	unsigned char header[INITIATOR_HEADER_BYTES], message[HANDSHAKE_MESSAGE_MAX];
 	unsigned char hint[KEY_HINT_BYTES];
-	unsigned char hash[BINDINGS_HASH_BYTES];
-	const struct sm_key_entry *identity = NULL;
 	struct sm_writer w;
-	enum sm_noise_result result;
-	struct prologue prologue;
-	size_t message_len;
-	int has_bindings;
 
-	key_hint(peer->public_key, hint);
-	sm_writer_init_fixed(&w, header, sizeof(header));
+	key_hint(peer_key, hint);
+	sm_writer_init_fixed(&w, header, INITIATOR_HEADER_BYTES);
 	sm_write_u16be(&w, TOKEN_ID_INITIATOR);
 	sm_write_u8(&w, PROTOCOL_VERSION);
-	sm_write_u8(&w, anonymous ? PATTERN_NK : PATTERN_IK);
+	sm_write_u8(&w, pattern);
 	sm_write_bytes(&w, hint, sizeof(hint));
-	if (!sm_writer_full(&w))
-		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_BAD_TOKEN,
-			       "the initiator's token header could not be written");
-	make_prologue(&prologue, header);
+}
 
-	has_bindings = bindings_hash(bindings, hash);
+/* Noise message 1 with token 1's payload, after the handshake's init. */
+static OM_uint32 write_message_1(OM_uint32 *minor, struct sm_context *ctx,
+				 enum sm_noise_result result, gss_channel_bindings_t bindings,
+				 unsigned char *message, size_t *message_len)
+{
+	unsigned char hash[BINDINGS_HASH_BYTES];
+	struct sm_writer w;
+	uint8_t options;
+
+	options = (uint8_t)(bindings_hash(bindings, hash) ? OPTION_BINDINGS : 0);
+	if (ctx->wants_ticket)
+		options |= OPTION_KEEPS_TICKETS;
 	sm_writer_init(&w);
 	sm_write_u64be(&w, (uint64_t)sm_clock_now());
 	sm_write_u32be(&w, ctx->flags);
 	sm_write_u32be(&w, ctx->time_req);
-	sm_write_u8(&w, (uint8_t)has_bindings);
+	sm_write_u8(&w, options);
 	sm_write_bytes(&w, hash, sizeof(hash));
 	if (w.failed) {
 		sm_writer_discard(&w);
 		return sm_no_memory(minor);
 	}
-	if (!anonymous)
-		identity = &cred->initiator.entries[0];
-	result = sm_noise_init(&ctx->handshake, anonymous ? SM_NOISE_NK : SM_NOISE_IK,
-			       SM_NOISE_INITIATOR, prologue.bytes, prologue.len,
-			       identity ? identity->private_key : NULL,
-			       identity ? identity->public_key : NULL, peer->public_key);
 	if (result == SM_NOISE_OK)
 		result = sm_noise_write_message(&ctx->handshake, w.data, w.len, message,
-						sizeof(message), &message_len);
+						HANDSHAKE_MESSAGE_MAX, message_len);
 	sm_writer_discard(&w);
 	if (result != SM_NOISE_OK)
 		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY,
 			       "the handshake could not start (out of locked memory)");
+	return sm_ok(minor);
+}
 
+/* A full token 1: IK as the credential's identity, or NK anonymously. */
+static OM_uint32 send_token_1(OM_uint32 *minor, struct sm_context *ctx,
+			      const struct sm_cred *cred, int anonymous,
+			      gss_channel_bindings_t bindings, gss_buffer_t output)
+{
+	unsigned char header[INITIATOR_HEADER_BYTES], message[HANDSHAKE_MESSAGE_MAX];
+	const struct sm_key_entry *identity = anonymous ? NULL : &cred->initiator.entries[0];
+	struct prologue prologue;
+	struct sm_writer w;
+	size_t message_len = 0;
+	OM_uint32 major;
+
+	write_header_1(header, anonymous ? PATTERN_NK : PATTERN_IK, ctx->peer_key);
+	make_prologue(&prologue, header, NULL, 0);
+	major = write_message_1(minor, ctx,
+				sm_noise_init(&ctx->handshake, anonymous ? SM_NOISE_NK : SM_NOISE_IK,
+					      SM_NOISE_INITIATOR, prologue.bytes, prologue.len,
+					      identity ? identity->private_key : NULL,
+					      identity ? identity->public_key : NULL, ctx->peer_key),
+				bindings, message, &message_len);
+	if (GSS_ERROR(major))
+		return major;
 	sm_writer_init(&w);
 	sm_frame_write(&w, sizeof(header) + message_len);
 	sm_write_bytes(&w, header, sizeof(header));
 	sm_write_bytes(&w, message, message_len);
 	return give_buffer(minor, &w, output);
+}
+
+/* A resumed token 1: NNpsk0 with the ticket's secret, the ticket bound in
+ * the prologue. */
+static OM_uint32 send_resumed_token_1(OM_uint32 *minor, struct sm_context *ctx,
+				      const struct sm_held_ticket *held,
+				      gss_channel_bindings_t bindings, gss_buffer_t output)
+{
+	unsigned char header[INITIATOR_HEADER_BYTES], message[HANDSHAKE_MESSAGE_MAX];
+	enum sm_noise_result result;
+	struct prologue prologue;
+	struct sm_writer w;
+	size_t message_len = 0;
+	OM_uint32 major;
+
+	write_header_1(header, PATTERN_RESUME, ctx->peer_key);
+	make_prologue(&prologue, header, held->ticket, held->ticket_len);
+	result = sm_noise_init(&ctx->handshake, SM_NOISE_NNPSK0, SM_NOISE_INITIATOR,
+			       prologue.bytes, prologue.len, NULL, NULL, NULL);
+	if (result == SM_NOISE_OK)
+		result = sm_noise_set_psk(&ctx->handshake, held->secret);
+	major = write_message_1(minor, ctx, result, bindings, message, &message_len);
+	if (GSS_ERROR(major))
+		return major;
+	sm_writer_init(&w);
+	sm_frame_write(&w, sizeof(header) + 2 + held->ticket_len + message_len);
+	sm_write_bytes(&w, header, sizeof(header));
+	sm_write_u16be(&w, (uint16_t)held->ticket_len);
+	sm_write_bytes(&w, held->ticket, held->ticket_len);
+	sm_write_bytes(&w, message, message_len);
+	return give_buffer(minor, &w, output);
+}
+
+/* Resume with a held ticket when there is one; else a full token 1, which
+ * asks for a ticket when the initiator keeps them. */
+static OM_uint32 send_first_token(OM_uint32 *minor, struct sm_context *ctx,
+				  const struct sm_cred *cred, int anonymous,
+				  gss_channel_bindings_t bindings, gss_buffer_t output)
+{
+	struct sm_held_ticket held;
+	char until[64];
+	const char *why = "resumption = no";
+	OM_uint32 major;
+
+	ctx->wants_ticket = !anonymous && sm_current_settings()->resumption;
+	if (ctx->wants_ticket && !ctx->resuming &&
+	    sm_tickets_find(ctx->acceptor_name->text, ctx->initiator_key, ctx->peer_key,
+			    sm_clock_now(), &held, &why)) {
+		ctx->resuming = 1;
+		ctx->wants_ticket = 0;
+		major = send_resumed_token_1(minor, ctx, &held, bindings, output);
+		sm_clock_format(held.not_after, until, sizeof(until));
+		sm_held_ticket_clear(&held);
+		if (!GSS_ERROR(major))
+			sm_trace("init: sent resumed handshake (NNpsk0) to '%s' as '%s' with a ticket valid until %s",
+				 ctx->acceptor_name->text, ctx->initiator_name->text, until);
+		return major;
+	}
+	if (anonymous)
+		why = "anonymous initiators get no tickets";
+	else if (ctx->resuming)
+		why = "the acceptor refused the ticket";
+	ctx->resuming = 0;
+	major = send_token_1(minor, ctx, cred, anonymous, bindings, output);
+	if (!GSS_ERROR(major))
+		sm_trace("init: sent %s handshake to '%s' as '%s' (not resumed: %s)",
+			 anonymous ? "NK" : "IK", ctx->acceptor_name->text,
+			 anonymous ? SM_ANONYMOUS_DISPLAY : ctx->initiator_name->text, why);
+	return major;
 }
 
 static OM_uint32 initiate_first(OM_uint32 *minor, struct sm_cred *given,
@@ -316,6 +438,9 @@ static OM_uint32 initiate_first(OM_uint32 *minor, struct sm_cred *given,
 	ctx->flags = (req_flags & SM_FLAGS_CHOSEN) | SM_FLAGS_ALWAYS |
 		     (anonymous ? GSS_C_ANON_FLAG : 0);
 	ctx->time_req = time_req == GSS_C_INDEFINITE ? 0 : time_req;
+	memcpy(ctx->peer_key, peer->public_key, SM_KEY_BYTES);
+	if (!anonymous)
+		memcpy(ctx->initiator_key, cred->initiator.entries[0].public_key, SM_KEY_BYTES);
 	major = sm_name_duplicate(minor, target, &ctx->acceptor_name);
 	if (!GSS_ERROR(major)) {
 		if (anonymous)
@@ -325,43 +450,146 @@ static OM_uint32 initiate_first(OM_uint32 *minor, struct sm_cred *given,
 						  &ctx->initiator_name);
 	}
 	if (!GSS_ERROR(major))
-		major = send_token_1(minor, ctx, cred, peer, anonymous, bindings, output);
+		major = send_first_token(minor, ctx, cred, anonymous, bindings, output);
 	sm_cred_free(&owned);
 	if (GSS_ERROR(major)) {
 		sm_context_free(&ctx);
 		return major;
 	}
-	sm_trace("init: sent %s handshake to '%s' as '%s'", anonymous ? "NK" : "IK",
-		 target->text, anonymous ? SM_ANONYMOUS_DISPLAY : ctx->initiator_name->text);
 	if (ret_flags != NULL)
 		*ret_flags = ctx->flags;
 	*context = ctx;
 	return GSS_S_CONTINUE_NEEDED;
 }
 
+/* Why an acceptor refuses a ticket: token 3's reason byte. */
+enum refusal {
+	REFUSED_RESUMPTION_OFF = 1,
+	REFUSED_NO_KEYRING,
+	REFUSED_MALFORMED,
+	REFUSED_UNKNOWN_KEY,
+	REFUSED_FORGED,
+	REFUSED_EXPIRED,
+	REFUSED_OTHER_ACCEPTOR,
+	REFUSED_INITIATOR_KEY,
+	REFUSED_REASONS
+};
+
+static const char *const refusal_reason[REFUSED_REASONS] = {
+	[0] = "for a reason this initiator does not know",
+	[REFUSED_RESUMPTION_OFF] = "the acceptor has resumption = no",
+	[REFUSED_NO_KEYRING] = "the acceptor cannot use its sealing keyring",
+	[REFUSED_MALFORMED] = "the ticket is malformed",
+	[REFUSED_UNKNOWN_KEY] = "the ticket's keyring key is retired or unknown to the acceptor",
+	[REFUSED_FORGED] = "the ticket failed authentication",
+	[REFUSED_EXPIRED] = "the ticket has expired",
+	[REFUSED_OTHER_ACCEPTOR] = "the ticket was issued for another acceptor name or key",
+	[REFUSED_INITIATOR_KEY] = "the acceptor's peers file no longer gives the initiator's name that key",
+};
+
+/* Token 3: the acceptor refused the ticket.  The ticket is dropped and a
+ * full token 1 goes out, from this call; the application sees one more
+ * round trip, nothing else. */
+static OM_uint32 fall_back(OM_uint32 *minor, struct sm_context *ctx, struct sm_cred *given,
+			   struct sm_reader *r, gss_channel_bindings_t bindings,
+			   gss_buffer_t output)
+{
+	struct sm_cred *owned = NULL, *cred = NULL;
+	uint8_t reason = sm_read_u8(r);
+	OM_uint32 major;
+
+	if (!sm_reader_done(r))
+		return bad_token(minor, "acceptor's", "refuses the ticket in a malformed token");
+	if (!ctx->resuming)
+		return bad_token(minor, "acceptor's", "refuses a ticket the initiator did not send");
+	sm_noise_clear(&ctx->handshake);
+	sm_trace("init: '%s' refused the ticket (%s); falling back to a full handshake",
+		 ctx->acceptor_name->text,
+		 refusal_reason[reason < REFUSED_REASONS ? reason : 0]);
+	sm_tickets_forget(ctx->acceptor_name->text, ctx->initiator_key);
+	major = initiator_cred(minor, given, 0, &owned, &cred);
+	if (!GSS_ERROR(major) &&
+	    (cred->initiator.count == 0 ||
+	     sodium_memcmp(cred->initiator.entries[0].public_key, ctx->initiator_key,
+			   SM_KEY_BYTES) != 0))
+		major = sm_fail(minor, GSS_S_NO_CRED, GSS_SODIUM_S_CRED_USAGE,
+				"gss_init_sec_context: the credential no longer holds the identity '%s' the context started with",
+				ctx->initiator_name->text);
+	if (!GSS_ERROR(major))
+		major = send_first_token(minor, ctx, cred, 0, bindings, output);
+	sm_cred_free(&owned);
+	return GSS_ERROR(major) ? major : GSS_S_CONTINUE_NEEDED;
+}
+
+/* The ticket after token 2's message: open it with the new context's key
+ * and keep it. */
+static OM_uint32 keep_ticket(OM_uint32 *minor, struct sm_context *ctx, struct sm_reader *r)
+{
+	unsigned char key[SM_NOISE_KEYLEN], ticket[SM_TICKET_MAX], *secret;
+	struct sm_ticket_header h;
+	const unsigned char *box;
+	uint16_t box_len;
+	char until[64];
+	int opened;
+
+	box_len = sm_read_u16be(r);
+	box = sm_read_bytes(r, box_len);
+	if (box == NULL || !sm_reader_done(r) || box_len <= SM_NOISE_TAGLEN ||
+	    box_len > TICKET_BOX_MAX)
+		return bad_token(minor, "acceptor's", "carries a malformed ticket");
+	derive_from_prf(ctx, TICKET_TRANSPORT_LABEL, key);
+	opened = sm_noise_decrypt(key, 0, NULL, 0, box, box_len, ticket) == 0;
+	sodium_memzero(key, sizeof(key));
+	if (!opened)
+		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_HANDSHAKE_FAILED,
+			       "the ticket in the acceptor's token failed authentication; it was altered");
+	if (GSS_ERROR(sm_ticket_header_parse(minor, ticket, box_len - SM_NOISE_TAGLEN, &h)))
+		return GSS_S_DEFECTIVE_TOKEN;
+	secret = sm_secmem_alloc(SM_RESUMPTION_SECRET_BYTES);
+	if (secret == NULL)
+		return sm_no_memory(minor);
+	derive_from_prf(ctx, RESUMPTION_SECRET_LABEL, secret);
+	sm_tickets_keep(ctx->acceptor_name->text, ctx->initiator_key, ctx->peer_key, secret,
+			ticket, box_len - SM_NOISE_TAGLEN, h.not_after);
+	sm_secmem_free(secret);
+	sm_clock_format(h.not_after, until, sizeof(until));
+	sm_trace("init: kept a ticket for '%s' valid until %s", ctx->acceptor_name->text, until);
+	return sm_ok(minor);
+}
+
 /* Token 2: the acceptor's half of the handshake and what it granted. */
 static OM_uint32 initiate_second(OM_uint32 *minor, struct sm_context *ctx,
-				 const gss_buffer_desc *input)
+				 struct sm_cred *given, const gss_buffer_desc *input,
+				 gss_channel_bindings_t bindings, gss_buffer_t output)
 {
-	unsigned char payload[ACCEPTOR_PAYLOAD_BYTES];
+	unsigned char payload[ACCEPTOR_PAYLOAD_MAX];
+	size_t payload_len, message_len;
 	OM_uint32 granted, lifetime, major;
 	struct sm_reader r, p;
-	size_t payload_len;
-	uint8_t version;
+	uint16_t id;
+	uint8_t version, ticket_follows = 0;
 
 	if (!sm_frame_read(input, &r))
 		return bad_token(minor, "acceptor's",
 				 "is not framed with the gss-sodium OID (RFC 2743 section 3.1)");
-	if (sm_read_u16be(&r) != TOKEN_ID_ACCEPTOR)
-		return bad_token(minor, "acceptor's", "does not start with the acceptor token id 01 02");
+	id = sm_read_u16be(&r);
 	version = sm_read_u8(&r);
 	if (r.failed)
 		return bad_token(minor, "acceptor's", "is truncated");
+	if (id != TOKEN_ID_ACCEPTOR && id != TOKEN_ID_REFUSAL)
+		return bad_token(minor, "acceptor's", "does not start with the acceptor token id 01 02 or 01 03");
 	if (version != PROTOCOL_VERSION)
 		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_BAD_VERSION,
 			       "the acceptor speaks protocol version %u; this initiator speaks %u",
 			       version, PROTOCOL_VERSION);
-	switch (sm_noise_read_message(&ctx->handshake, r.ptr, r.left, payload,
+	if (id == TOKEN_ID_REFUSAL)
+		return fall_back(minor, ctx, given, &r, bindings, output);
+	/* A ticket may follow the message only when one was asked for. */
+	message_len = ctx->wants_ticket ? SM_NOISE_DHLEN + ACCEPTOR_PAYLOAD_MAX + SM_NOISE_TAGLEN
+					: r.left;
+	if (r.left < message_len)
+		return bad_token(minor, "acceptor's", "is truncated");
+	switch (sm_noise_read_message(&ctx->handshake, r.ptr, message_len, payload,
 				      sizeof(payload), &payload_len)) {
 	case SM_NOISE_OK:
 		break;
@@ -372,21 +600,29 @@ static OM_uint32 initiate_second(OM_uint32 *minor, struct sm_context *ctx,
 	default:
 		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_HANDSHAKE_FAILED, NULL);
 	}
+	(void)sm_read_bytes(&r, message_len);
 	sm_reader_init(&p, payload, payload_len);
 	granted = sm_read_u32be(&p);
 	lifetime = sm_read_u32be(&p);
-	if (!sm_reader_done(&p))
+	if (ctx->wants_ticket)
+		ticket_follows = sm_read_u8(&p);
+	if (!sm_reader_done(&p) || ticket_follows > 1)
 		return bad_token(minor, "acceptor's", "has a payload of the wrong size");
 	/* Exactly what was asked: what every context has, the detection the
 	 * initiator chose, and anonymity as it used NK. */
 	if (granted != ctx->flags || lifetime == 0)
 		return bad_token(minor, "acceptor's", "grants flags or a lifetime the initiator did not ask for");
+	if (!ticket_follows && r.left != 0)
+		return bad_token(minor, "acceptor's", "has bytes after its handshake message");
 	if (ctx->time_req != 0 && lifetime > ctx->time_req)
 		lifetime = ctx->time_req;
 	ctx->flags = granted;
 	major = open_context(minor, ctx, lifetime);
+	if (!GSS_ERROR(major) && ticket_follows)
+		major = keep_ticket(minor, ctx, &r);
 	if (!GSS_ERROR(major))
-		sm_trace("init: context with '%s' open for %u s", ctx->acceptor_name->text, lifetime);
+		sm_trace("init: %s context with '%s' open for %u s",
+			 ctx->resuming ? "resumed" : "new", ctx->acceptor_name->text, lifetime);
 	return major;
 }
 
@@ -422,15 +658,19 @@ OM_uint32 sm_context_initiate(OM_uint32 *minor, struct sm_cred *cred,
 		major = sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_BAD_TOKEN,
 				"gss_init_sec_context needs the acceptor's token to continue");
 	else
-		major = initiate_second(minor, ctx, input);
+		major = initiate_second(minor, ctx, cred, input, bindings, output);
 	if (GSS_ERROR(major)) {
-		/* No half-made context: the handshake is spent. */
+		/* No half-made context: the handshake and any keys are spent. */
 		sm_noise_clear(&ctx->handshake);
+		sm_secmem_free(ctx->keys);
+		ctx->keys = NULL;
 		ctx->state = SM_CTX_FAILED;
 		return major;
 	}
 	if (ret_flags != NULL)
 		*ret_flags = ctx->flags;
+	if (major == GSS_S_CONTINUE_NEEDED)
+		return major;
 	if (time_rec != NULL)
 		*time_rec = seconds_left(ctx);
 	return sm_ok(minor);
@@ -469,6 +709,46 @@ static OM_uint32 name_initiator(OM_uint32 *minor, const struct sm_cred *cred,
 	return sm_name_from_canonical(minor, text, strlen(text), name);
 }
 
+/* The sentence for a handshake message that could not be read. */
+static OM_uint32 noise_failure(OM_uint32 *minor, enum sm_noise_result result)
+{
+	if (result == SM_NOISE_E_MEMORY)
+		return sm_no_memory(minor);
+	if (result == SM_NOISE_E_SHORT)
+		return bad_token(minor, "initiator's", "is truncated");
+	if (result == SM_NOISE_E_SPACE)
+		return bad_token(minor, "initiator's", "has a payload of the wrong size");
+	return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_HANDSHAKE_FAILED, NULL);
+}
+
+static OM_uint32 no_acceptor_key(OM_uint32 *minor)
+{
+	return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_NO_ACCEPTOR_KEY,
+		       "the initiator's token addresses an acceptor key this credential does not hold: the initiator's peers entry for this service is out of date, it meant another service, or the token was altered");
+}
+
+/* The first acceptor key at or after *from whose hint is `hint`. */
+static const struct sm_key_entry *next_key_by_hint(const struct sm_cred *cred,
+						   const unsigned char *hint, size_t *from)
+{
+	unsigned char candidate_hint[KEY_HINT_BYTES];
+
+	for (; *from < cred->acceptor.count; (*from)++) {
+		key_hint(cred->acceptor.entries[*from].public_key, candidate_hint);
+		if (memcmp(candidate_hint, hint, KEY_HINT_BYTES) == 0)
+			return &cred->acceptor.entries[(*from)++];
+	}
+	return NULL;
+}
+
+static const struct sm_key_entry *find_key_by_hint(const struct sm_cred *cred,
+						   const unsigned char *hint)
+{
+	size_t from = 0;
+
+	return next_key_by_hint(cred, hint, &from);
+}
+
 /* Read token 1 with the acceptor keys its hint names; the handshake is
  * left in ctx->handshake and the key used in *used. */
 static OM_uint32 read_token_1(OM_uint32 *minor, struct sm_context *ctx,
@@ -477,19 +757,13 @@ static OM_uint32 read_token_1(OM_uint32 *minor, struct sm_context *ctx,
 			      const unsigned char *hint, unsigned char *payload,
 			      size_t *payload_len, const struct sm_key_entry **used)
 {
-	unsigned char candidate_hint[KEY_HINT_BYTES];
 	enum sm_noise_result result = SM_NOISE_E_STATE;
+	const struct sm_key_entry *key;
 	struct prologue prologue;
-	int candidates = 0;
-	size_t i;
+	size_t from = 0, candidates = 0;
 
-	make_prologue(&prologue, header);
-	for (i = 0; i < cred->acceptor.count; i++) {
-		const struct sm_key_entry *key = &cred->acceptor.entries[i];
-
-		key_hint(key->public_key, candidate_hint);
-		if (memcmp(candidate_hint, hint, KEY_HINT_BYTES) != 0)
-			continue;
+	make_prologue(&prologue, header, NULL, 0);
+	while ((key = next_key_by_hint(cred, hint, &from)) != NULL) {
 		candidates++;
 		result = sm_noise_init(&ctx->handshake, anonymous ? SM_NOISE_NK : SM_NOISE_IK,
 				       SM_NOISE_RESPONDER, prologue.bytes, prologue.len,
@@ -504,16 +778,11 @@ static OM_uint32 read_token_1(OM_uint32 *minor, struct sm_context *ctx,
 		}
 		sm_noise_clear(&ctx->handshake);
 		if (result == SM_NOISE_E_MEMORY)
-			return sm_no_memory(minor);
+			break;
 	}
 	if (candidates == 0)
-		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_NO_ACCEPTOR_KEY,
-			       "the initiator's token addresses an acceptor key this credential does not hold: the initiator's peers entry for this service is out of date, it meant another service, or the token was altered");
-	if (result == SM_NOISE_E_SHORT)
-		return bad_token(minor, "initiator's", "is truncated");
-	if (result == SM_NOISE_E_SPACE)
-		return bad_token(minor, "initiator's", "has a payload of the wrong size");
-	return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_HANDSHAKE_FAILED, NULL);
+		return no_acceptor_key(minor);
+	return noise_failure(minor, result);
 }
 
 static OM_uint32 acceptor_cred(OM_uint32 *minor, struct sm_cred *given,
@@ -535,8 +804,8 @@ static OM_uint32 acceptor_cred(OM_uint32 *minor, struct sm_cred *given,
 	return major;
 }
 
-/* Decide the context from token 1's payload; fills flags and lifetime,
- * and the time the initiator sent it. */
+/* Decide the context from token 1's payload; fills flags, lifetime and
+ * whether the initiator keeps tickets, and the time it sent the token. */
 static OM_uint32 grant(OM_uint32 *minor, struct sm_context *ctx,
 		       const unsigned char *payload, size_t payload_len,
 		       gss_channel_bindings_t bindings, int anonymous,
@@ -546,16 +815,23 @@ static OM_uint32 grant(OM_uint32 *minor, struct sm_context *ctx,
 	const unsigned char *theirs;
 	OM_uint32 requested, time_req;
 	struct sm_reader p;
+	uint8_t options;
 	int they_bound;
 
 	sm_reader_init(&p, payload, payload_len);
 	*sent = sm_read_u64be(&p);
 	requested = sm_read_u32be(&p);
 	time_req = sm_read_u32be(&p);
-	they_bound = sm_read_u8(&p);
+	options = sm_read_u8(&p);
 	theirs = sm_read_bytes(&p, BINDINGS_HASH_BYTES);
-	if (!sm_reader_done(&p) || they_bound > 1 || *sent >= (uint64_t)SM_TIME_MAX)
+	/* Anonymous and resumed initiators are given no ticket, so they
+	 * cannot ask for one. */
+	if (!sm_reader_done(&p) || (options & ~(OPTION_BINDINGS | OPTION_KEEPS_TICKETS)) != 0 ||
+	    ((options & OPTION_KEEPS_TICKETS) && (anonymous || ctx->resuming)) ||
+	    *sent >= (uint64_t)SM_TIME_MAX)
 		return bad_token(minor, "initiator's", "has a malformed payload");
+	they_bound = options & OPTION_BINDINGS;
+	ctx->wants_ticket = !!(options & OPTION_KEEPS_TICKETS);
 	/* Bindings given by the acceptor must be matched; an acceptor that
 	 * gives none does not care. */
 	if (bindings_hash(bindings, ours) &&
@@ -628,33 +904,265 @@ static OM_uint32 admit_handshake(OM_uint32 *minor, const struct sm_cred *cred,
 		       theirs, (unsigned long long)skew, ours);
 }
 
-static OM_uint32 send_token_2(OM_uint32 *minor, struct sm_context *ctx,
-			      OM_uint32 lifetime, gss_buffer_t output)
+/* Token 2's Noise message; its payload says whether a ticket follows when
+ * token 1 asked for one. */
+static OM_uint32 write_message_2(OM_uint32 *minor, struct sm_context *ctx, OM_uint32 lifetime,
+				 int ticket_follows, unsigned char *message, size_t *message_len)
 {
-	unsigned char message[HANDSHAKE_MESSAGE_MAX];
 	enum sm_noise_result result;
-	size_t message_len;
 	struct sm_writer w;
 
 	sm_writer_init(&w);
 	sm_write_u32be(&w, ctx->flags);
 	sm_write_u32be(&w, lifetime);
+	if (ctx->wants_ticket)
+		sm_write_u8(&w, (uint8_t)ticket_follows);
 	if (w.failed) {
 		sm_writer_discard(&w);
 		return sm_no_memory(minor);
 	}
 	result = sm_noise_write_message(&ctx->handshake, w.data, w.len, message,
-					sizeof(message), &message_len);
+					HANDSHAKE_MESSAGE_MAX, message_len);
 	sm_writer_discard(&w);
 	if (result != SM_NOISE_OK)
 		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_NO_MEMORY,
 			       "the handshake reply could not be made (out of locked memory)");
+	return sm_ok(minor);
+}
+
+/* A ticket for the open context, sealed under `seal_key` and then for the
+ * initiator under a key of this context: box[TICKET_BOX_MAX]. */
+static OM_uint32 seal_ticket(OM_uint32 *minor, const struct sm_context *ctx,
+			     const struct sm_seal_key *seal_key,
+			     const struct sm_key_entry *acceptor_key, unsigned char *box,
+			     size_t *box_len)
+{
+	const struct sm_settings *settings = sm_current_settings();
+	unsigned char ticket[SM_TICKET_MAX], transport[SM_NOISE_KEYLEN], *secret;
+	unsigned long life = settings->ticket_lifetime < settings->context_lifetime
+				     ? settings->ticket_lifetime : settings->context_lifetime;
+	time_t now = sm_clock_now();
+	char until[64];
+	size_t ticket_len = 0;
+	OM_uint32 major;
+
+	secret = sm_secmem_alloc(SM_RESUMPTION_SECRET_BYTES);
+	if (secret == NULL)
+		return sm_no_memory(minor);
+	derive_from_prf(ctx, RESUMPTION_SECRET_LABEL, secret);
+	major = sm_ticket_seal(minor, seal_key, now, now + (time_t)life, secret,
+			       ctx->initiator_key, acceptor_key->public_key, ctx->initiator_name,
+			       acceptor_key->name, ticket, &ticket_len);
+	sm_secmem_free(secret);
+	if (GSS_ERROR(major))
+		return major;
+	derive_from_prf(ctx, TICKET_TRANSPORT_LABEL, transport);
+	sm_noise_encrypt(transport, 0, NULL, 0, ticket, ticket_len, box);
+	sodium_memzero(transport, sizeof(transport));
+	*box_len = ticket_len + SM_NOISE_TAGLEN;
+	sm_clock_format((uint64_t)(now + (time_t)life), until, sizeof(until));
+	sm_trace("accept: issued '%s' a ticket sealed with key %u, valid until %s",
+		 ctx->initiator_name->text, seal_key->id, until);
+	return sm_ok(minor);
+}
+
+/* The keyring key that seals a ticket for this context, or NULL (with the
+ * reason in the trace): *ring must be released by the caller. */
+static const struct sm_seal_key *ticket_sealing_key(const struct sm_context *ctx,
+						    const struct sm_keyring **ring)
+{
+	const struct sm_seal_key *key;
+	char path[PATH_MAX];
+	OM_uint32 minor;
+
+	*ring = NULL;
+	if (!ctx->wants_ticket || !sm_current_settings()->resumption)
+		return NULL;
+	if (GSS_ERROR(sm_keyring_acquire(&minor, ring, path))) {
+		sm_trace("accept: no ticket issued: %s", sm_status_sentence(minor));
+		return NULL;
+	}
+	key = sm_keyring_sealing_key(*ring, sm_clock_now());
+	if (key == NULL)
+		sm_trace("accept: no ticket issued: %s holds no key that may seal now", path);
+	return key;
+}
+
+/* Answer token 1: message 2, the context opened, and a ticket when the
+ * initiator keeps them and the keyring can seal one. */
+static OM_uint32 send_token_2(OM_uint32 *minor, struct sm_context *ctx,
+			      const struct sm_key_entry *acceptor_key, OM_uint32 lifetime,
+			      gss_buffer_t output)
+{
+	unsigned char message[HANDSHAKE_MESSAGE_MAX], box[TICKET_BOX_MAX];
+	const struct sm_keyring *ring;
+	const struct sm_seal_key *seal_key = ticket_sealing_key(ctx, &ring);
+	size_t message_len = 0, box_len = 0;
+	struct sm_writer w;
+	OM_uint32 major;
+
+	major = write_message_2(minor, ctx, lifetime, seal_key != NULL, message, &message_len);
+	if (!GSS_ERROR(major))
+		major = open_context(minor, ctx, lifetime);
+	if (!GSS_ERROR(major) && seal_key != NULL)
+		major = seal_ticket(minor, ctx, seal_key, acceptor_key, box, &box_len);
+	if (ring != NULL)
+		sm_keyring_release(ring);
+	if (GSS_ERROR(major))
+		return major;
 	sm_writer_init(&w);
-	sm_frame_write(&w, 2 + 1 + message_len);
+	sm_frame_write(&w, 2 + 1 + message_len + (box_len > 0 ? 2 + box_len : 0));
 	sm_write_u16be(&w, TOKEN_ID_ACCEPTOR);
 	sm_write_u8(&w, PROTOCOL_VERSION);
 	sm_write_bytes(&w, message, message_len);
+	if (box_len > 0) {
+		sm_write_u16be(&w, (uint16_t)box_len);
+		sm_write_bytes(&w, box, box_len);
+	}
 	return give_buffer(minor, &w, output);
+}
+
+/* Token 3: the ticket is refused, and a full token 1 awaited. */
+static OM_uint32 refuse_ticket(OM_uint32 *minor, struct sm_context *ctx, enum refusal reason,
+			       gss_buffer_t output)
+{
+	struct sm_writer w;
+	OM_uint32 major;
+
+	sm_noise_clear(&ctx->handshake);
+	sm_writer_init(&w);
+	sm_frame_write(&w, 2 + 1 + 1);
+	sm_write_u16be(&w, TOKEN_ID_REFUSAL);
+	sm_write_u8(&w, PROTOCOL_VERSION);
+	sm_write_u8(&w, (uint8_t)reason);
+	major = give_buffer(minor, &w, output);
+	if (GSS_ERROR(major))
+		return major;
+	ctx->state = SM_CTX_AWAITING_FULL;
+	sm_trace("accept: refused a resumed handshake (%s); asking for a full one",
+		 refusal_reason[reason]);
+	return GSS_S_CONTINUE_NEEDED;
+}
+
+/* May this ticket resume a context with `key`?  0 if so, with the
+ * contents open and the initiator named; else the reason to refuse it. */
+static enum refusal check_ticket(const struct sm_cred *cred, const struct sm_key_entry *key,
+				 const unsigned char *ticket, size_t ticket_len, time_t t,
+				 struct sm_ticket_contents *contents, struct sm_name **initiator)
+{
+	const struct sm_keyring *ring;
+	enum sm_ticket_verdict verdict;
+	char path[PATH_MAX];
+	OM_uint32 minor;
+
+	if (!sm_current_settings()->resumption)
+		return REFUSED_RESUMPTION_OFF;
+	if (GSS_ERROR(sm_keyring_acquire(&minor, &ring, path)))
+		return REFUSED_NO_KEYRING;
+	verdict = sm_ticket_open(ring, ticket, ticket_len, t, contents);
+	sm_keyring_release(ring);
+	switch (verdict) {
+	case SM_TICKET_OPENED:
+		break;
+	case SM_TICKET_UNKNOWN_KEY:
+		return REFUSED_UNKNOWN_KEY;
+	case SM_TICKET_FORGED:
+		return REFUSED_FORGED;
+	case SM_TICKET_EXPIRED:
+		return REFUSED_EXPIRED;
+	case SM_TICKET_NO_MEMORY:
+		return REFUSED_NO_KEYRING;
+	default:
+		return REFUSED_MALFORMED;
+	}
+	if (contents->acceptor_kind != key->name->kind ||
+	    strcmp(contents->acceptor_name, key->name->text) != 0 ||
+	    sodium_memcmp(contents->acceptor_key, key->public_key, SM_KEY_BYTES) != 0)
+		return REFUSED_OTHER_ACCEPTOR;
+	/* The peers file decides again who the initiator is. */
+	if (GSS_ERROR(name_initiator(&minor, cred, contents->initiator_key, initiator)))
+		return REFUSED_INITIATOR_KEY;
+	if ((*initiator)->kind != contents->initiator_kind ||
+	    strcmp((*initiator)->text, contents->initiator_name) != 0) {
+		sm_name_free(initiator);
+		return REFUSED_INITIATOR_KEY;
+	}
+	return 0;
+}
+
+/* A resumed token 1, after its header: the ticket, then NNpsk0's message 1
+ * under the ticket's secret. */
+static OM_uint32 accept_resumed(OM_uint32 *minor, struct sm_context *ctx,
+				const struct sm_cred *cred, struct sm_reader *r,
+				const unsigned char *header, const unsigned char *hint,
+				gss_channel_bindings_t bindings, gss_buffer_t output)
+{
+	unsigned char payload[INITIATOR_PAYLOAD_BYTES];
+	struct sm_ticket_contents contents = { 0 };
+	struct sm_rcache_probe probe = { NULL, 0, { 0 } };
+	const struct sm_key_entry *key;
+	struct sm_name *initiator = NULL;
+	const unsigned char *ticket;
+	enum sm_noise_result result;
+	struct prologue prologue;
+	enum refusal refused;
+	size_t payload_len = 0;
+	OM_uint32 major, lifetime = 0;
+	time_t t = sm_clock_now();
+	uint64_t sent = 0;
+	uint16_t ticket_len;
+
+	ctx->resuming = 1;
+	key = find_key_by_hint(cred, hint);
+	if (key == NULL)
+		return no_acceptor_key(minor);
+	ticket_len = sm_read_u16be(r);
+	ticket = sm_read_bytes(r, ticket_len);
+	if (ticket == NULL)
+		return bad_token(minor, "initiator's", "is truncated");
+	if (ticket_len > SM_TICKET_MAX)
+		return bad_token(minor, "initiator's", "carries a ticket longer than any ticket");
+	refused = check_ticket(cred, key, ticket, ticket_len, t, &contents, &initiator);
+	if (refused) {
+		sm_ticket_contents_clear(&contents);
+		return refuse_ticket(minor, ctx, refused, output);
+	}
+	if (r->left >= SM_NOISE_DHLEN)
+		sm_rcache_prefetch(SM_RCACHE_HANDSHAKE, cred->keytab, r->ptr, SM_NOISE_DHLEN, &probe);
+	make_prologue(&prologue, header, ticket, ticket_len);
+	result = sm_noise_init(&ctx->handshake, SM_NOISE_NNPSK0, SM_NOISE_RESPONDER,
+			       prologue.bytes, prologue.len, NULL, NULL, NULL);
+	if (result == SM_NOISE_OK)
+		result = sm_noise_set_psk(&ctx->handshake, contents.secret);
+	if (result == SM_NOISE_OK)
+		result = sm_noise_read_message(&ctx->handshake, r->ptr, r->left, payload,
+					       sizeof(payload), &payload_len);
+	major = result == SM_NOISE_OK ? sm_ok(minor) : noise_failure(minor, result);
+	if (!GSS_ERROR(major))
+		major = grant(minor, ctx, payload, payload_len, bindings, 0, &lifetime, &sent);
+	if (!GSS_ERROR(major))
+		major = admit_handshake(minor, cred, key, ctx->handshake.re, sent, t, &probe);
+	sm_rcache_release(&probe);
+	sodium_memzero(payload, sizeof(payload));
+	if (!GSS_ERROR(major))
+		major = sm_name_duplicate(minor, key->name, &ctx->acceptor_name);
+	if (!GSS_ERROR(major)) {
+		ctx->initiator_name = initiator;
+		initiator = NULL;
+		memcpy(ctx->initiator_key, contents.initiator_key, SM_KEY_BYTES);
+		/* A resumed context ends with its ticket, at the latest. */
+		if ((uint64_t)t + lifetime > contents.header.not_after)
+			lifetime = (OM_uint32)(contents.header.not_after - (uint64_t)t);
+		if (lifetime == 0)
+			lifetime = 1;
+		major = send_token_2(minor, ctx, key, lifetime, output);
+	}
+	sm_name_free(&initiator);
+	sm_ticket_contents_clear(&contents);
+	if (!GSS_ERROR(major))
+		sm_trace("accept: resumed context from '%s' to '%s' open for %u s",
+			 ctx->initiator_name->text, ctx->acceptor_name->text, lifetime);
+	return major;
 }
 
 static OM_uint32 accept_token_1(OM_uint32 *minor, struct sm_context *ctx,
@@ -692,9 +1200,14 @@ static OM_uint32 accept_token_1(OM_uint32 *minor, struct sm_context *ctx,
 		return sm_fail(minor, GSS_S_DEFECTIVE_TOKEN, GSS_SODIUM_S_BAD_VERSION,
 			       "the initiator speaks protocol version %u; this acceptor speaks %u",
 			       version, PROTOCOL_VERSION);
+	if (pattern == PATTERN_RESUME && ctx->state == SM_CTX_AWAITING_FULL)
+		return bad_token(minor, "initiator's", "resumes again after its ticket was refused");
+	if (pattern == PATTERN_RESUME)
+		return accept_resumed(minor, ctx, cred, &r, header, hint, bindings, output);
 	if (pattern != PATTERN_IK && pattern != PATTERN_NK)
 		return bad_token(minor, "initiator's", "names an unknown handshake pattern");
 	anonymous = pattern == PATTERN_NK;
+	ctx->resuming = 0;
 
 	/* Message 1 starts with the initiator's ephemeral key in the clear:
 	 * its replay-cache bucket loads during the key agreement. */
@@ -716,21 +1229,16 @@ static OM_uint32 accept_token_1(OM_uint32 *minor, struct sm_context *ctx,
 	if (!GSS_ERROR(major))
 		major = sm_name_duplicate(minor, key->name, &ctx->acceptor_name);
 	if (!GSS_ERROR(major)) {
-		if (anonymous)
+		if (anonymous) {
 			major = sm_name_anonymous(minor, &ctx->initiator_name);
-		else
+		} else {
+			memcpy(ctx->initiator_key, ctx->handshake.rs, SM_KEY_BYTES);
 			major = name_initiator(minor, cred, ctx->handshake.rs,
 					       &ctx->initiator_name);
-	}
-	if (!GSS_ERROR(major))
-		major = send_token_2(minor, ctx, lifetime, output);
-	if (!GSS_ERROR(major)) {
-		major = open_context(minor, ctx, lifetime);
-		if (GSS_ERROR(major)) {
-			free(output->value);
-			clear_buffer(output);
 		}
 	}
+	if (!GSS_ERROR(major))
+		major = send_token_2(minor, ctx, key, lifetime, output);
 	sodium_memzero(payload, sizeof(payload));
 	if (!GSS_ERROR(major))
 		sm_trace("accept: context from '%s' to '%s' open for %u s",
@@ -747,7 +1255,7 @@ OM_uint32 sm_context_accept(OM_uint32 *minor, struct sm_cred *given,
 			    OM_uint32 *ret_flags, OM_uint32 *time_rec)
 {
 	struct sm_cred *owned = NULL, *cred = NULL;
-	struct sm_context *ctx;
+	struct sm_context *ctx = *context;
 	OM_uint32 major;
 
 	clear_buffer(output);
@@ -757,36 +1265,47 @@ OM_uint32 sm_context_accept(OM_uint32 *minor, struct sm_cred *given,
 		*ret_flags = 0;
 	if (time_rec != NULL)
 		*time_rec = 0;
-	if (*context != NULL)
+	if (ctx != NULL && (ctx->initiator || ctx->state != SM_CTX_AWAITING_FULL))
 		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_CONTEXT_NOT_OPEN,
-			       "gss_accept_sec_context was called again on a context; this mechanism's acceptor completes in one step");
+			       "gss_accept_sec_context was called again on a context that %s",
+			       ctx->state == SM_CTX_OPEN ? "is already established"
+							 : "awaits no token");
 	major = sm_init(minor);
 	if (!GSS_ERROR(major))
 		major = acceptor_cred(minor, given, &owned, &cred);
 	if (GSS_ERROR(major))
 		return major;
-	ctx = sm_context_new();
-	if (ctx == NULL) {
+	if (ctx == NULL && (ctx = sm_context_new()) == NULL) {
 		sm_cred_free(&owned);
 		return sm_no_memory(minor);
 	}
 	major = accept_token_1(minor, ctx, cred, input, bindings, output);
 	sm_cred_free(&owned);
-	if (!GSS_ERROR(major) && src_name != NULL)
+	if (major == GSS_S_COMPLETE && src_name != NULL)
 		major = sm_name_duplicate(minor, ctx->initiator_name, src_name);
 	if (GSS_ERROR(major)) {
 		if (output != GSS_C_NO_BUFFER) {
 			free(output->value);
 			clear_buffer(output);
 		}
-		sm_context_free(&ctx);
+		if (*context == NULL) {
+			sm_context_free(&ctx);
+		} else {
+			/* A continued context stays for gss_delete_sec_context. */
+			sm_noise_clear(&ctx->handshake);
+			sm_secmem_free(ctx->keys);
+			ctx->keys = NULL;
+			ctx->state = SM_CTX_FAILED;
+		}
 		return major;
 	}
+	*context = ctx;
+	if (major == GSS_S_CONTINUE_NEEDED)
+		return major;
 	if (ret_flags != NULL)
 		*ret_flags = ctx->flags;
 	if (time_rec != NULL)
 		*time_rec = seconds_left(ctx);
-	*context = ctx;
 	return sm_ok(minor);
 }
 

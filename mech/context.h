@@ -1,6 +1,8 @@
 /*
  * Security contexts: establishment (one round trip of a Noise IK or NK
- * handshake), inquiry, lifetime and deletion.
+ * handshake, or of a resumed NNpsk0 handshake with a ticket, which takes a
+ * second round trip when the acceptor refuses the ticket), inquiry,
+ * lifetime and deletion.
  */
 #ifndef SM_CONTEXT_H
 #define SM_CONTEXT_H
@@ -38,6 +40,7 @@
 
 enum sm_context_state {
 	SM_CTX_AWAITING_REPLY,	/* initiator: token 1 sent, token 2 awaited */
+	SM_CTX_AWAITING_FULL,	/* acceptor: ticket refused, full token 1 awaited */
 	SM_CTX_OPEN,		/* established */
 	SM_CTX_FAILED		/* establishment failed; only deletion remains */
 };
@@ -51,6 +54,13 @@ struct sm_context {
 	struct sm_name *initiator_name;	/* anonymous for NK */
 	struct sm_name *acceptor_name;
 	struct sm_noise_handshake handshake;	/* while establishing */
+	/* The initiator's, while establishing: a resumed token 1 was sent,
+	 * a ticket was asked for, and the public keys the ticket is kept
+	 * under (its own, and the target's from the peers file). */
+	int resuming;
+	int wants_ticket;
+	unsigned char initiator_key[SM_KEY_BYTES];
+	unsigned char peer_key[SM_KEY_BYTES];
 	unsigned char *keys;		/* locked; send, receive, PRF keys */
 	uint64_t send_seq;		/* next sequence number to send */
 	unsigned char instance[SM_CONTEXT_INSTANCE_BYTES];

@@ -250,7 +250,7 @@ static OM_uint32 seal(OM_uint32 *minor, const struct sm_context *ctx,
 		out = NULL;
 	}
 	if (out != NULL) {
-		sm_seal_key_for_header(key, out, SM_EXPORT_HEADER_BYTES, k);
+		sm_seal_key_for_header(key, SM_SEAL_EXPORT, out, SM_EXPORT_HEADER_BYTES, k);
 		crypto_secretbox_easy(out + SM_EXPORT_HEADER_BYTES, state, sw.len, h.nonce, k);
 		sodium_memzero(k, sizeof(k));
 	}
@@ -316,7 +316,7 @@ static size_t open_box(const struct sm_export_header *h, const unsigned char *se
 
 	if (len > STATE_MAX)
 		return 0;
-	sm_seal_key_for_header(key, h->bytes, SM_EXPORT_HEADER_BYTES, k);
+	sm_seal_key_for_header(key, SM_SEAL_EXPORT, h->bytes, SM_EXPORT_HEADER_BYTES, k);
 	failed = crypto_secretbox_open_easy(state, sealed, h->sealed_len, h->nonce, k) != 0;
 	sodium_memzero(k, sizeof(k));
 	return failed ? 0 : len;

@@ -44,7 +44,11 @@ static const struct {
 	/* Named by the replay_cache_auth setting only. */
 	[SM_FILE_REPLAY_AUTH] = { NULL, NULL, NULL, "replay cache password file",
 		"create ", " with mode 0600 and one line 'USER PASSWORD' (or 'PASSWORD')", 1 },
+	/* Written by the mechanism itself; see runtime_path. */
+	[SM_FILE_TICKETS] = { "GSS_SODIUM_TICKETS", NULL, NULL, "ticket cache",
+		"it is made by the next full handshake at ", "", 1 },
 };
+#define TICKETS_FILE "gss-sodium-tickets"
 
 const char *sm_file_variable(enum sm_file which)
 {
@@ -94,6 +98,23 @@ static int user_path(const char *file, char *out)
 	return n > 0 && n < PATH_MAX;
 }
 
+/* $XDG_RUNTIME_DIR/FILE: a directory of the user's own that lasts as long
+ * as the user's sessions (mode 0700 under systemd-logind). */
+static OM_uint32 runtime_path(OM_uint32 *minor, enum sm_file which, const char *file,
+			      struct sm_locations *out)
+{
+	const char *dir = secure_getenv("XDG_RUNTIME_DIR");
+	int n;
+
+	if (dir == NULL || dir[0] != '/')
+		return sm_ok(minor);
+	n = snprintf(out->path[0], PATH_MAX, "%s/%s", dir, file);
+	if (n < 0 || n >= PATH_MAX)
+		return too_long(minor, which);
+	out->count = 1;
+	return sm_ok(minor);
+}
+
 OM_uint32 sm_locations(OM_uint32 *minor, enum sm_file which,
 		       struct sm_locations *out)
 {
@@ -111,6 +132,8 @@ OM_uint32 sm_locations(OM_uint32 *minor, enum sm_file which,
 		out->from_environment = 1;
 		return sm_ok(minor);
 	}
+	if (which == SM_FILE_TICKETS)
+		return runtime_path(minor, which, TICKETS_FILE, out);
 	if (file_info[which].system_file != NULL)
 		strcpy(out->path[out->count++], file_info[which].system_file);
 	if (file_info[which].user_file != NULL) {
@@ -171,6 +194,12 @@ static OM_uint32 refuse_mode(OM_uint32 *minor, enum sm_file which,
 			       path, what, path);
 	if (!sm_file_owner_trusted(st))
 		return refuse_owner(minor, which, path, st->st_uid);
+	/* Tickets are one user's: their secrets let whoever reads them
+	 * resume as that user, so no group may read them either. */
+	if (which == SM_FILE_TICKETS && ((st->st_mode & S_IRGRP) || st->st_uid != geteuid()))
+		return sm_fail(minor, GSS_S_FAILURE, GSS_SODIUM_S_FILE_PERMISSIONS,
+			       "%s: the ticket cache must belong to uid %lu and be readable by it alone (mode 0600), so it was not used",
+			       path, (unsigned long)geteuid());
 	return sm_ok(minor);
 }
 

@@ -19,7 +19,8 @@ enum sm_file {
 	SM_FILE_SEALKEYS,	/* keys that seal exported contexts */
 	SM_FILE_SETTINGS,	/* sodium.conf */
 	SM_FILE_LOCALNAMES,	/* which local account a name may use */
-	SM_FILE_REPLAY_AUTH	/* the shared replay cache's user and password */
+	SM_FILE_REPLAY_AUTH,	/* the shared replay cache's user and password */
+	SM_FILE_TICKETS		/* an initiator's resumption tickets */
 };
 
 struct sm_locations {
@@ -29,7 +30,9 @@ struct sm_locations {
 };
 
 /* The file(s) to read for `which`: the one the environment names, or the
- * default(s).  Fails only when a path does not fit PATH_MAX. */
+ * default(s).  Fails only when a path does not fit PATH_MAX.  The ticket
+ * cache's default is $XDG_RUNTIME_DIR/gss-sodium-tickets, and none
+ * without that variable. */
 OM_uint32 sm_locations(OM_uint32 *minor, enum sm_file which,
 		       struct sm_locations *out)
 	__attribute__((warn_unused_result));

@@ -17,7 +17,10 @@
 #define MAX_FIELDS 5
 #define RETIRED_WORD "retired"
 #define FROM_PREFIX "from="
-#define DERIVATION_LABEL "gss-sodium export v2"
+static const char *const derivation_label[SM_SEAL_USES] = {
+	[SM_SEAL_EXPORT] = "gss-sodium export v2",
+	[SM_SEAL_TICKET] = "gss-sodium ticket v2",
+};
 #define SCOPE_LABEL "gss-sodium replay scope"
 
 void sm_timestamp_format(time_t t, char out[SM_TIMESTAMP_CHARS + 1])
@@ -163,6 +166,7 @@ OM_uint32 sm_keyring_parse(OM_uint32 *minor, const char *path, const char *text,
 {
 	const char *p, *why = "";
 	struct sm_seal_key k, *bigger;
+	int use;
 	struct sm_lines lines;
 	unsigned char *key;
 	size_t line_len;
@@ -190,7 +194,7 @@ OM_uint32 sm_keyring_parse(OM_uint32 *minor, const char *path, const char *text,
 				       "%s line %u: %s", path, lines.number, why);
 		}
 		k.key = key;
-		k.derivation = sm_secmem_alloc(sizeof(crypto_generichash_state));
+		k.derivation = sm_secmem_alloc(SM_SEAL_USES * sizeof(crypto_generichash_state));
 		bigger = k.derivation == NULL ? NULL
 			 : realloc(ring->keys, (ring->count + 1) * sizeof(*bigger));
 		if (bigger == NULL) {
@@ -199,12 +203,15 @@ OM_uint32 sm_keyring_parse(OM_uint32 *minor, const char *path, const char *text,
 			sm_keyring_clear(ring);
 			return sm_no_memory(minor);
 		}
-		/* Keying BLAKE2b costs a block: do it once per key. */
-		crypto_generichash_init((crypto_generichash_state *)k.derivation, key,
-					SM_SEAL_KEY_BYTES, SM_SEAL_KEY_BYTES);
-		crypto_generichash_update((crypto_generichash_state *)k.derivation,
-					  (const unsigned char *)DERIVATION_LABEL,
-					  sizeof(DERIVATION_LABEL) - 1);
+		/* Keying BLAKE2b costs a block: do it once per key and use. */
+		for (use = 0; use < SM_SEAL_USES; use++) {
+			crypto_generichash_state *st =
+				(crypto_generichash_state *)k.derivation + use;
+
+			crypto_generichash_init(st, key, SM_SEAL_KEY_BYTES, SM_SEAL_KEY_BYTES);
+			crypto_generichash_update(st, (const unsigned char *)derivation_label[use],
+						  strlen(derivation_label[use]));
+		}
 		crypto_generichash(k.scope, sizeof(k.scope), (const unsigned char *)SCOPE_LABEL,
 				   sizeof(SCOPE_LABEL) - 1, key, SM_SEAL_KEY_BYTES);
 		ring->keys = bigger;
@@ -230,12 +237,13 @@ OM_uint32 sm_keyring_load(OM_uint32 *minor, const char *path, int must_exist,
 	return major;
 }
 
-void sm_seal_key_for_header(const struct sm_seal_key *key, const unsigned char *header,
-			    size_t header_len, unsigned char out[SM_SEAL_KEY_BYTES])
+void sm_seal_key_for_header(const struct sm_seal_key *key, enum sm_seal_use use,
+			    const unsigned char *header, size_t header_len,
+			    unsigned char out[SM_SEAL_KEY_BYTES])
 {
 	crypto_generichash_state st;
 
-	memcpy(&st, key->derivation, sizeof(st));
+	memcpy(&st, key->derivation + use * sizeof(st), sizeof(st));
 	crypto_generichash_update(&st, header, header_len);
 	crypto_generichash_final(&st, out, SM_SEAL_KEY_BYTES);
 	sodium_memzero(&st, sizeof(st));

@@ -23,8 +23,9 @@ struct sm_seal_key {
 	time_t created;
 	time_t seals_from;	/* 0: seals as soon as it is the newest key */
 	int retired;
-	/* BLAKE2b keyed with `key` and fed the label, ready for a header;
-	 * in a locked slot, made when the keyring is parsed. */
+	/* For each use, BLAKE2b keyed with `key` and fed that use's label,
+	 * ready for a header; in one locked slot, made when the keyring is
+	 * parsed. */
 	unsigned char *derivation;
 	/* What names this key's records in a shared replay cache: BLAKE2b-8
 	 * keyed with `key` of "gss-sodium replay scope", so that every host
@@ -32,10 +33,19 @@ struct sm_seal_key {
 	unsigned char scope[SM_RCACHE_SCOPE_BYTES];
 };
 
-/* The secretbox key for a token with this header: BLAKE2b-256 keyed with
- * the keyring key, of the label "gss-sodium export v2" and the header. */
-void sm_seal_key_for_header(const struct sm_seal_key *key, const unsigned char *header,
-			    size_t header_len, unsigned char out[SM_SEAL_KEY_BYTES]);
+/* What a keyring key seals; each use has its own label, so a box of one
+ * use never opens as another's. */
+enum sm_seal_use {
+	SM_SEAL_EXPORT,		/* exported contexts: "gss-sodium export v2" */
+	SM_SEAL_TICKET,		/* resumption tickets: "gss-sodium ticket v2" */
+	SM_SEAL_USES
+};
+
+/* The secretbox key for a box of `use` with this header: BLAKE2b-256 keyed
+ * with the keyring key, of the use's label and the header. */
+void sm_seal_key_for_header(const struct sm_seal_key *key, enum sm_seal_use use,
+			    const unsigned char *header, size_t header_len,
+			    unsigned char out[SM_SEAL_KEY_BYTES]);
 
 struct sm_keyring {
 	size_t count;

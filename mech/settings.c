@@ -14,7 +14,7 @@
 
 enum value_type {
 	DURATION, BOOLEAN, ABSOLUTE_PATH, SIZE, LOCALNAME_POLICY, REPLAY_STORE,
-	MILLISECONDS
+	MILLISECONDS, TICKET_CACHE
 };
 
 static const struct setting {
@@ -35,9 +35,12 @@ static const struct setting {
 	{ "replay_cache", REPLAY_STORE, offsetof(struct sm_settings, replay_cache) },
 	{ "replay_cache_auth", ABSOLUTE_PATH, offsetof(struct sm_settings, replay_cache_auth) },
 	{ "replay_cache_timeout", MILLISECONDS, offsetof(struct sm_settings, replay_cache_timeout) },
+	{ "resumption", BOOLEAN, offsetof(struct sm_settings, resumption) },
+	{ "ticket_lifetime", DURATION, offsetof(struct sm_settings, ticket_lifetime) },
+	{ "ticket_cache", TICKET_CACHE, offsetof(struct sm_settings, ticket_cache) },
 };
 #define SETTING_COUNT (sizeof(settings_table) / sizeof(settings_table[0]))
-#define SETTING_NAMES "context_lifetime, allow_anonymous, allow_unknown_initiators, export_max_age, import_once, rcache_dir, rcache_max_size, export_bind_uid, clock_skew, localname, replay_cache, replay_cache_auth, replay_cache_timeout"
+#define SETTING_NAMES "context_lifetime, allow_anonymous, allow_unknown_initiators, export_max_age, import_once, rcache_dir, rcache_max_size, export_bind_uid, clock_skew, localname, replay_cache, replay_cache_auth, replay_cache_timeout, resumption, ticket_lifetime, ticket_cache"
 
 /* Longest duration accepted: a signed 32-bit count of seconds. */
 #define DURATION_MAX 2147483647UL
@@ -60,6 +63,10 @@ void sm_settings_defaults(struct sm_settings *s)
 	/* A shared replay cache on a local network answers in well under a
 	 * millisecond; half a second means it is not answering. */
 	s->replay_cache_timeout = 500;
+	/* A resumed handshake costs a third of a full one; a ticket lives as
+	 * long as a context may (a Kerberos ticket's ten hours). */
+	s->resumption = 1;
+	s->ticket_lifetime = 10 * 3600;
 }
 
 /* A number with an optional one-letter unit from `units` (a letter, then
@@ -134,18 +141,34 @@ static int parse_boolean(const char *v, int *out)
 	return 0;
 }
 
+/* One of a setting's words, as its index. */
+static int parse_word(const char *v, const char *const *words, int count, int *out)
+{
+	int i;
+
+	for (i = 0; i < count; i++)
+		if (strcmp(v, words[i]) == 0)
+			return *out = i, 1;
+	return 0;
+}
+
 static int parse_localname_policy(const char *v, int *out)
 {
 	static const char *const words[] = {
 		[SM_LOCALNAME_NONE] = "none", [SM_LOCALNAME_SAME] = "same",
 		[SM_LOCALNAME_MAP] = "map"
 	};
-	int i;
 
-	for (i = 0; i < 3; i++)
-		if (strcmp(v, words[i]) == 0)
-			return *out = i, 1;
-	return 0;
+	return parse_word(v, words, 3, out);
+}
+
+static int parse_ticket_cache(const char *v, int *out)
+{
+	static const char *const words[] = {
+		[SM_TICKET_CACHE_MEMORY] = "memory", [SM_TICKET_CACHE_FILE] = "file"
+	};
+
+	return parse_word(v, words, 2, out);
 }
 
 /* "file", "redis://HOST:PORT" or "redis://HOST:PORT/DB" (HOST a name, an
@@ -269,6 +292,11 @@ static OM_uint32 apply(OM_uint32 *minor, const char *path, unsigned line,
 		if (!parse_localname_policy(value, field))
 			return line_error(minor, GSS_SODIUM_S_SETTINGS_BAD_VALUE, path, line,
 					  "%s = '%s' is not none, same or map", qk, qv);
+		break;
+	case TICKET_CACHE:
+		if (!parse_ticket_cache(value, field))
+			return line_error(minor, GSS_SODIUM_S_SETTINGS_BAD_VALUE, path, line,
+					  "%s = '%s' is not memory or file", qk, qv);
 		break;
 	case REPLAY_STORE:
 		if (!parse_replay_store(value, field))

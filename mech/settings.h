@@ -17,6 +17,11 @@ enum sm_localname_policy {
 };
 
 /* Where the replay caches keep their records (replay_cache). */
+enum sm_ticket_cache {
+	SM_TICKET_CACHE_MEMORY,	/* memory: for the life of the process */
+	SM_TICKET_CACHE_FILE	/* file: also in the user's ticket cache file */
+};
+
 struct sm_replay_store {
 	int redis;			/* 0: the files under rcache_dir */
 	char host[256];			/* redis://HOST:PORT/DB; "" for a socket */
@@ -40,6 +45,9 @@ struct sm_settings {
 	struct sm_replay_store replay_cache;
 	char replay_cache_auth[PATH_MAX];	/* "": no AUTH */
 	unsigned long replay_cache_timeout;	/* milliseconds per round trip */
+	int resumption;			/* issue, use and admit tickets */
+	unsigned long ticket_lifetime;	/* seconds; capped by context_lifetime */
+	int ticket_cache;		/* enum sm_ticket_cache */
 };
 
 void sm_settings_defaults(struct sm_settings *s);

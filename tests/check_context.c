@@ -180,16 +180,6 @@ START_TEST(every_truncation_and_byte_change_of_token_2_is_refused)
 }
 END_TEST
 
-/* The inner token after a context token's RFC 2743 framing. */
-static unsigned char *inner_token(const gss_buffer_desc *token)
-{
-	unsigned char *oid = memmem(token->value, token->length, sm_mech_oid.elements,
-				    sm_mech_oid.length);
-
-	ck_assert_ptr_nonnull(oid);
-	return oid + sm_mech_oid.length;
-}
-
 START_TEST(both_context_tokens_are_framed_and_version_1_is_refused)
 {
 	gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
@@ -200,7 +190,7 @@ START_TEST(both_context_tokens_are_framed_and_version_1_is_refused)
 
 	fixture_files("", 1);
 	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
-	inner = inner_token(&p.token1);
+	inner = fixture_inner_token(&p.token1);
 	ck_assert_int_eq(((unsigned char *)p.token1.value)[0], 0x60);
 	ck_assert_mem_eq(inner, "\x01\x01\x02\x01", 4);	/* id, version 2, IK */
 	inner[2] = 1;
@@ -215,7 +205,7 @@ START_TEST(both_context_tokens_are_framed_and_version_1_is_refused)
 	/* Token 2 is framed too (RFC 2743 section 3.1), as Java's bridge and
 	 * SPNEGO-less callers that read a DER value expect. */
 	ck_assert_int_eq(((unsigned char *)p.token2.value)[0], 0x60);
-	inner = inner_token(&p.token2);
+	inner = fixture_inner_token(&p.token2);
 	ck_assert_mem_eq(inner, "\x01\x02\x02", 3);
 	inner[2] = 1;
 	ck_assert_int_eq(pair_finish(&p, &minor), GSS_S_DEFECTIVE_TOKEN);

@@ -23,52 +23,6 @@
 #include "status.h"
 #include "unit.h"
 
-/* The test's sealing keyring: lines kept here, written whole to a new file
- * each time, which GSS_SODIUM_SEALKEYS then names.  A process looks at the
- * variable and the file at most once a second (check_keyring tests that),
- * so every keyring after a test's first waits for the next second. */
-static char ring_lines[8][128];
-static int ring_count, ring_version;
-
-static void write_keyring(void)
-{
-	char text[sizeof(ring_lines)] = "", name[32];
-	int i;
-
-	for (i = 0; i < ring_count; i++)
-		strcat(text, ring_lines[i]);
-	if (ring_version > 0)
-		unit_next_second();
-	snprintf(name, sizeof(name), "sealkeys-%d", ++ring_version);
-	setenv("GSS_SODIUM_SEALKEYS", unit_write_file(name, text, 0600), 1);
-}
-
-/* Add key `id` (random bytes, created now) to the keyring. */
-static void add_key(int id)
-{
-	char b64[45], when[SM_TIMESTAMP_CHARS + 1];
-	unsigned char key[32];
-
-	randombytes_buf(key, sizeof(key));
-	sodium_bin2base64(b64, sizeof(b64), key, sizeof(key), sodium_base64_VARIANT_ORIGINAL);
-	sm_timestamp_format(time(NULL), when);
-	snprintf(ring_lines[ring_count++], sizeof(ring_lines[0]), "%d %s %s\n", id, b64, when);
-	write_keyring();
-}
-
-static void retire_key(int id)
-{
-	strcpy(strchr(ring_lines[id - 1], '\n'), " retired\n");
-	write_keyring();
-}
-
-/* A fresh keyring holding key 1 only. */
-static void new_keyring(void)
-{
-	ring_count = 0;
-	add_key(1);
-}
-
 static gss_buffer_desc export_ok(struct sm_context **ctx)
 {
 	gss_buffer_desc token;
@@ -112,7 +66,7 @@ START_TEST(two_instances_of_one_context_never_share_a_nonce)
 	/* Two imports of one token, as import_once = no (or two hosts with
 	 * caches of their own) allows: the same keys and sequence numbers. */
 	fixture_files("import_once = no\n", 1);
-	new_keyring();
+	fixture_keyring_new();
 	pair_establish(&p, GSS_C_REPLAY_FLAG, 0);
 	token = export_ok(&p.acc);
 	first = import_ok(&token);
@@ -159,7 +113,7 @@ START_TEST(every_field_survives_the_round_trip)
 	int side;
 
 	fixture_files("", 1);
-	new_keyring();
+	fixture_keyring_new();
 	pair_establish(&p, GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG, 0);
 	for (side = 0; side < 2; side++) {
 		struct sm_context **mine = side ? &p.init : &p.acc;
@@ -224,9 +178,9 @@ START_TEST(every_field_survives_the_round_trip)
 		*mine = copy;
 	}
 	pair_release(&p);
-	/* What stays locked is the process's cached keyring: one key and its
-	 * prepared derivation. */
-	ck_assert_int_eq(sm_secmem_in_use(), 2);
+	/* What stays locked is the process's cached keyring (one key and its
+	 * prepared derivations) and the ticket's secret the initiator kept. */
+	ck_assert_int_eq(sm_secmem_in_use(), 3);
 }
 END_TEST
 
@@ -238,7 +192,7 @@ START_TEST(key_memory_is_wiped_after_export)
 	size_t i;
 
 	fixture_files("", 1);
-	new_keyring();
+	fixture_keyring_new();
 	pair_establish(&p, 0, 0);
 	keys = p.acc->keys;
 	token = export_ok(&p.acc);
@@ -259,7 +213,7 @@ START_TEST(every_bit_flip_and_truncation_is_refused)
 	int bit;
 
 	fixture_files("import_once = no\n", 1);
-	new_keyring();
+	fixture_keyring_new();
 	pair_establish(&p, 0, 0);
 	token = export_ok(&p.acc);
 	copy = malloc(token.length);
@@ -294,7 +248,7 @@ START_TEST(a_header_change_gives_the_reason)
 	unsigned char *b;
 
 	fixture_files("import_once = no\n", 1);
-	new_keyring();
+	fixture_keyring_new();
 	pair_establish(&p, 0, 0);
 	token = export_ok(&p.acc);
 	b = token.value;
@@ -327,10 +281,10 @@ START_TEST(another_keyring_does_not_open_it)
 	OM_uint32 minor;
 
 	fixture_files("", 1);
-	new_keyring();
+	fixture_keyring_new();
 	pair_establish(&p, 0, 0);
 	token = export_ok(&p.acc);
-	new_keyring();	/* key 1 again, other bytes */
+	fixture_keyring_new();	/* key 1 again, other bytes */
 	ck_assert_int_eq(import_fails(&token, &minor), GSS_S_DEFECTIVE_TOKEN);
 	ck_assert_int_eq(minor, GSS_SODIUM_S_SEALED_TOKEN_FORGED);
 	free(token.value);
@@ -347,23 +301,23 @@ START_TEST(rotation_and_retirement)
 	OM_uint32 minor;
 
 	fixture_files("import_once = no\n", 1);
-	new_keyring();
+	fixture_keyring_new();
 	pair_establish(&p, 0, 0);
 	old_token = export_ok(&p.acc);
 	/* A second key seals from now on; key 1's tokens still open. */
-	add_key(2);
+	fixture_keyring_add(2);
 	ctx = import_ok(&old_token);
 	new_token = export_ok(&ctx);
 	ck_assert_int_eq(sm_export_header_parse(&minor, new_token.value, new_token.length, &h),
 			 GSS_S_COMPLETE);
 	ck_assert_uint_eq(h.key_id, 2);
 	/* Key 1 retired: its tokens stop opening; key 2's still open. */
-	retire_key(1);
+	fixture_keyring_retire(1);
 	ck_assert_int_eq(import_fails(&old_token, &minor), GSS_S_DEFECTIVE_TOKEN);
 	ck_assert(unit_contains(sm_status_sentence(minor), "sealed with key 1, which is retired"));
 	ctx = import_ok(&new_token);
 	/* Retiring the sealing key leaves none: export is unavailable. */
-	retire_key(2);
+	fixture_keyring_retire(2);
 	free(old_token.value);
 	ck_assert_int_eq(sm_export_context(&minor, &ctx, &old_token), GSS_S_UNAVAILABLE);
 	sm_context_free(&ctx);
@@ -381,7 +335,7 @@ START_TEST(an_absurd_expiry_is_refused)
 	OM_uint32 minor;
 
 	fixture_files("import_once = no\n", 1);
-	new_keyring();
+	fixture_keyring_new();
 	pair_establish(&p, 0, 0);
 	p.acc->expires = INT64_MAX - 5;
 	token = export_ok(&p.acc);
@@ -402,8 +356,7 @@ START_TEST(export_failures_leave_the_context)
 	fixture_files("", 1);
 	ck_assert_int_eq(sm_export_context(&minor, &none, &token), GSS_S_NO_CONTEXT);
 	/* A keyring without keys. */
-	ring_count = 0;
-	write_keyring();
+	fixture_keyring_empty();
 	pair_establish(&p, 0, 0);
 	ck_assert_int_eq(sm_export_context(&minor, &p.acc, &token), GSS_S_UNAVAILABLE);
 	ck_assert_int_eq(minor, GSS_SODIUM_S_NO_SEALING_KEY);
@@ -411,8 +364,8 @@ START_TEST(export_failures_leave_the_context)
 	ck_assert_ptr_nonnull(p.acc);
 	ck_assert_uint_eq(token.length, 0);
 	/* Only retired keys: the same. */
-	new_keyring();
-	retire_key(1);
+	fixture_keyring_new();
+	fixture_keyring_retire(1);
 	ck_assert_int_eq(sm_export_context(&minor, &p.acc, &token), GSS_S_UNAVAILABLE);
 	/* The context still works, in both directions. */
 	ck_assert_int_eq(sm_wrap(&minor, p.acc, 1, 0, &msg, NULL, &token), GSS_S_COMPLETE);
@@ -421,7 +374,7 @@ START_TEST(export_failures_leave_the_context)
 	free(token.value);
 	pair_release(&p);
 	/* A context that is not established cannot be exported. */
-	new_keyring();
+	fixture_keyring_new();
 	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
 	ck_assert_int_eq(sm_export_context(&minor, &p.init, &token), GSS_S_UNAVAILABLE);
 	ck_assert_int_eq(minor, GSS_SODIUM_S_CONTEXT_NOT_OPEN);
@@ -438,7 +391,7 @@ START_TEST(expiry)
 
 	/* export_max_age shortens the token's life below the context's. */
 	fixture_files("export_max_age = 1\n", 1);
-	new_keyring();
+	fixture_keyring_new();
 	pair_establish(&p, 0, 0);
 	token = export_ok(&p.acc);
 	sm_clock_shift(2);
@@ -465,7 +418,7 @@ START_TEST(uid_binding)
 	OM_uint32 minor;
 
 	fixture_files("export_bind_uid = yes\nimport_once = no\n", 1);
-	new_keyring();
+	fixture_keyring_new();
 	pair_establish(&p, 0, 0);
 	token = export_ok(&p.acc);
 	ck_assert_int_eq(sm_export_header_parse(&minor, token.value, token.length, &h),
@@ -505,7 +458,7 @@ START_TEST(import_once)
 	OM_uint32 minor;
 
 	fixture_files("", 1);
-	new_keyring();
+	fixture_keyring_new();
 	pair_establish(&p, 0, 0);
 	token = export_ok(&p.acc);
 	ctx = import_ok(&token);
@@ -531,7 +484,7 @@ START_TEST(processes_racing_for_one_token)
 	pid_t pids[RACERS];
 
 	fixture_files("", 1);
-	new_keyring();
+	fixture_keyring_new();
 	for (round = 0; round < ROUNDS; round++) {
 		pair_establish(&p, 0, 0);
 		token = export_ok(&p.acc);

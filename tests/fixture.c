@@ -6,8 +6,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "fixture.h"
 #include "keyfile.h"
+#include "keyring.h"
+#include "oids.h"
 #include "secmem.h"
 #include "status.h"
 #include "unit.h"
@@ -101,10 +105,15 @@ OM_uint32 pair_finish(struct pair *p, OM_uint32 *minor)
 /* A full handshake that must succeed. */
 void pair_establish(struct pair *p, OM_uint32 req_flags, OM_uint32 time_req)
 {
-	OM_uint32 minor;
-
 	ck_assert_int_eq(pair_start(p, req_flags, time_req, GSS_C_NO_CHANNEL_BINDINGS),
 			 GSS_S_CONTINUE_NEEDED);
+	pair_establish_from_token1(p);
+}
+
+void pair_establish_from_token1(struct pair *p)
+{
+	OM_uint32 minor;
+
 	ck_assert_msg(pair_accept(p, GSS_C_NO_CHANNEL_BINDINGS, &minor) == GSS_S_COMPLETE,
 		      "accept: %s", sm_status_sentence(minor));
 	ck_assert_msg(pair_finish(p, &minor) == GSS_S_COMPLETE, "init: %s",
@@ -118,4 +127,65 @@ void pair_release(struct pair *p)
 	free(p->token1.value);
 	free(p->token2.value);
 	sm_name_free(&p->src);
+}
+
+/* The test's sealing keyring: lines kept here, written whole to a new file
+ * each time, which GSS_SODIUM_SEALKEYS then names.  A process looks at the
+ * variable and the file at most once a second (check_keyring tests that),
+ * so every keyring after a test's first waits for the next second. */
+static char ring_lines[8][128];
+static int ring_count, ring_version;
+
+static void write_keyring(void)
+{
+	char text[sizeof(ring_lines)] = "", name[32];
+	int i;
+
+	for (i = 0; i < ring_count; i++)
+		strcat(text, ring_lines[i]);
+	if (ring_version > 0)
+		unit_next_second();
+	snprintf(name, sizeof(name), "sealkeys-%d", ++ring_version);
+	setenv("GSS_SODIUM_SEALKEYS", unit_write_file(name, text, 0600), 1);
+}
+
+/* Add key `id` (random bytes, created now) to the keyring. */
+void fixture_keyring_add(int id)
+{
+	char b64[45], when[SM_TIMESTAMP_CHARS + 1];
+	unsigned char key[32];
+
+	randombytes_buf(key, sizeof(key));
+	sodium_bin2base64(b64, sizeof(b64), key, sizeof(key), sodium_base64_VARIANT_ORIGINAL);
+	sm_timestamp_format(time(NULL), when);
+	snprintf(ring_lines[ring_count++], sizeof(ring_lines[0]), "%d %s %s\n", id, b64, when);
+	write_keyring();
+}
+
+void fixture_keyring_retire(int id)
+{
+	strcpy(strchr(ring_lines[id - 1], '\n'), " retired\n");
+	write_keyring();
+}
+
+/* A fresh keyring holding key 1 only. */
+void fixture_keyring_empty(void)
+{
+	ring_count = 0;
+	write_keyring();
+}
+
+void fixture_keyring_new(void)
+{
+	ring_count = 0;
+	fixture_keyring_add(1);
+}
+
+unsigned char *fixture_inner_token(const gss_buffer_desc *token)
+{
+	unsigned char *oid = memmem(token->value, token->length, sm_mech_oid.elements,
+				    sm_mech_oid.length);
+
+	ck_assert_ptr_nonnull(oid);
+	return oid + sm_mech_oid.length;
 }

@@ -24,6 +24,18 @@ struct sm_name *fixture_name(const char *text);
  * one locked slot per key, and may then count the slots in use. */
 void fixture_forget_keys(void);
 
+/* The test's sealing keyring, named by GSS_SODIUM_SEALKEYS and written
+ * whole at each change (after the next second begins, so that the process
+ * reads it again): one without keys, a fresh one holding key 1, a random
+ * key added, a key retired. */
+void fixture_keyring_empty(void);
+void fixture_keyring_new(void);
+void fixture_keyring_add(int id);
+void fixture_keyring_retire(int id);
+
+/* The inner token after a context token's RFC 2743 framing. */
+unsigned char *fixture_inner_token(const gss_buffer_desc *token);
+
 /* Token 1 from a new initiator; token 2 from a new acceptor; the end. */
 OM_uint32 pair_start(struct pair *p, OM_uint32 req_flags, OM_uint32 time_req,
 		     gss_channel_bindings_t cb);
@@ -31,6 +43,8 @@ OM_uint32 pair_accept(struct pair *p, gss_channel_bindings_t cb, OM_uint32 *mino
 OM_uint32 pair_finish(struct pair *p, OM_uint32 *minor);
 /* The whole handshake, which must succeed. */
 void pair_establish(struct pair *p, OM_uint32 req_flags, OM_uint32 time_req);
+/* The rest of it, after pair_start: accept and finish, which must succeed. */
+void pair_establish_from_token1(struct pair *p);
 void pair_release(struct pair *p);
 
 #endif

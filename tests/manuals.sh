@@ -77,6 +77,7 @@ echo "$table" | while read -r name type; do
 	LOCALNAME_POLICY) word=choice ;;
 	REPLAY_STORE) word=store ;;
 	MILLISECONDS) word=milliseconds ;;
+	TICKET_CACHE) word=choice ;;
 	*) word="unknown type $type" ;;
 	esac
 	echo "$name $word"

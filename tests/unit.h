@@ -17,6 +17,12 @@ const char *unit_tmpdir(void);
  * rotated among 8 buffers). */
 const char *unit_write_file(const char *name, const char *text, mode_t mode);
 
+/* The whole file, NUL-terminated, to be freed. */
+char *unit_read_file(const char *path);
+
+/* printf into one of four static buffers (4 KiB each). */
+const char *unit_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* The VmFlags line of the mapping that holds `p`, from /proc/self/smaps;
  * 0 when no mapping holds it. */
 int unit_mapping_flags(const void *p, char *flags, size_t size);

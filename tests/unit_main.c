@@ -6,6 +6,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,37 @@ const char *unit_write_file(const char *name, const char *text, mode_t mode)
 	ck_assert_int_eq(fchmod(fd, mode), 0);
 	close(fd);
 	return path;
+}
+
+char *unit_read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text;
+	long len;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	rewind(f);
+	text = malloc((size_t)len + 1);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_uint_eq(fread(text, 1, (size_t)len, f), (size_t)len);
+	text[len] = '\0';
+	fclose(f);
+	return text;
+}
+
+const char *unit_format(const char *fmt, ...)
+{
+	static char texts[4][4096];
+	static int next;
+	char *text = texts[next++ % 4];
+	va_list ap;
+
+	va_start(ap, fmt);
+	ck_assert_int_lt(vsnprintf(text, sizeof(texts[0]), fmt, ap), (int)sizeof(texts[0]));
+	va_end(ap);
+	return text;
 }
 
 /* The VmFlags line of the mapping that holds `p`, from /proc/self/smaps. */

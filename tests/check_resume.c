@@ -1,0 +1,574 @@
+/*
+ * Resumed handshakes, in process: a full handshake leaves the initiator a
+ * ticket, the next handshake resumes with it (NNpsk0), and every reason to
+ * refuse a ticket makes the initiator fall back to a full handshake in the
+ * same call sequence.  Replays, mutations of the new tokens, the ticket
+ * cache file and the locked memory of tickets are checked here; the
+ * mechglues and programs in tests/resumption.sh.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "clock.h"
+#include "context.h"
+#include "creds.h"
+#include "fixture.h"
+#include "message.h"
+#include "secmem.h"
+#include "status.h"
+#include "ticket.h"
+#include "tickets.h"
+#include "unit.h"
+
+#define PATTERN_BYTE 3
+#define PATTERN_IK 1
+#define PATTERN_RESUME 3
+
+static unsigned char pattern_of(const gss_buffer_desc *token1)
+{
+	return fixture_inner_token(token1)[PATTERN_BYTE];
+}
+
+/* Messages go both ways between the two ends. */
+static void assert_talks(struct pair *p)
+{
+	gss_buffer_desc msg = { 5, (void *)"hello" }, sealed, opened;
+	OM_uint32 minor;
+	int conf = 0;
+
+	ck_assert_int_eq(sm_wrap(&minor, p->init, 1, 0, &msg, &conf, &sealed), GSS_S_COMPLETE);
+	ck_assert_int_eq(sm_unwrap(&minor, p->acc, &sealed, &opened, &conf, NULL), GSS_S_COMPLETE);
+	ck_assert_mem_eq(opened.value, "hello", 5);
+	free(sealed.value);
+	free(opened.value);
+	ck_assert_int_eq(sm_wrap(&minor, p->acc, 1, 0, &msg, &conf, &sealed), GSS_S_COMPLETE);
+	ck_assert_int_eq(sm_unwrap(&minor, p->init, &sealed, &opened, &conf, NULL), GSS_S_COMPLETE);
+	free(sealed.value);
+	free(opened.value);
+}
+
+/* A full handshake that leaves the initiator a ticket. */
+static void first_handshake(void)
+{
+	struct pair p;
+
+	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(pattern_of(&p.token1), PATTERN_IK);
+	pair_establish_from_token1(&p);
+	pair_release(&p);
+}
+
+START_TEST(a_second_handshake_resumes)
+{
+	struct pair p;
+	OM_uint32 minor, lifetime;
+
+	fixture_files("", 1);
+	fixture_keyring_new();
+	first_handshake();
+	ck_assert_int_eq(pair_start(&p, GSS_C_REPLAY_FLAG, 0, GSS_C_NO_CHANNEL_BINDINGS),
+			 GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(pattern_of(&p.token1), PATTERN_RESUME);
+	ck_assert_int_eq(pair_accept(&p, GSS_C_NO_CHANNEL_BINDINGS, &minor), GSS_S_COMPLETE);
+	ck_assert_str_eq(p.src->text, "alice");
+	ck_assert_str_eq(p.acc->acceptor_name->text, "HTTP@web");
+	ck_assert_int_eq(pair_finish(&p, &minor), GSS_S_COMPLETE);
+	ck_assert_uint_eq(p.init_flags & GSS_C_REPLAY_FLAG, GSS_C_REPLAY_FLAG);
+	ck_assert_uint_eq(p.init_flags, p.acc_flags);
+	ck_assert_int_eq(sm_context_time(&minor, p.acc, &lifetime), GSS_S_COMPLETE);
+	ck_assert_uint_gt(lifetime, 36000 - 10);
+	assert_talks(&p);
+	/* A resumed token 2 carries no new ticket. */
+	ck_assert_uint_lt(p.token2.length, 100);
+	pair_release(&p);
+}
+END_TEST
+
+START_TEST(a_resumed_context_ends_with_its_ticket)
+{
+	struct pair p;
+	OM_uint32 minor, lifetime;
+
+	fixture_files("ticket_lifetime = 60\n", 1);
+	fixture_keyring_new();
+	first_handshake();
+	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(pattern_of(&p.token1), PATTERN_RESUME);
+	sm_clock_shift(50);
+	pair_establish_from_token1(&p);
+	ck_assert_int_eq(sm_context_time(&minor, p.init, &lifetime), GSS_S_COMPLETE);
+	ck_assert_uint_le(lifetime, 10);
+	sm_clock_shift(-50);
+	pair_release(&p);
+}
+END_TEST
+
+START_TEST(a_replayed_resumed_token_is_refused)
+{
+	struct sm_context *again = NULL;
+	gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
+	struct pair p;
+	OM_uint32 minor;
+
+	fixture_files("", 1);
+	fixture_keyring_new();
+	first_handshake();
+	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(pair_accept(&p, GSS_C_NO_CHANNEL_BINDINGS, &minor), GSS_S_COMPLETE);
+	ck_assert_int_eq(sm_context_accept(&minor, NULL, &again, &p.token1,
+					   GSS_C_NO_CHANNEL_BINDINGS, NULL, &out, NULL, NULL),
+			 GSS_S_FAILURE | GSS_S_DUPLICATE_TOKEN);
+	ck_assert_int_eq(minor, GSS_SODIUM_S_HANDSHAKE_REPLAYED);
+	ck_assert_ptr_null(again);
+	ck_assert_uint_eq(out.length, 0);
+	pair_release(&p);
+}
+END_TEST
+
+/*
+ * The initiator sends a resumed token 1; the acceptor must refuse the
+ * ticket with token 3, and the initiator's next call sends a full token 1
+ * that completes the handshake.  The initiator's name as the acceptor
+ * sees it is returned.
+ */
+static void assert_falls_back_later(const char *expected_name, time_t later)
+{
+	gss_buffer_desc none = GSS_C_EMPTY_BUFFER, token3, full;
+	struct pair p;
+	OM_uint32 minor, major;
+
+	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(pattern_of(&p.token1), PATTERN_RESUME);
+	/* Time passes between token 1 and the acceptor. */
+	sm_clock_shift(later);
+	major = pair_accept(&p, GSS_C_NO_CHANNEL_BINDINGS, &minor);
+	ck_assert_msg(major == GSS_S_CONTINUE_NEEDED, "accept: 0x%x %s", major,
+		      sm_status_sentence(minor));
+	ck_assert_ptr_nonnull(p.acc);
+	ck_assert_mem_eq(fixture_inner_token(&p.token2), "\x01\x03\x02", 3);
+	ck_assert_ptr_null(p.src);
+	/* The application's loop: token 3 to the initiator... */
+	token3 = p.token2;
+	major = sm_context_initiate(&minor, NULL, &p.init, NULL, 0, 0, GSS_C_NO_CHANNEL_BINDINGS,
+				    &token3, &full, &p.init_flags, NULL);
+	ck_assert_msg(major == GSS_S_CONTINUE_NEEDED, "init: 0x%x %s", major,
+		      sm_status_sentence(minor));
+	ck_assert_int_eq(pattern_of(&full), PATTERN_IK);
+	free(token3.value);
+	/* ...its full token 1 to the same acceptor context... */
+	major = sm_context_accept(&minor, NULL, &p.acc, &full, GSS_C_NO_CHANNEL_BINDINGS, &p.src,
+				  &p.token2, &p.acc_flags, NULL);
+	free(full.value);
+	ck_assert_msg(major == GSS_S_COMPLETE, "accept: 0x%x %s", major, sm_status_sentence(minor));
+	ck_assert_str_eq(p.src->text, expected_name);
+	/* ...and token 2 back. */
+	major = sm_context_initiate(&minor, NULL, &p.init, NULL, 0, 0, GSS_C_NO_CHANNEL_BINDINGS,
+				    &p.token2, &none, &p.init_flags, NULL);
+	ck_assert_msg(major == GSS_S_COMPLETE, "init: 0x%x %s", major, sm_status_sentence(minor));
+	assert_talks(&p);
+	pair_release(&p);
+	/* The new ticket works. */
+	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(pattern_of(&p.token1), PATTERN_RESUME);
+	pair_establish_from_token1(&p);
+	pair_release(&p);
+	sm_clock_shift(-later);
+}
+
+static void assert_falls_back(const char *expected_name)
+{
+	assert_falls_back_later(expected_name, 0);
+}
+
+START_TEST(fallback_after_the_keyring_key_is_retired)
+{
+	fixture_files("", 1);
+	fixture_keyring_new();
+	first_handshake();
+	fixture_keyring_add(2);
+	fixture_keyring_retire(1);
+	assert_falls_back("alice");
+}
+END_TEST
+
+START_TEST(fallback_after_the_ticket_expires)
+{
+	fixture_files("ticket_lifetime = 100\n", 1);
+	fixture_keyring_new();
+	first_handshake();
+	/* Sent while the ticket was valid, received when it no longer is. */
+	assert_falls_back_later("alice", 101);
+}
+END_TEST
+
+START_TEST(fallback_after_the_peers_file_renames_the_initiator_key)
+{
+	char *peers;
+
+	fixture_files("", 1);
+	fixture_keyring_new();
+	first_handshake();
+	/* The acceptor's peers file now gives alice's key another name. */
+	peers = unit_read_file(getenv("GSS_SODIUM_PEERS"));
+	ck_assert(strncmp(peers, "alice ", 6) == 0);
+	unit_next_second();
+	setenv("GSS_SODIUM_PEERS",
+	       unit_write_file("peers-renamed", unit_format("alice-old %s", peers + 6), 0644), 1);
+	free(peers);
+	assert_falls_back("alice-old");
+}
+END_TEST
+
+START_TEST(resumption_off_asks_for_and_issues_no_ticket)
+{
+	struct pair p;
+
+	fixture_files("resumption = no\n", 1);
+	fixture_keyring_new();
+	first_handshake();
+	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(pattern_of(&p.token1), PATTERN_IK);
+	pair_establish_from_token1(&p);
+	ck_assert_uint_lt(p.token2.length, 100);
+	pair_release(&p);
+}
+END_TEST
+
+START_TEST(no_ticket_without_a_keyring_or_for_anonymous_initiators)
+{
+	struct pair p;
+
+	fixture_files("allow_anonymous = yes\n", 1);
+	unsetenv("GSS_SODIUM_SEALKEYS");
+	setenv("GSS_SODIUM_SEALKEYS", unit_format("%s/no-keyring", unit_tmpdir()), 1);
+	first_handshake();
+	first_handshake();
+	fixture_keyring_new();
+	ck_assert_int_eq(pair_start(&p, GSS_C_ANON_FLAG, 0, GSS_C_NO_CHANNEL_BINDINGS),
+			 GSS_S_CONTINUE_NEEDED);
+	pair_establish_from_token1(&p);
+	ck_assert_uint_lt(p.token2.length, 100);
+	pair_release(&p);
+	first_handshake();
+}
+END_TEST
+
+/* A second name for the acceptor's key: a ticket for HTTP@web offered to
+ * an acceptor credential of HTTP@alias, which holds the same key. */
+START_TEST(a_ticket_is_never_accepted_for_another_acceptor_name)
+{
+	struct sm_context *acc = NULL;
+	struct sm_cred *alias = NULL;
+	struct sm_name *name = fixture_name("HTTP@alias");
+	gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
+	char *keytab;
+	struct pair p;
+	OM_uint32 minor, major;
+
+	fixture_files("", 1);
+	fixture_keyring_new();
+	keytab = unit_read_file(getenv("GSS_SODIUM_KEYTAB"));
+	setenv("GSS_SODIUM_KEYTAB",
+	       unit_write_file("keytab-alias",
+			       unit_format("%sHTTP@alias %s", keytab, strchr(keytab, ' ') + 1), 0600), 1);
+	free(keytab);
+	first_handshake();
+	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(sm_cred_acquire(&minor, name, GSS_C_ACCEPT, NULL, &alias), GSS_S_COMPLETE);
+	major = sm_context_accept(&minor, alias, &acc, &p.token1, GSS_C_NO_CHANNEL_BINDINGS, NULL,
+				  &out, NULL, NULL);
+	ck_assert_int_eq(major, GSS_S_CONTINUE_NEEDED);
+	ck_assert_mem_eq(fixture_inner_token(&out), "\x01\x03\x02\x07", 4);
+	free(out.value);
+	sm_context_free(&acc);
+	/* The same token is good for the name it was issued to. */
+	ck_assert_int_eq(pair_accept(&p, GSS_C_NO_CHANNEL_BINDINGS, &minor), GSS_S_COMPLETE);
+	sm_cred_free(&alias);
+	sm_name_free(&name);
+	pair_release(&p);
+}
+END_TEST
+
+START_TEST(every_truncation_and_byte_change_of_a_resumed_token_1_is_refused)
+{
+	struct pair p;
+	unsigned char *copy;
+	OM_uint32 minor, major;
+	size_t i, len;
+
+	fixture_files("", 1);
+	fixture_keyring_new();
+	first_handshake();
+	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	len = p.token1.length;
+	copy = malloc(len + 1);
+	for (i = 0; i < 2 * len + 1; i++) {
+		struct sm_context *acc = NULL;
+		gss_buffer_desc in = { len, copy }, out = GSS_C_EMPTY_BUFFER;
+
+		memcpy(copy, p.token1.value, len);
+		if (i < len)
+			in.length = i;
+		else if (i < 2 * len)
+			copy[i - len] ^= 0x01;
+		else
+			in.length = len + 1;
+		major = sm_context_accept(&minor, NULL, &acc, &in, GSS_C_NO_CHANNEL_BINDINGS,
+					  NULL, &out, NULL, NULL);
+		/* Refused outright, or the ticket refused with token 3. */
+		ck_assert_msg(major != GSS_S_COMPLETE, "case %zu completed", i);
+		if (major == GSS_S_CONTINUE_NEEDED)
+			ck_assert_mem_eq(fixture_inner_token(&out), "\x01\x03\x02", 3);
+		else
+			ck_assert_ptr_null(acc);
+		free(out.value);
+		sm_context_free(&acc);
+	}
+	/* The genuine token is still good: no mutation spent its record. */
+	ck_assert_int_eq(pair_accept(&p, GSS_C_NO_CHANNEL_BINDINGS, &minor), GSS_S_COMPLETE);
+	free(copy);
+	pair_release(&p);
+}
+END_TEST
+
+/* Token 2 of a full handshake with the ticket after its message: each
+ * truncation, byte change and added byte is refused by the initiator. */
+START_TEST(every_truncation_and_byte_change_of_a_token_2_with_a_ticket_is_refused)
+{
+	OM_uint32 minor, major;
+	size_t i, len;
+	struct pair p;
+
+	fixture_files("resumption = yes\n", 1);
+	fixture_keyring_new();
+	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(pair_accept(&p, GSS_C_NO_CHANNEL_BINDINGS, &minor), GSS_S_COMPLETE);
+	len = p.token2.length;
+	pair_release(&p);
+	for (i = 0; i < 2 * len + 1; i++) {
+		unsigned char *copy;
+
+		/* A fresh handshake each time: a token 2 fits one initiator. */
+		sm_tickets_clear_memory();
+		ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS),
+				 GSS_S_CONTINUE_NEEDED);
+		ck_assert_int_eq(pair_accept(&p, GSS_C_NO_CHANNEL_BINDINGS, &minor), GSS_S_COMPLETE);
+		ck_assert_uint_eq(p.token2.length, len);
+		copy = realloc(p.token2.value, len + 1);
+		p.token2.value = copy;
+		if (i < len)
+			p.token2.length = i;
+		else if (i < 2 * len)
+			copy[i - len] ^= 0x01;
+		else
+			p.token2.length = len + 1;
+		major = pair_finish(&p, &minor);
+		ck_assert_msg(GSS_ERROR(major), "case %zu: 0x%x", i, major);
+		ck_assert_int_eq(p.init->state, SM_CTX_FAILED);
+		pair_release(&p);
+	}
+	/* None of them left a ticket behind. */
+	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(pattern_of(&p.token1), PATTERN_IK);
+	pair_release(&p);
+}
+END_TEST
+
+/* Token 3 is not authenticated (what it can do is make the initiator run
+ * a full handshake); its shape is still checked. */
+START_TEST(token_3_only_to_a_resuming_initiator_and_well_formed)
+{
+	static const unsigned char bad[][4] = {
+		{ 0x01, 0x03, 0x01, 0x01 },	/* version 1 */
+		{ 0x01, 0x04, 0x02, 0x01 },	/* unknown token id */
+	};
+	gss_buffer_desc out = GSS_C_EMPTY_BUFFER, token3;
+	unsigned char *inner;
+	struct pair p;
+	OM_uint32 minor;
+	size_t i;
+
+	fixture_files("", 1);
+	fixture_keyring_new();
+	first_handshake();
+	fixture_keyring_add(2);
+	fixture_keyring_retire(1);
+	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(pair_accept(&p, GSS_C_NO_CHANNEL_BINDINGS, &minor), GSS_S_CONTINUE_NEEDED);
+	token3 = p.token2;
+	p.token2.value = NULL;
+	pair_release(&p);
+	inner = fixture_inner_token(&token3);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]) + 2; i++) {
+		gss_buffer_desc t = token3;
+		unsigned char saved[4];
+
+		memcpy(saved, inner, 4);
+		if (i < sizeof(bad) / sizeof(bad[0]))
+			memcpy(inner, bad[i], 4);
+		else if (i == sizeof(bad) / sizeof(bad[0]))
+			t.length--;	/* no reason byte */
+		/* else: the genuine token 3, to an initiator that did not resume */
+		if (i == sizeof(bad) / sizeof(bad[0]) + 1) {
+			sm_tickets_clear_memory();
+			ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS),
+					 GSS_S_CONTINUE_NEEDED);
+			ck_assert_int_eq(pattern_of(&p.token1), PATTERN_IK);
+		} else {
+			ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS),
+					 GSS_S_CONTINUE_NEEDED);
+		}
+		ck_assert_int_eq(sm_context_initiate(&minor, NULL, &p.init, NULL, 0, 0,
+						     GSS_C_NO_CHANNEL_BINDINGS, &t, &out, NULL,
+						     NULL),
+				 GSS_S_DEFECTIVE_TOKEN);
+		ck_assert_uint_eq(out.length, 0);
+		memcpy(inner, saved, 4);
+		pair_release(&p);
+	}
+	free(token3.value);
+}
+END_TEST
+
+/* ---- the ticket cache file ------------------------------------------------- */
+
+static const char *tickets_path(void)
+{
+	return getenv("GSS_SODIUM_TICKETS");
+}
+
+START_TEST(the_ticket_file_serves_the_next_process)
+{
+	struct stat st;
+	char *text;
+	struct pair p;
+
+	fixture_files("ticket_cache = file\n", 1);
+	setenv("GSS_SODIUM_TICKETS", unit_format("%s/tickets", unit_tmpdir()), 1);
+	fixture_keyring_new();
+	first_handshake();
+	ck_assert_int_eq(stat(tickets_path(), &st), 0);
+	ck_assert_uint_eq(st.st_mode & 0777, 0600);
+	text = unit_read_file(tickets_path());
+	ck_assert(strncmp(text, "HTTP@web ", 9) == 0);
+	ck_assert_ptr_null(strchr(strchr(text, '\n') + 1, '\n'));	/* one line */
+	free(text);
+	/* A new process: nothing in memory, the file has it. */
+	sm_tickets_clear_memory();
+	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(pattern_of(&p.token1), PATTERN_RESUME);
+	pair_establish_from_token1(&p);
+	pair_release(&p);
+}
+END_TEST
+
+START_TEST(a_corrupted_ticket_file_means_a_full_handshake)
+{
+	struct pair p;
+	char *text;
+
+	fixture_files("ticket_cache = file\n", 1);
+	setenv("GSS_SODIUM_TICKETS", unit_format("%s/tickets", unit_tmpdir()), 1);
+	fixture_keyring_new();
+	/* Garbage: dropped, and replaced by the next ticket. */
+	unit_write_file("tickets", "HTTP@web this is not a ticket\n\x01\x02garbage\n", 0600);
+	first_handshake();
+	text = unit_read_file(tickets_path());
+	ck_assert_ptr_null(strstr(text, "garbage"));
+	free(text);
+	/* A ticket changed inside a well-formed line: the acceptor refuses it
+	 * and the initiator falls back, then drops it from the file. */
+	text = unit_read_file(tickets_path());
+	{
+		char *last = strrchr(text, ' ') + 20;
+
+		*last = *last == 'A' ? 'B' : 'A';
+	}
+	unit_write_file("tickets", text, 0600);
+	free(text);
+	sm_tickets_clear_memory();
+	assert_falls_back("alice");
+	/* Nobody else may read it: a file others can read is not used, and
+	 * not written over. */
+	chmod(tickets_path(), 0640);
+	sm_tickets_clear_memory();
+	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(pattern_of(&p.token1), PATTERN_IK);
+	pair_establish_from_token1(&p);
+	pair_release(&p);
+	{
+		struct stat st;
+
+		ck_assert_int_eq(stat(tickets_path(), &st), 0);
+		ck_assert_uint_eq(st.st_mode & 0777, 0640);
+	}
+}
+END_TEST
+
+START_TEST(a_ticket_file_that_cannot_be_written_costs_nothing_but_the_ticket)
+{
+	struct pair p;
+
+	fixture_files("ticket_cache = file\n", 1);
+	setenv("GSS_SODIUM_TICKETS", "/nonexistent-dir/tickets", 1);
+	fixture_keyring_new();
+	first_handshake();
+	/* The process still holds it. */
+	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(pattern_of(&p.token1), PATTERN_RESUME);
+	pair_establish_from_token1(&p);
+	pair_release(&p);
+	/* Without XDG_RUNTIME_DIR or the variable there is no file at all. */
+	unsetenv("GSS_SODIUM_TICKETS");
+	unsetenv("XDG_RUNTIME_DIR");
+	sm_tickets_clear_memory();
+	first_handshake();
+}
+END_TEST
+
+START_TEST(ticket_secrets_are_locked_and_wiped)
+{
+	size_t before;
+
+	fixture_files("", 1);
+	fixture_keyring_new();
+	first_handshake();
+	before = sm_secmem_in_use();
+	sm_tickets_clear_memory();
+	ck_assert_uint_eq(sm_secmem_in_use(), before - 1);
+	ck_assert(sm_secmem_all_locked());
+}
+END_TEST
+
+Suite *unit_suite(void)
+{
+	Suite *s = suite_create("resume");
+	TCase *t = tcase_create("resume");
+
+	tcase_set_timeout(t, 120);
+	tcase_add_test(t, a_second_handshake_resumes);
+	tcase_add_test(t, a_resumed_context_ends_with_its_ticket);
+	tcase_add_test(t, a_replayed_resumed_token_is_refused);
+	tcase_add_test(t, fallback_after_the_keyring_key_is_retired);
+	tcase_add_test(t, fallback_after_the_ticket_expires);
+	tcase_add_test(t, fallback_after_the_peers_file_renames_the_initiator_key);
+	tcase_add_test(t, resumption_off_asks_for_and_issues_no_ticket);
+	tcase_add_test(t, no_ticket_without_a_keyring_or_for_anonymous_initiators);
+	tcase_add_test(t, a_ticket_is_never_accepted_for_another_acceptor_name);
+	tcase_add_test(t, every_truncation_and_byte_change_of_a_resumed_token_1_is_refused);
+	tcase_add_test(t, every_truncation_and_byte_change_of_a_token_2_with_a_ticket_is_refused);
+	tcase_add_test(t, token_3_only_to_a_resuming_initiator_and_well_formed);
+	tcase_add_test(t, the_ticket_file_serves_the_next_process);
+	tcase_add_test(t, a_corrupted_ticket_file_means_a_full_handshake);
+	tcase_add_test(t, a_ticket_file_that_cannot_be_written_costs_nothing_but_the_ticket);
+	tcase_add_test(t, ticket_secrets_are_locked_and_wiped);
+	suite_add_tcase(s, t);
+	return s;
+}
