@@ -621,8 +621,8 @@ static OM_uint32 initiate_second(OM_uint32 *minor, struct sm_context *ctx,
 	if (!GSS_ERROR(major) && ticket_follows)
 		major = keep_ticket(minor, ctx, &r);
 	if (!GSS_ERROR(major))
-		sm_trace("init: %s context with '%s' open for %u s",
-			 ctx->resuming ? "resumed" : "new", ctx->acceptor_name->text, lifetime);
+		sm_trace("init: context with '%s' open for %u s%s", ctx->acceptor_name->text,
+			 lifetime, ctx->resuming ? ", resumed" : "");
 	return major;
 }
 
