@@ -38,7 +38,7 @@ static const char main_usage[] =
 	"  pubkey [-f FILE] [NAME]  print the peers lines of the keys in FILE\n"
 	"  sealkey new|list|retire ID|prune [-f FILE]\n"
 	"                           manage the keyring that seals exported contexts\n"
-	"  inspect [FILE|-]         show the header of an exported context token\n"
+	"  inspect [FILE|-]         show the header of an exported context token or tickets\n"
 	"  check                    check every key and settings file and the keyring\n"
 	"\n"
 	"'gss-sodium COMMAND --help' describes a command.\n";

@@ -1,6 +1,7 @@
 /*
  * gss-sodium inspect: show the header of an exported context token, bare or
- * in a mechglue's wrapping, without decrypting anything.
+ * in a mechglue's wrapping, of a resumption ticket, or of each ticket of a
+ * ticket cache file, without decrypting anything.
  */
 #include "config.h"
 
@@ -12,10 +13,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "buf.h"
 #include "export.h"
+#include "files.h"
 #include "keyring.h"
 #include "oids.h"
+#include "ticket.h"
 #include "tool.h"
 
 /* Exported tokens are a few hundred bytes; anything past this is not one. */
@@ -29,6 +34,9 @@ static const char inspect_usage[] =
 	"version, sealing key ID, creation and expiry times, uid binding and sizes.\n"
 	"Nothing is decrypted and no key is needed.  The token may be bare or carry\n"
 	"the mechanism OID that MIT's or Heimdal's mechglue puts in front of it.\n"
+	"FILE may also be a resumption ticket, or a ticket cache file\n"
+	"($XDG_RUNTIME_DIR/gss-sodium-tickets): each ticket's target, sealing key\n"
+	"ID and times are shown, never its secret.\n"
 	"Exits 0 for a well-formed token, expired or not, and 1 for anything else.\n";
 
 /* Read the token from `name` ('-': standard input) into a malloc()ed
@@ -191,29 +199,36 @@ static void show_key_state(uint32_t id, time_t now)
 	sm_keyring_clear(&ring);
 }
 
+/* Created, not after and expired, as import or an acceptor decides: a token
+ * is good through its not-after second. */
+static void show_times(uint64_t created_at, uint64_t not_after_at, uint64_t now)
+{
+	char created[64], not_after[64], left[64];
+
+	sm_clock_format(created_at, created, sizeof(created));
+	sm_clock_format(not_after_at, not_after, sizeof(not_after));
+	format_duration(now > not_after_at ? now - not_after_at : not_after_at - now,
+			left, sizeof(left));
+	printf("created: %s\n", created);
+	printf("not after: %s\n", not_after);
+	if (now > not_after_at)
+		printf("expired: yes, %s ago\n", left);
+	else
+		printf("expired: no, %s left\n", left);
+}
+
 static void show_header(const struct token_view *v, size_t total,
 			const struct sm_export_header *h)
 {
-	char created[64], not_after[64], left[64];
 	uint64_t now = (uint64_t)time(NULL);
 
-	sm_clock_format(h->created, created, sizeof(created));
-	sm_clock_format(h->not_after, not_after, sizeof(not_after));
-	format_duration(now > h->not_after ? now - h->not_after : h->not_after - now,
-			left, sizeof(left));
 	if (v->wrapper != NULL)
 		printf("mechanism: %s (gss-sodium, %s mechglue form)\n", v->oid, v->wrapper);
 	else
 		printf("mechanism: gss-sodium (bare token)\n");
 	printf("format: version %u\n", h->version);
 	printf("sealing key: %u\n", h->key_id);
-	printf("created: %s\n", created);
-	printf("not after: %s\n", not_after);
-	/* As import decides: a token is good through its not-after second. */
-	if (now > h->not_after)
-		printf("expired: yes, %s ago\n", left);
-	else
-		printf("expired: no, %s left\n", left);
+	show_times(h->created, h->not_after, now);
 	if (h->flags & SM_EXPORT_FLAG_UID_BOUND)
 		printf("uid-bound: yes, uid %u\n", h->uid);
 	else
@@ -223,6 +238,81 @@ static void show_header(const struct token_view *v, size_t total,
 		printf("mechglue prefix %zu, ", total - v->len);
 	printf("header %d, sealed %zu)\n", SM_EXPORT_HEADER_BYTES, h->sealed_len);
 	show_key_state(h->key_id, (time_t)now);
+}
+
+/* One ticket's header; `target` is the ticket cache line's, or NULL. */
+static int show_ticket(const char *shown, const char *target, const unsigned char *ticket,
+		       size_t len)
+{
+	uint64_t now = (uint64_t)time(NULL);
+	struct sm_ticket_header h;
+	OM_uint32 minor;
+
+	if (GSS_ERROR(sm_ticket_header_parse(&minor, ticket, len, &h))) {
+		fprintf(stderr, "gss-sodium: %s%s%s holds a malformed resumption ticket:\n", shown,
+			target != NULL ? ", the ticket for " : "", target != NULL ? target : "");
+		return report(minor);
+	}
+	if (target != NULL)
+		printf("ticket for: %s\n", target);
+	printf("resumption ticket: format version %u\n", SM_TICKET_VERSION);
+	printf("sealing key: %u\n", h.key_id);
+	show_times(h.created, h.not_after, now);
+	printf("size: %zu bytes (header %d, sealed %zu)\n", len, SM_TICKET_HEADER_BYTES,
+	       len - SM_TICKET_HEADER_BYTES);
+	show_key_state(h.key_id, (time_t)now);
+	return 0;
+}
+
+/* A ticket cache file: each line's target and ticket (the last field). */
+static int show_ticket_file(const char *shown, const unsigned char *data, size_t len)
+{
+	unsigned char ticket[SM_TICKET_MAX];
+	const char *line, *field[6], *end;
+	size_t line_len, field_len[6], ticket_len;
+	char target[SM_NAME_MAX + 1];
+	struct sm_lines lines;
+	int rc = 0, tickets = 0;
+
+	sm_lines_init(&lines, (const char *)data, len);
+	while (sm_lines_next(&lines, &line, &line_len)) {
+		size_t n = sm_line_fields(line, line_len, field, field_len, 6);
+
+		if (n == 0)
+			continue;
+		if (n != 6 || field_len[0] > SM_NAME_MAX ||
+		    sodium_base642bin(ticket, sizeof(ticket), field[5], field_len[5], NULL,
+				      &ticket_len, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+		    end != field[5] + field_len[5]) {
+			fprintf(stderr, "gss-sodium: %s line %u is not a gss-sodium ticket cache line\n",
+				shown, lines.number);
+			rc = EXIT_PROBLEM;
+			continue;
+		}
+		memcpy(target, field[0], field_len[0]);
+		target[field_len[0]] = '\0';
+		if (tickets++ > 0)
+			printf("\n");
+		if (show_ticket(shown, target, ticket, ticket_len) != 0)
+			rc = EXIT_PROBLEM;
+	}
+	if (tickets == 0 && rc == 0) {
+		fprintf(stderr, "gss-sodium: %s is not a gss-sodium token or ticket cache: it holds no ticket\n",
+			shown);
+		rc = EXIT_PROBLEM;
+	}
+	return rc;
+}
+
+/* Text of printable ASCII lines: a ticket cache file, not a token. */
+static int looks_like_text(const unsigned char *data, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((data[i] < 0x20 || data[i] > 0x7e) && data[i] != '\n' && data[i] != '\t')
+			return 0;
+	return len > 0 && memcmp(data, SM_EXPORT_MAGIC, 4) != 0;
 }
 
 int cmd_inspect(int argc, char **argv)
@@ -244,6 +334,16 @@ int cmd_inspect(int argc, char **argv)
 	name = a.name != NULL ? a.name : "-";
 	shown = strcmp(name, "-") == 0 ? "standard input" : name;
 	rc = read_token(name, shown, &data, &len);
+	if (rc == 0 && len >= 4 && memcmp(data, SM_TICKET_MAGIC, 4) == 0) {
+		rc = show_ticket(shown, NULL, data, len);
+		free(data);
+		return rc;
+	}
+	if (rc == 0 && looks_like_text(data, len)) {
+		rc = show_ticket_file(shown, data, len);
+		free(data);
+		return rc;
+	}
 	if (rc == 0)
 		rc = unwrap_token(shown, data, len, &v);
 	if (rc == 0 && GSS_ERROR(sm_export_header_parse(&minor, v.token, v.len, &h))) {
