@@ -70,6 +70,14 @@
  */
 #define HANDSHAKE_FLOOR_DH 8
 #define HANDSHAKE_FLOOR_KEYGEN 2
+/*
+ * A resumed handshake runs Noise NNpsk0: each end makes one ephemeral key
+ * pair and computes ee, so its floor is two crypto_scalarmult and two
+ * crypto_scalarmult_base.  Opening the ticket (crypto_secretbox of about
+ * 100 bytes) and the hashing are left out, as above.
+ */
+#define RESUMED_FLOOR_DH 2
+#define RESUMED_FLOOR_KEYGEN 2
 
 /*
  * Every gss-sodium import adds a record to the import-once replay cache
@@ -103,7 +111,8 @@ static struct {
 	const char *krb5_target;
 	const char *sodium_target;
 	int verbose;
-} settings = { 15, 30e6, NULL, "host@localhost", "host@localhost", 0 };
+	int resumed;		/* --resumed: the resumed handshake row only */
+} settings = { 15, 30e6, NULL, "host@localhost", "host@localhost", 0, 0 };
 
 /* ---- what is measured ------------------------------------------------------ */
 
@@ -363,6 +372,34 @@ static void tear_down(struct mech *m)
 	gss_release_cred(&minor, &m->initiator_cred);
 	gss_release_cred(&minor, &m->acceptor_cred);
 	gss_release_name(&minor, &m->target);
+}
+
+/*
+ * bench --resumed times handshakes that resume with the ticket set_up's
+ * handshakes left: check that the next one does (its token 1 names pattern
+ * 3 after the mechanism OID), so that the row does not time full ones.
+ */
+static int sodium_resumes(const struct mech *m)
+{
+	gss_buffer_desc token = GSS_C_EMPTY_BUFFER;
+	gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
+	const unsigned char *oid = NULL;
+	OM_uint32 major, minor;
+	int resumes;
+
+	major = gss_init_sec_context(&minor, m->initiator_cred, &ctx, m->target,
+				     (gss_OID)&m->oid, CONTEXT_FLAGS, 0, GSS_C_NO_CHANNEL_BINDINGS,
+				     GSS_C_NO_BUFFER, NULL, &token, NULL, NULL);
+	if (major == GSS_S_CONTINUE_NEEDED)
+		oid = memmem(token.value, token.length, m->oid.elements, m->oid.length);
+	/* The inner token: id (2), version, pattern. */
+	resumes = oid != NULL && oid + m->oid.length + 4 <= (unsigned char *)token.value + token.length &&
+		  oid[m->oid.length + 3] == 3;
+	if (!resumes)
+		complain("sodium: the handshake does not resume (is resumption = yes, and is there a sealing keyring?)");
+	gss_release_buffer(&minor, &token);
+	gss_delete_sec_context(&minor, &ctx, GSS_C_NO_BUFFER);
+	return resumes;
 }
 
 /* ---- operations through the mechglue ------------------------------------- */
@@ -929,6 +966,27 @@ static enum outcome floor_handshake(void *state, size_t size, size_t n, double *
 	return DONE;
 }
 
+/* Floor of a resumed handshake: see RESUMED_FLOOR_DH. */
+static enum outcome floor_resumed(void *state, size_t size, size_t n, double *ns)
+{
+	struct floor_state *f = state;
+	unsigned char shared[crypto_scalarmult_BYTES], ephemeral[crypto_scalarmult_BYTES];
+	double start = now_ns();
+	size_t i;
+	int k;
+
+	(void)size;
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < RESUMED_FLOOR_KEYGEN; k++)
+			crypto_scalarmult_base(ephemeral, f->secret[k]);
+		for (k = 0; k < RESUMED_FLOOR_DH; k++)
+			if (crypto_scalarmult(shared, f->secret[k], f->public[k]) != 0)
+				return FAILED;
+	}
+	*ns += now_ns() - start;
+	return DONE;
+}
+
 static void floor_set_up(struct floor_state *f)
 {
 	int k;
@@ -1184,6 +1242,7 @@ struct row {
 	int size_is_processes;	/* `size` counts processes, not message bytes */
 	int sodium_only;	/* krb5 has nothing comparable: "-" */
 	int peak_memory;	/* also measure the peak memory of one operation */
+	int resumed;		/* measured by bench --resumed (see run_resumed) */
 	struct measurement cell[COLUMNS];
 	size_t token_size[2];	/* krb5, sodium; 0 when none was made */
 	size_t message_token[2];	/* the same for a wrap or MIC token */
@@ -1193,6 +1252,8 @@ struct row {
 static struct row rows[] = {
 	{ .operation = "handshake", .mech_op = op_handshake, .floor_op = floor_handshake,
 	  .max_n = NO_CAP },
+	{ .operation = "handshake/resumed", .mech_op = op_handshake, .floor_op = floor_resumed,
+	  .max_n = NO_CAP, .resumed = 1 },
 	{ .operation = "handshake/no-cred", .mech_op = op_handshake_default_creds,
 	  .floor_op = floor_handshake, .max_n = NO_CAP },
 	{ .operation = "handshake record", .mech_op = op_handshake_record,
@@ -1223,6 +1284,13 @@ static struct row rows[] = {
 	  .peak_memory = 1 },
 };
 #define N_ROWS (sizeof(rows) / sizeof(rows[0]))
+
+/* Is the row measured by this run: the resumed row by bench --resumed, the
+ * others by bench alone? */
+static int in_this_run(const struct row *r)
+{
+	return r->resumed == settings.resumed;
+}
 
 static void say_progress(const struct row *r, enum column c)
 {
@@ -1293,6 +1361,8 @@ static void measure_all(struct mech *krb5, struct mech *sodium, struct floor_sta
 
 	for (i = 0; i < N_ROWS; i++) {
 		r = &rows[i];
+		if (!in_this_run(r))
+			continue;
 		for (c = KRB5; c <= SODIUM; c++) {
 			t[c].op = mechs[c]->ready ? r->mech_op : NULL;
 			t[c].none = FAILED;	/* the mechanism was not set up */
@@ -1401,6 +1471,8 @@ static void print_table(void)
 	for (i = 0; i < N_ROWS; i++) {
 		const struct row *r = &rows[i];
 
+		if (!in_this_run(r))
+			continue;
 		for (c = 0; c < COLUMNS; c++)
 			format_time(t[c], sizeof(t[c]), &r->cell[c]);
 		format_ratio(ratio[0], sizeof(ratio[0]), &r->cell[SODIUM], &r->cell[KRB5]);
@@ -1423,9 +1495,13 @@ static void print_table(void)
 	       "at once, time per round trip of all of them\ntogether (1/throughput).  "
 	       "handshake record: sm_rcache_prefetch + sm_rcache_record\nof a fresh 32-byte id "
 	       "in the keytab's handshake replay cache, as the acceptor\nrecords each handshake "
-	       "it admits (at most %d per batch).\n",
+	       "it admits (at most %d per batch).\n"
+	       "handshake/resumed (bench --resumed, its own process, resumption = yes): the\n"
+	       "gss-sodium handshake resumes with a ticket (Noise NNpsk0), its floor %d\n"
+	       "crypto_scalarmult + %d crypto_scalarmult_base; the krb5 column is krb5's\n"
+	       "handshake with its cached service ticket, timed in the same process.\n",
 	       HANDSHAKE_FLOOR_DH, HANDSHAKE_FLOOR_KEYGEN, EXPORT_FLOOR_BYTES, FLOOR_HEADER_BYTES,
-	       RECORD_MAX_N);
+	       RECORD_MAX_N, RESUMED_FLOOR_DH, RESUMED_FLOOR_KEYGEN);
 }
 
 /*
@@ -1563,20 +1639,24 @@ static void csv_number(FILE *f, int present, double value, int decimals)
 
 static int write_csv(const char *path)
 {
-	FILE *f = fopen(path, "w");
+	/* bench --resumed adds its row to the file bench wrote. */
+	FILE *f = fopen(path, settings.resumed ? "a" : "w");
 	size_t i;
 
 	if (f == NULL) {
 		complain("cannot write %s", path);
 		return 0;
 	}
-	fprintf(f, "operation,size_bytes,krb5_us,sodium_us,floor_us,sodium_over_krb5,"
-		   "sodium_over_floor,krb5_export_token_bytes,sodium_export_token_bytes\n");
+	if (!settings.resumed)
+		fprintf(f, "operation,size_bytes,krb5_us,sodium_us,floor_us,sodium_over_krb5,"
+			   "sodium_over_floor,krb5_export_token_bytes,sodium_export_token_bytes\n");
 	for (i = 0; i < N_ROWS; i++) {
 		const struct row *r = &rows[i];
 		const struct measurement *k = &r->cell[KRB5], *s = &r->cell[SODIUM],
 					 *fl = &r->cell[FLOOR];
 
+		if (!in_this_run(r))
+			continue;
 		fputs(r->operation, f);
 		csv_number(f, r->size > 0 && !r->size_is_processes, (double)r->size, 0);
 		csv_number(f, has_value(k), k->us, 4);
@@ -1614,13 +1694,15 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: bench [--quick] [--batches B] [--csv FILE] [--krb5-target SERVICE@HOST]\n"
-		"             [--sodium-target SERVICE@HOST] [--verbose]\n"
+		"             [--sodium-target SERVICE@HOST] [--resumed] [--verbose]\n"
 		"Times krb5 and gss-sodium through MIT's mechglue against libsodium alone.\n"
 		"  --quick          3 batches of ~5 ms: a smoke test, not a measurement\n"
 		"  --batches B      batches per operation (default 15, at most %d)\n"
 		"  --csv FILE       also write the table as CSV\n"
 		"  --krb5-target    acceptor name for krb5 (default host@localhost)\n"
 		"  --sodium-target  acceptor name for gss-sodium (default host@localhost)\n"
+		"  --resumed        only the handshake/resumed row, appended to the CSV; the\n"
+		"                   settings must have resumption = yes and the others no\n"
 		"  --verbose        N and the fastest and slowest batch of each cell, on stderr\n",
 		MAX_BATCHES);
 }
@@ -1634,13 +1716,14 @@ static int parse_args(int argc, char **argv)
 		{ "krb5-target", required_argument, NULL, 'k' },
 		{ "sodium-target", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "resumed", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int opt, batches = -1;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "qb:c:k:s:vh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "qb:c:k:s:vrh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'q':
 			settings.batches = 3;
@@ -1664,6 +1747,9 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 'v':
 			settings.verbose = 1;
+			break;
+		case 'r':
+			settings.resumed = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -1709,12 +1795,18 @@ int main(int argc, char **argv)
 	set_up(&krb5);
 	set_up(&sodium);
 	floor_set_up(&alone);
-	record_set_up();
+	if (settings.resumed && sodium.ready && !sodium_resumes(&sodium))
+		sodium.ready = 0;
+	if (!settings.resumed)
+		record_set_up();
 	measure_all(&krb5, &sodium, &alone);
-	measure_peaks(&krb5, &sodium);
+	if (!settings.resumed)
+		measure_peaks(&krb5, &sodium);
 	print_table();
-	print_token_sizes(&krb5);
-	print_peaks();
+	if (!settings.resumed) {
+		print_token_sizes(&krb5);
+		print_peaks();
+	}
 	ok = all_measured();
 	if (settings.csv_path != NULL && !write_csv(settings.csv_path))
 		ok = 0;

@@ -114,8 +114,11 @@ make_key() {
 }
 make_key "$sodium_service" keytab
 make_key "$sodium_client" identity
-# Keep the import-once replay cache of exported contexts in here too.
-echo "rcache_dir = $sodium/rcache" >"$sodium/sodium.conf"
+# Keep the import-once replay cache of exported contexts in here too.  The
+# handshake rows time full handshakes, so this run has resumption off;
+# bench --resumed, with it on, times resumed ones.
+printf 'rcache_dir = %s/rcache\nresumption = no\n' "$sodium" >"$sodium/sodium.conf"
+printf 'rcache_dir = %s/rcache\nresumption = yes\n' "$sodium" >"$sodium/resumed.conf"
 export GSS_SODIUM_KEYTAB="$sodium/keytab" GSS_SODIUM_IDENTITY="$sodium/identity" \
 	GSS_SODIUM_PEERS="$sodium/peers" GSS_SODIUM_CONF="$sodium/sodium.conf"
 unset GSS_SODIUM_TRACE
@@ -136,6 +139,9 @@ umask "$saved_umask"
 mkdir -p "$(dirname "$csv")"
 rm -f "$csv" "$png"		# no stale results if the run dies
 "$bench" $quick --csv "$csv" || status=$?
+echo
+echo "Resumed handshakes (a second process, with resumption = yes):"
+GSS_SODIUM_CONF="$sodium/resumed.conf" "$bench" $quick --resumed --csv "$csv" || status=1
 echo
 # Which krb5 enctype was measured: the service ticket's session key.
 enctype=$(klist -e | grep -A1 "$service@$realm" |
