@@ -175,13 +175,15 @@ check "inspect on another mechanism's token exits 1 naming its OID" \
 
 "$tool" keygen test@localhost -f keytab >>peers 2>/dev/null &&
 "$tool" keygen alice -f identity >>peers 2>/dev/null &&
-echo "rcache_dir = $scratch/rcache" >sodium.conf && mkdir -m 700 rcache &&
+printf 'rcache_dir = %s/rcache\nticket_cache = file\n' "$scratch" >sodium.conf &&
+mkdir -m 700 rcache &&
 echo "sodium $MECH_OID $module" >mech ||
 	bail_out "could not make key files with $tool"
 if /usr/bin/python3 -c 'import gssapi' 2>/dev/null; then
 	GSS_MECH_CONFIG="$scratch/mech" GSS_SODIUM_KEYTAB="$scratch/keytab" \
 	GSS_SODIUM_IDENTITY="$scratch/identity" GSS_SODIUM_PEERS="$scratch/peers" \
 	GSS_SODIUM_CONF="$scratch/sodium.conf" GSS_SODIUM_SEALKEYS="$scratch/ring" \
+	GSS_SODIUM_TICKETS="$scratch/tickets" \
 		$foreign /usr/bin/python3 -c 'import gssapi, sys
 m = gssapi.OID.from_int_seq(sys.argv[1])
 i = gssapi.SecurityContext(name=gssapi.Name("test@localhost", gssapi.NameType.hostbased_service),
@@ -251,6 +253,30 @@ sys.stdout.buffer.write(a.export())' "$MECH_OID" >token 2>err ||
 	rc=$?
 	check "inspect on a truncated token exits 1" \
 		sh -c "test $rc -eq 1 && grep -q 'shorter than its header' err"
+
+	# The handshake left the initiator's ticket in the ticket cache file.
+	GSS_SODIUM_SEALKEYS="$scratch/ring" "$tool" inspect tickets >out 2>err
+	rc=$?
+	check "inspect on a ticket cache file exits 0 and names the target" \
+		sh -c "test $rc -eq 0 && grep -qx 'ticket for: test@localhost' out &&
+		       grep -qx 'resumption ticket: format version 2' out"
+	check "inspect shows the ticket's sealing key, times and its state" \
+		sh -c "grep -qx 'sealing key: 1' out && grep -q '^expired: no, .* left$' out &&
+		       grep -qx 'keyring $scratch/ring: key 1 sealing' out"
+	check "inspect never prints a ticket's secret" \
+		sh -c 'test -n "$(cut -d" " -f5 tickets)" && ! grep -qF "$(cut -d" " -f5 tickets)" out'
+	cut -d' ' -f6 tickets | base64 -d >ticket
+	"$tool" inspect ticket >out 2>err
+	rc=$?
+	check "inspect on a bare ticket exits 0 and shows its header" \
+		sh -c "test $rc -eq 0 && grep -qx 'sealing key: 1' out &&
+		       grep -q \"^size: $(wc -c <ticket) bytes (header 52, sealed \" out &&
+		       ! grep -q '^ticket for:' out"
+	{ cat tickets; echo 'HTTP@web not a ticket line'; } >tickets.bad
+	"$tool" inspect tickets.bad >out 2>err
+	rc=$?
+	check "inspect on a ticket cache with a bad line exits 1 naming the line" \
+		sh -c "test $rc -eq 1 && grep -q 'tickets.bad line 2 is not a gss-sodium ticket cache line' err"
 else
 	ok "# SKIP inspect on real tokens: python3-gssapi is not installed"
 fi
