@@ -45,6 +45,31 @@ struct entry {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct entry table[SM_TICKETS_MAX];
 
+/* A fork() while another thread holds the lock would leave the child's
+ * copy locked forever: the lock is taken around fork(). */
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void lock_table(void)
+{
+	pthread_mutex_lock(&lock);
+}
+
+static void unlock_table(void)
+{
+	pthread_mutex_unlock(&lock);
+}
+
+static void register_atfork(void)
+{
+	pthread_atfork(lock_table, unlock_table, unlock_table);
+}
+
+static void take_lock(void)
+{
+	pthread_once(&atfork_once, register_atfork);
+	lock_table();
+}
+
 static void drop(struct entry *e)
 {
 	sm_secmem_free(e->secret);
@@ -312,10 +337,10 @@ static void take_ours(const struct entry *e, const unsigned char *secret, void *
 	if (strcmp(e->target, s->target) != 0 ||
 	    memcmp(e->initiator_key, s->initiator_key, SM_KEY_BYTES) != 0)
 		return;
-	pthread_mutex_lock(&lock);
+	take_lock();
 	s->found = fill(slot_for(e->target, e->initiator_key), e->target, e->initiator_key,
 			e->peer_key, secret, e->ticket, e->ticket_len, e->not_after);
-	pthread_mutex_unlock(&lock);
+	unlock_table();
 }
 
 int sm_tickets_find(const char *target, const unsigned char *initiator_key,
@@ -333,14 +358,14 @@ int sm_tickets_find(const char *target, const unsigned char *initiator_key,
 		*why = "no locked memory is left";
 		return 0;
 	}
-	pthread_mutex_lock(&lock);
+	take_lock();
 	e = lookup(target, initiator_key);
-	pthread_mutex_unlock(&lock);
+	unlock_table();
 	/* Not held: perhaps an earlier process left one in the file.  The
 	 * file is read without the lock. */
 	if (e == NULL && file_wanted(path) && read_file(path, take_ours, &search) && search.found)
 		sm_trace("tickets: ticket for '%s' read from %s", target, path);
-	pthread_mutex_lock(&lock);
+	take_lock();
 	e = lookup(target, initiator_key);
 	if (e == NULL) {
 		*why = "no ticket is held for it";
@@ -357,7 +382,7 @@ int sm_tickets_find(const char *target, const unsigned char *initiator_key,
 		out->not_after = e->not_after;
 		found = 1;
 	}
-	pthread_mutex_unlock(&lock);
+	unlock_table();
 	if (!found)
 		sm_held_ticket_clear(out);
 	return found;
@@ -371,10 +396,10 @@ void sm_tickets_keep(const char *target, const unsigned char *initiator_key,
 	char path[PATH_MAX];
 	int kept;
 
-	pthread_mutex_lock(&lock);
+	take_lock();
 	kept = fill(slot_for(target, initiator_key), target, initiator_key, peer_key, secret,
 		    ticket, ticket_len, not_after);
-	pthread_mutex_unlock(&lock);
+	unlock_table();
 	if (!kept || !file_wanted(path))
 		return;
 	/* The file gets a copy made outside the lock. */
@@ -392,11 +417,11 @@ void sm_tickets_forget(const char *target, const unsigned char *initiator_key)
 	char path[PATH_MAX];
 	struct entry *e;
 
-	pthread_mutex_lock(&lock);
+	take_lock();
 	e = lookup(target, initiator_key);
 	if (e != NULL)
 		drop(e);
-	pthread_mutex_unlock(&lock);
+	unlock_table();
 	if (file_wanted(path))
 		rewrite_file(path, target, initiator_key, NULL);
 }
@@ -411,8 +436,8 @@ void sm_tickets_clear_memory(void)
 {
 	size_t i;
 
-	pthread_mutex_lock(&lock);
+	take_lock();
 	for (i = 0; i < SM_TICKETS_MAX; i++)
 		drop(&table[i]);
-	pthread_mutex_unlock(&lock);
+	unlock_table();
 }
