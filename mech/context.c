@@ -184,6 +184,16 @@ void sm_context_free(struct sm_context **context)
 
 	if (ctx == NULL)
 		return;
+	/* A resumed handshake that never completed drops its ticket: an
+	 * application that cannot run the round trip a refusal adds (Apache's
+	 * mod_auth_gssapi without GssapiConnectionBound) gives up and deletes
+	 * the context, and must not send the same refused ticket again. */
+	if (ctx->initiator && ctx->resuming && ctx->state != SM_CTX_OPEN &&
+	    ctx->acceptor_name != NULL) {
+		sm_trace("init: the resumed handshake with '%s' did not complete; its ticket is dropped",
+			 ctx->acceptor_name->text);
+		sm_tickets_forget(ctx->acceptor_name->text, ctx->initiator_key);
+	}
 	sm_noise_clear(&ctx->handshake);
 	sm_secmem_free(ctx->keys);
 	sm_name_free(&ctx->initiator_name);

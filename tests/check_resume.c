@@ -65,6 +65,17 @@ static void first_handshake(void)
 	pair_release(&p);
 }
 
+/* The next handshake resumes, and completes. */
+static void resumed_handshake(void)
+{
+	struct pair p;
+
+	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(pattern_of(&p.token1), PATTERN_RESUME);
+	pair_establish_from_token1(&p);
+	pair_release(&p);
+}
+
 START_TEST(a_second_handshake_resumes)
 {
 	struct pair p;
@@ -175,10 +186,7 @@ static void assert_falls_back_later(const char *expected_name, time_t later)
 	assert_talks(&p);
 	pair_release(&p);
 	/* The new ticket works. */
-	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
-	ck_assert_int_eq(pattern_of(&p.token1), PATTERN_RESUME);
-	pair_establish_from_token1(&p);
-	pair_release(&p);
+	resumed_handshake();
 	sm_clock_shift(-later);
 }
 
@@ -262,6 +270,34 @@ END_TEST
 
 /* A second name for the acceptor's key: a ticket for HTTP@web offered to
  * an acceptor credential of HTTP@alias, which holds the same key. */
+/* An application that gives up on a resumed handshake (it could not pass
+ * token 3 back, say) deletes the context: the ticket goes with it, from
+ * memory and from the file, so the next handshake is a full one. */
+START_TEST(an_abandoned_resumed_handshake_drops_its_ticket)
+{
+	struct pair p;
+	char *text;
+
+	fixture_files("ticket_cache = file\n", 1);
+	setenv("GSS_SODIUM_TICKETS", unit_format("%s/tickets", unit_tmpdir()), 1);
+	fixture_keyring_new();
+	first_handshake();
+	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(pattern_of(&p.token1), PATTERN_RESUME);
+	pair_release(&p);
+	text = unit_read_file(getenv("GSS_SODIUM_TICKETS"));
+	ck_assert_str_eq(text, "");
+	free(text);
+	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
+	ck_assert_int_eq(pattern_of(&p.token1), PATTERN_IK);
+	pair_establish_from_token1(&p);
+	pair_release(&p);
+	/* A completed resumed context keeps it. */
+	resumed_handshake();
+	resumed_handshake();
+}
+END_TEST
+
 START_TEST(a_ticket_is_never_accepted_for_another_acceptor_name)
 {
 	struct sm_context *acc = NULL;
@@ -448,7 +484,6 @@ START_TEST(the_ticket_file_serves_the_next_process)
 {
 	struct stat st;
 	char *text;
-	struct pair p;
 
 	fixture_files("ticket_cache = file\n", 1);
 	setenv("GSS_SODIUM_TICKETS", unit_format("%s/tickets", unit_tmpdir()), 1);
@@ -462,10 +497,7 @@ START_TEST(the_ticket_file_serves_the_next_process)
 	free(text);
 	/* A new process: nothing in memory, the file has it. */
 	sm_tickets_clear_memory();
-	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
-	ck_assert_int_eq(pattern_of(&p.token1), PATTERN_RESUME);
-	pair_establish_from_token1(&p);
-	pair_release(&p);
+	resumed_handshake();
 }
 END_TEST
 
@@ -514,17 +546,12 @@ END_TEST
 
 START_TEST(a_ticket_file_that_cannot_be_written_costs_nothing_but_the_ticket)
 {
-	struct pair p;
-
 	fixture_files("ticket_cache = file\n", 1);
 	setenv("GSS_SODIUM_TICKETS", "/nonexistent-dir/tickets", 1);
 	fixture_keyring_new();
 	first_handshake();
 	/* The process still holds it. */
-	ck_assert_int_eq(pair_start(&p, 0, 0, GSS_C_NO_CHANNEL_BINDINGS), GSS_S_CONTINUE_NEEDED);
-	ck_assert_int_eq(pattern_of(&p.token1), PATTERN_RESUME);
-	pair_establish_from_token1(&p);
-	pair_release(&p);
+	resumed_handshake();
 	/* Without XDG_RUNTIME_DIR or the variable there is no file at all. */
 	unsetenv("GSS_SODIUM_TICKETS");
 	unsetenv("XDG_RUNTIME_DIR");
@@ -561,6 +588,7 @@ Suite *unit_suite(void)
 	tcase_add_test(t, fallback_after_the_peers_file_renames_the_initiator_key);
 	tcase_add_test(t, resumption_off_asks_for_and_issues_no_ticket);
 	tcase_add_test(t, no_ticket_without_a_keyring_or_for_anonymous_initiators);
+	tcase_add_test(t, an_abandoned_resumed_handshake_drops_its_ticket);
 	tcase_add_test(t, a_ticket_is_never_accepted_for_another_acceptor_name);
 	tcase_add_test(t, every_truncation_and_byte_change_of_a_resumed_token_1_is_refused);
 	tcase_add_test(t, every_truncation_and_byte_change_of_a_token_2_with_a_ticket_is_refused);

@@ -58,6 +58,8 @@
 #define MAX_KEYS 16
 /* Private keys of the identity and keytab files (one each). */
 #define KEPT_FILE_KEYS 2
+/* The resumption secret of the one target's ticket the initiator keeps. */
+#define KEPT_TICKETS 1
 
 static char dir[64];
 static int n_threads = 8, n_rounds = 40;
@@ -715,14 +717,15 @@ int main(int argc, char **argv)
 	    "numbers for %zu tokens, 0 to %zu",
 	    n_threads, shared_distinct, shared_total, shared_total - 1);
 	/* What stays locked is the process's cached keyring (each key and its
-	 * prepared derivation) and the key files it keeps once they have been
-	 * unchanged for two seconds (the identity's key and the keytab's);
-	 * every context's and every token's slots are back. */
+	 * prepared derivations), the key files it keeps once they have been
+	 * unchanged for two seconds (the identity's key and the keytab's) and
+	 * the ticket it keeps; every context's and every token's slots are
+	 * back. */
 	in_use = sm_secmem_in_use();
-	tap(in_use <= 2 * (size_t)keyring_count + KEPT_FILE_KEYS, &n,
+	tap(in_use <= 2 * (size_t)keyring_count + KEPT_FILE_KEYS + KEPT_TICKETS, &n,
 	    "no locked memory slot is left behind (%zu in use; the keyring's %d keys hold %d, "
-	    "the kept identity and keytab at most %d)",
-	    in_use, keyring_count, 2 * keyring_count, KEPT_FILE_KEYS);
+	    "the kept identity and keytab at most %d, the kept ticket %d)",
+	    in_use, keyring_count, 2 * keyring_count, KEPT_FILE_KEYS, KEPT_TICKETS);
 	tap(failure_count() == 0, &n, "no call failed (%d failures)", failure_count());
 	printf("1..%d\n", n);
 	remove_files();
