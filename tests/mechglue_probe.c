@@ -1,5 +1,7 @@
 /*
  * Drives the mechanism through a real GSS-API mechglue and prints TAP.
+ * With the argument "resume" (tests/resumption.sh) it makes three
+ * contexts to one target instead, the last two resumed.
  * Built twice: linked with MIT krb5's libgssapi_krb5, and (PROBE_HEIMDAL)
  * with Heimdal's libgssapi.  It uses only the RFC 2744 C bindings, with its
  * own OID constants, since the two libraries export different symbols for
@@ -320,11 +322,186 @@ static void bindings_and_anonymity(void)
 	gss_release_name(&minor, &src);
 }
 
-int main(void)
+/* ---- resumption (argv[1] "resume", from tests/resumption.sh) ---------- */
+
+/* Token 1's pattern byte (1 IK, 2 NK, 3 resumed), read past the RFC 2743
+ * framing and the inner header 01 01 02; -1 when the token is not one. */
+static int pattern_of(const gss_buffer_desc *t)
+{
+	const unsigned char *p = t->value;
+	size_t at = 2, oid_end;
+
+	if (t->length < 2 || p[0] != 0x60)
+		return -1;
+	if (p[1] & 0x80)
+		at += p[1] & 0x7f;
+	if (at + 2 > t->length || p[at] != 0x06)
+		return -1;
+	oid_end = at + 2 + p[at + 1];
+	if (oid_end + 4 > t->length || memcmp(p + oid_end, "\x01\x01\x02", 3) != 0)
+		return -1;
+	return p[oid_end + 3];
+}
+
+/* Runs a context between an initiator and an acceptor of this process,
+ * passing tokens until neither side has one to send.  *first gets a copy
+ * of token 1, *tokens the number of tokens passed, *src the initiator as
+ * the acceptor names it; the return is 1 when both sides completed. */
+static int run_context(gss_ctx_id_t *ictx, gss_ctx_id_t *actx, gss_buffer_desc *first,
+		       int *tokens, gss_name_t *src)
+{
+	gss_name_t target = import("HTTP@web.example", &nt_hostbased);
+	gss_buffer_desc token = GSS_C_EMPTY_BUFFER, reply = GSS_C_EMPTY_BUFFER;
+	OM_uint32 imajor, amajor = GSS_S_CONTINUE_NEEDED, minor;
+
+	*tokens = 0;
+	imajor = gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, ictx, target, &mech,
+				      GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG |
+				      GSS_C_SEQUENCE_FLAG | GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG,
+				      0, GSS_C_NO_CHANNEL_BINDINGS, GSS_C_NO_BUFFER, NULL, &token,
+				      NULL, NULL);
+	if (GSS_ERROR(imajor))
+		printf("# init_sec_context: 0x%x %s\n", imajor, minor_text(minor));
+	first->length = 0;
+	first->value = malloc(token.length + 1);
+	if (first->value != NULL) {
+		memcpy(first->value, token.value, token.length);
+		first->length = token.length;
+	}
+	/* Six tokens at most: a refused ticket costs two more than four. */
+	while (!GSS_ERROR(imajor) && !GSS_ERROR(amajor) && token.length > 0 && *tokens < 6) {
+		if ((*tokens)++ % 2 == 0) {
+			amajor = gss_accept_sec_context(&minor, actx, GSS_C_NO_CREDENTIAL, &token,
+							GSS_C_NO_CHANNEL_BINDINGS, src, NULL,
+							&reply, NULL, NULL, NULL);
+			if (GSS_ERROR(amajor))
+				printf("# accept_sec_context: 0x%x %s\n", amajor, minor_text(minor));
+		} else {
+			imajor = gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, ictx, target,
+						      &mech, 0, 0, GSS_C_NO_CHANNEL_BINDINGS,
+						      &token, NULL, &reply, NULL, NULL);
+			if (GSS_ERROR(imajor))
+				printf("# init_sec_context: 0x%x %s\n", imajor, minor_text(minor));
+		}
+		gss_release_buffer(&minor, &token);
+		token = reply;
+		reply.length = 0;
+		reply.value = NULL;
+	}
+	gss_release_buffer(&minor, &token);
+	gss_release_name(&minor, &target);
+	return imajor == GSS_S_COMPLETE && amajor == GSS_S_COMPLETE;
+}
+
+/* A sealed message each way and a MIC each way. */
+static int messages_pass(gss_ctx_id_t ictx, gss_ctx_id_t actx)
+{
+	gss_buffer_desc msg = { 17, (void *)"through a context" };
+	gss_buffer_desc wrapped = GSS_C_EMPTY_BUFFER, out = GSS_C_EMPTY_BUFFER;
+	gss_ctx_id_t from[2] = { ictx, actx }, to[2] = { actx, ictx };
+	OM_uint32 minor;
+	int i, conf, ok = 1;
+
+	for (i = 0; i < 2; i++) {
+		conf = 0;
+		ok = ok && gss_wrap(&minor, from[i], 1, GSS_C_QOP_DEFAULT, &msg, NULL,
+				    &wrapped) == GSS_S_COMPLETE &&
+		     gss_unwrap(&minor, to[i], &wrapped, &out, &conf, NULL) == GSS_S_COMPLETE &&
+		     conf && buffer_is(&out, "through a context");
+		gss_release_buffer(&minor, &wrapped);
+		gss_release_buffer(&minor, &out);
+		ok = ok && gss_get_mic(&minor, from[i], GSS_C_QOP_DEFAULT, &msg,
+				       &wrapped) == GSS_S_COMPLETE &&
+		     gss_verify_mic(&minor, to[i], &msg, &wrapped, NULL) == GSS_S_COMPLETE;
+		gss_release_buffer(&minor, &wrapped);
+	}
+	return ok;
+}
+
+/* One context to HTTP@web.example: `expect_resumed` says which kind it
+ * must be, by its token 1 and by the trace.  *first keeps token 1. */
+static void resumption_context(const char *which, int expect_resumed, gss_buffer_desc *first)
+{
+	gss_ctx_id_t ictx = GSS_C_NO_CONTEXT, actx = GSS_C_NO_CONTEXT;
+	gss_name_t src = GSS_C_NO_NAME;
+	long mark = trace_size();
+	OM_uint32 minor;
+	int tokens = 0, done;
+
+	done = run_context(&ictx, &actx, first, &tokens, &src);
+	check(done && tokens == 2 && displays_as(src, "alice", &nt_user),
+	      "%s context: both sides complete in one round trip (%d tokens), the acceptor names alice",
+	      which, tokens);
+	check(done && messages_pass(ictx, actx),
+	      "%s context: sealed messages and MICs pass both ways", which);
+	if (expect_resumed) {
+		check(pattern_of(first) == 3, "%s context: token 1 is a resumed one (pattern 3, got %d)",
+		      which, pattern_of(first));
+		check(trace_count_since(mark, "init: sent resumed handshake (NNpsk0) to 'HTTP@web.example' as 'alice' with a ticket valid until") == 1 &&
+		      trace_count_since(mark, "accept: resumed context from 'alice' to 'HTTP@web.example' open for") == 1 &&
+		      trace_count_since(mark, "sent IK handshake") == 0 &&
+		      trace_count_since(mark, "accept: issued") == 0,
+		      "%s context: the trace shows a resumed handshake on both sides, no full one and no new ticket",
+		      which);
+	} else {
+		check(pattern_of(first) == 1, "%s context: token 1 is a full IK one (pattern 1, got %d)",
+		      which, pattern_of(first));
+		check(trace_count_since(mark, "init: sent IK handshake to 'HTTP@web.example' as 'alice' (not resumed: no ticket is held for it)") == 1 &&
+		      trace_count_since(mark, "accept: issued 'alice' a ticket sealed with key 1, valid until") == 1 &&
+		      trace_count_since(mark, "init: kept a ticket for 'HTTP@web.example' valid until") == 1,
+		      "%s context: the trace shows a full handshake, a ticket issued and kept", which);
+	}
+	gss_delete_sec_context(&minor, &ictx, GSS_C_NO_BUFFER);
+	gss_delete_sec_context(&minor, &actx, GSS_C_NO_BUFFER);
+	gss_release_name(&minor, &src);
+}
+
+/* Three contexts to one target in this process, with a sealing keyring
+ * (GSS_SODIUM_SEALKEYS): the first is full and leaves the initiator a
+ * ticket in memory, the next two resume with it (a ticket serves until
+ * it expires).  Then the resumed token 1 is given to a fresh acceptor:
+ * the handshake replay cache refuses it. */
+static void resumption(void)
+{
+	gss_buffer_desc first = GSS_C_EMPTY_BUFFER, resumed = GSS_C_EMPTY_BUFFER;
+	gss_buffer_desc reply = GSS_C_EMPTY_BUFFER;
+	gss_ctx_id_t actx = GSS_C_NO_CONTEXT;
+	OM_uint32 major, minor;
+	long mark;
+
+	resumption_context("first", 0, &first);
+	resumption_context("second", 1, &resumed);
+	free(first.value);
+	resumption_context("third", 1, &first);
+	free(first.value);
+
+	mark = trace_size();
+	major = gss_accept_sec_context(&minor, &actx, GSS_C_NO_CREDENTIAL, &resumed,
+				       GSS_C_NO_CHANNEL_BINDINGS, NULL, NULL, &reply, NULL,
+				       NULL, NULL);
+	check(GSS_ROUTINE_ERROR(major) == GSS_S_FAILURE && (major & GSS_S_DUPLICATE_TOKEN) &&
+	      reply.length == 0 && trace_count_since(mark, "resumed context") == 0 &&
+	      trace_count_since(mark, "was accepted before") == 1,
+	      "the second context's resumed token 1, replayed: GSS_S_FAILURE | GSS_S_DUPLICATE_TOKEN (0x%x)",
+	      major);
+	gss_release_buffer(&minor, &reply);
+	gss_delete_sec_context(&minor, &actx, GSS_C_NO_BUFFER);
+	free(resumed.value);
+}
+
+int main(int argc, char **argv)
 {
 	if (getenv("PROBE_DIR") == NULL) {
 		printf("Bail out! PROBE_DIR is not set\n");
 		return 1;
+	}
+	if (argc > 1 && strcmp(argv[1], "resume") == 0) {
+		if (getenv("GSS_SODIUM_SEALKEYS") == NULL) {
+			printf("Bail out! resume needs GSS_SODIUM_SEALKEYS\n");
+			return 1;
+		}
+		resumption();
+		return probe_finish();
 	}
 	mechanism_is_listed();
 	hostbased_name_round_trips();

@@ -96,6 +96,32 @@ int trace_has(const char *text)
 	return found;
 }
 
+long trace_size(void)
+{
+	FILE *f = fopen(getenv("GSS_SODIUM_TRACE"), "r");
+	long size = 0;
+
+	if (f != NULL && fseek(f, 0, SEEK_END) == 0)
+		size = ftell(f);
+	if (f != NULL)
+		fclose(f);
+	return size < 0 ? 0 : size;
+}
+
+int trace_count_since(long from, const char *text)
+{
+	char line[2048];
+	int count = 0;
+	FILE *f = fopen(getenv("GSS_SODIUM_TRACE"), "r");
+
+	if (f != NULL && fseek(f, from, SEEK_SET) == 0)
+		while (fgets(line, sizeof(line), f) != NULL)
+			count += strstr(line, text) != NULL;
+	if (f != NULL)
+		fclose(f);
+	return count;
+}
+
 int buffer_is(const gss_buffer_desc *b, const char *text)
 {
 	return b->length == strlen(text) && memcmp(b->value, text, b->length) == 0;

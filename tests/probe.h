@@ -28,6 +28,10 @@ gss_name_t import(const char *text, gss_OID type);
 int displays_as(gss_name_t name, const char *expected, gss_const_OID type);
 /* Does the trace file (GSS_SODIUM_TRACE) contain `text`? */
 int trace_has(const char *text);
+/* The trace file's size now, and the lines with `text` written after that
+ * size: what one step added, in a probe that does several. */
+long trace_size(void);
+int trace_count_since(long from, const char *text);
 int buffer_is(const gss_buffer_desc *b, const char *text);
 /* Two channel bindings that differ in their application data only. */
 void probe_bindings(struct gss_channel_bindings_struct *a,
