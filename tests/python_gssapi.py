@@ -2,7 +2,7 @@
 the system mechglue, as a library user would.  Prints TAP.
 
 Run by python-gssapi.sh with key files and GSS_MECH_CONFIG in the
-environment.  Settings are read once per process, so the scenario that
+environment; resumption.sh runs its "resume" scenario alone.  Settings are read once per process, so the scenario that
 needs allow_anonymous = yes runs in a child process; so does the IOV
 scenario, whose mistakes can crash the process.
 """
@@ -379,6 +379,58 @@ def iov_scenario():
         del iov
 
 
+def pattern_of(token):
+    """Token 1's pattern byte (1 IK, 3 resumed) past the RFC 2743 framing
+    and the inner header 01 01 02; None when it is not a token 1."""
+    at = 2 + (token[1] & 0x7F if token[1] & 0x80 else 0)
+    if token[0] != 0x60 or token[at] != 0x06:
+        return None
+    inner = at + 2 + token[at + 1]
+    return token[inner + 3] if token[inner:inner + 3] == b"\x01\x01\x02" else None
+
+
+def trace_since(mark):
+    with open(os.environ["GSS_SODIUM_TRACE"], "rb") as f:
+        f.seek(mark)
+        return f.read().decode(errors="replace")
+
+
+def resume_scenario():
+    """Run by resumption.sh with a sealing keyring (GSS_SODIUM_SEALKEYS):
+    two contexts to one target in this process, the first full, which
+    leaves the initiator a ticket in memory, the second resumed with it."""
+    for which, pattern in (("first", 1), ("second", 3)):
+        # The module makes the trace file when it first loads.
+        trace = os.environ["GSS_SODIUM_TRACE"]
+        mark = os.path.getsize(trace) if os.path.exists(trace) else 0
+        init = gssapi.SecurityContext(name=target(), mech=MECH, usage="initiate")
+        acc = gssapi.SecurityContext(usage="accept")
+        token = init.step()
+        reply = acc.step(token)
+        if reply is not None and acc.complete:
+            init.step(reply)
+        check("%s context: both sides complete in one round trip, the acceptor names alice"
+              % which, init.complete and acc.complete and str(acc.initiator_name) == "alice")
+        check("%s context: token 1 has pattern %d" % (which, pattern),
+              pattern_of(token) == pattern, str(pattern_of(token)))
+        wrapped = init.wrap(b"to the acceptor", True).message
+        answer = acc.wrap(b"to the initiator", True).message
+        check("%s context: sealed messages pass both ways" % which,
+              acc.unwrap(wrapped).message == b"to the acceptor"
+              and init.unwrap(answer).message == b"to the initiator")
+        trace = trace_since(mark)
+        if pattern == 1:
+            check("first context: the trace shows a full handshake, a ticket issued and kept",
+                  "init: sent IK handshake to 'HTTP@web.example' as 'alice'" in trace
+                  and "accept: issued 'alice' a ticket" in trace
+                  and "init: kept a ticket for 'HTTP@web.example'" in trace, trace[-400:])
+        else:
+            check("second context: the trace shows a resumed handshake on both sides, no full one",
+                  "init: sent resumed handshake (NNpsk0) to 'HTTP@web.example' as 'alice'" in trace
+                  and "accept: resumed context from 'alice' to 'HTTP@web.example'" in trace
+                  and "sent IK handshake" not in trace, trace[-400:])
+
+
 def report(lines):
     for ok, description, detail in lines:
         suffix = "" if ok or not detail else " # " + detail
@@ -424,6 +476,8 @@ if __name__ == "__main__":
     try:
         if scenario == "anonymous":
             anonymous_scenario()
+        elif scenario == "resume":
+            resume_scenario()
         elif scenario == "iov":
             iov_scenario()
         else:
@@ -443,4 +497,6 @@ if __name__ == "__main__":
         print("1..%d" % total)
         failed = sum(1 for r in results if not r[0]) + sum(1 for l in lines if l.startswith("not ok"))
         sys.exit(1 if failed else 0)
+    if scenario == "resume":
+        print("1..%d" % len(results))
     sys.exit(0 if all(r[0] for r in results) else 1)
