@@ -103,6 +103,11 @@ $gssapi_auth
 </Location>
 EOF
 
+# A test that wants Apache to issue resumption tickets (resumption.sh)
+# names a sealing keyring in $server here before apache_start; without one
+# Apache issues none, whatever the test's own environment holds.
+apache_sealkeys=
+
 # apache_start: start Apache on what the test has written into $server.
 apache_start() {
 	if [ -n "$run_as" ]; then
@@ -119,6 +124,7 @@ apache_start() {
 	# Apache signals its whole process group when it stops, so it gets one
 	# of its own (setsid keeps the pid: a background job is no group leader).
 	setsid env -u GSS_SODIUM_KEYTAB -u GSS_SODIUM_IDENTITY -u GSS_SODIUM_PEERS -u KRB5CCNAME \
+		-u GSS_SODIUM_SEALKEYS ${apache_sealkeys:+"GSS_SODIUM_SEALKEYS=$apache_sealkeys"} \
 		GSS_MECH_CONFIG="$server/mech" GSS_SODIUM_CONF="$server/sodium.conf" \
 		GSS_SODIUM_TRACE="$server/trace" KRB5_CONFIG="$scratch/krb5.conf" \
 		GSS_SODIUM_LOCALNAMES="$server/localnames" KRB5_KTNAME="FILE:$server/no-keytab" \
