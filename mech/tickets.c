@@ -262,12 +262,16 @@ static void write_line(struct sm_writer *w, const struct entry *e, const unsigne
 	}
 }
 
-/* What a rewrite keeps: the other tickets still valid, and ours. */
+/* What a rewrite keeps: the other tickets still valid, and ours; of the
+ * others, the last SM_TICKETS_FILE_MAX - 1 (the file is appended to, so
+ * the first lines are the oldest). */
 struct rewrite {
 	struct sm_writer w;
 	const char *target;
 	const unsigned char *initiator_key;
 	uint64_t now;
+	size_t skip;		/* lines to leave out first */
+	size_t kept;		/* lines seen that would be kept */
 };
 
 static void keep_other(const struct entry *e, const unsigned char *secret, void *arg)
@@ -277,7 +281,8 @@ static void keep_other(const struct entry *e, const unsigned char *secret, void 
 	if (e->not_after < rw->now || (strcmp(e->target, rw->target) == 0 &&
 				       memcmp(e->initiator_key, rw->initiator_key, SM_KEY_BYTES) == 0))
 		return;
-	write_line(&rw->w, e, secret);
+	if (rw->kept++ >= rw->skip)
+		write_line(&rw->w, e, secret);
 }
 
 /* Replace the file by its other valid lines and `ours` (or none). */
@@ -295,6 +300,16 @@ static void rewrite_file(const char *path, const char *target, const unsigned ch
 	if (!read_file(path, keep_other, &rw)) {
 		sm_writer_discard(&rw.w);
 		return;
+	}
+	/* Too many: read it again, leaving out the oldest. */
+	if (rw.kept > SM_TICKETS_FILE_MAX - 1) {
+		sm_writer_discard(&rw.w);
+		rw.skip = rw.kept - (SM_TICKETS_FILE_MAX - 1);
+		rw.kept = 0;
+		if (!read_file(path, keep_other, &rw)) {
+			sm_writer_discard(&rw.w);
+			return;
+		}
 	}
 	if (ours != NULL)
 		write_line(&rw.w, ours, ours->secret);

@@ -22,6 +22,9 @@
 
 /* Tickets kept in memory at once; the one that expires first goes. */
 #define SM_TICKETS_MAX 64
+/* Lines the ticket cache file keeps (about 500 KiB, below the 1 MiB any
+ * file may have); the oldest go first. */
+#define SM_TICKETS_FILE_MAX 512
 
 /* A ticket taken out of the store for one handshake. */
 struct sm_held_ticket {

@@ -560,6 +560,55 @@ START_TEST(a_ticket_file_that_cannot_be_written_costs_nothing_but_the_ticket)
 }
 END_TEST
 
+/* A ticket cache line for target svcN@host with a well-formed ticket
+ * header (the box is never opened here). */
+static void append_line(FILE *f, int n, time_t not_after)
+{
+	unsigned char ticket[SM_TICKET_HEADER_BYTES + 16] = "sodT\x02";
+	char b64[256], key[64];
+	int i;
+
+	for (i = 0; i < 8; i++)
+		ticket[20 + i] = (unsigned char)((uint64_t)not_after >> (56 - 8 * i));
+	sodium_bin2base64(b64, sizeof(b64), ticket, sizeof(ticket), sodium_base64_VARIANT_ORIGINAL);
+	memset(key, 'A', 43);
+	strcpy(key + 43, "=");
+	fprintf(f, "svc%d@host %s %s %lld %s %s\n", n, key, key, (long long)not_after, key, b64);
+}
+
+START_TEST(the_ticket_file_keeps_its_newest_lines)
+{
+	char *text, *p;
+	size_t lines = 0;
+	FILE *f;
+	int i;
+
+	fixture_files("ticket_cache = file\n", 1);
+	setenv("GSS_SODIUM_TICKETS", unit_format("%s/tickets", unit_tmpdir()), 1);
+	fixture_keyring_new();
+	f = fopen(getenv("GSS_SODIUM_TICKETS"), "w");
+	ck_assert_ptr_nonnull(f);
+	for (i = 0; i < SM_TICKETS_FILE_MAX + 100; i++)
+		append_line(f, i, time(NULL) + 3600);
+	append_line(f, -1, time(NULL) - 1);	/* expired */
+	fclose(f);
+	chmod(getenv("GSS_SODIUM_TICKETS"), 0600);
+	first_handshake();
+	text = unit_read_file(getenv("GSS_SODIUM_TICKETS"));
+	for (p = text; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	ck_assert_uint_eq(lines, SM_TICKETS_FILE_MAX);
+	/* 612 others: the first 101 go, 511 stay with the new one. */
+	ck_assert(strncmp(text, "svc101@host ", 12) == 0);
+	ck_assert_ptr_null(strstr(text, "svc100@host "));
+	ck_assert_ptr_null(strstr(text, "svc-1@host "));
+	ck_assert_ptr_nonnull(strstr(text, "\nHTTP@web "));
+	free(text);
+	sm_tickets_clear_memory();
+	resumed_handshake();
+}
+END_TEST
+
 START_TEST(ticket_secrets_are_locked_and_wiped)
 {
 	size_t before;
@@ -596,6 +645,7 @@ Suite *unit_suite(void)
 	tcase_add_test(t, the_ticket_file_serves_the_next_process);
 	tcase_add_test(t, a_corrupted_ticket_file_means_a_full_handshake);
 	tcase_add_test(t, a_ticket_file_that_cannot_be_written_costs_nothing_but_the_ticket);
+	tcase_add_test(t, the_ticket_file_keeps_its_newest_lines);
 	tcase_add_test(t, ticket_secrets_are_locked_and_wiped);
 	suite_add_tcase(s, t);
 	return s;
