@@ -27,6 +27,7 @@
 #include "secmem.h"
 #include "status.h"
 #include "test_only_keys.h"
+#include "tickets.h"
 
 void fuzz_die(const char *fmt, ...)
 {
@@ -460,6 +461,9 @@ OM_uint32 fuzz_initiate_first(enum fuzz_identity who, enum fuzz_service target,
 		flags |= GSS_C_ANON_FLAG;
 	if (sel & FUZZ_INIT_DETECT)
 		flags |= GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG;
+	/* A ticket an earlier handshake of the process left would make
+	 * this one resume. */
+	sm_tickets_clear_memory();
 	*ctx = NULL;
 	fuzz_rng_reset("initiator");
 	return sm_context_initiate(&minor, fuzz_initiator_cred(who), ctx,

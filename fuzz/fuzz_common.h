@@ -82,9 +82,9 @@ struct sm_settings *fuzz_settings(void);
 #define FUZZ_INIT_BITS 0x07
 
 /*
- * Token 1 from a new initiator context: the random stream is reset first,
- * so the same arguments always give the same token and the same
- * handshake state.
+ * Token 1 from a new initiator context: the initiator's ticket store is
+ * emptied and the random stream reset first, so the same arguments always
+ * give the same token and the same handshake state.
  */
 OM_uint32 fuzz_initiate_first(enum fuzz_identity who, enum fuzz_service target,
 			      unsigned sel, struct sm_context **ctx,
