@@ -5,12 +5,17 @@
  *
  * The first input byte sets the acceptor's policy for this input (the
  * FUZZ_ACC_* bits: allow_anonymous, allow_unknown_initiators, channel
- * bindings given by the acceptor); the rest is the token.  The random
- * stream is reset and the handshake replay cache emptied per input, and
- * the clock is fixed (fuzz_common.h), so the acceptor's ephemeral key, and
- * so any outcome, depends on the input alone: a seed token 1 is admitted
- * on every run, and the code after admission is reached.  A token that was
- * accepted is given again, and must then be refused as a replay.
+ * bindings given by the acceptor, resumption = no); the rest is the
+ * token: a full one (IK, NK), or a resumed one (pattern 3) with a ticket,
+ * which the test keyring (key 2) opens when it is the ticket the acceptor
+ * issued at setup (fuzz_ticket_issued).  The random stream is reset and
+ * the handshake replay cache emptied per input, and the clock is fixed
+ * (fuzz_common.h), so the acceptor's ephemeral key, and so any outcome,
+ * depends on the input alone: a seed token 1 is admitted on every run, and
+ * the code after admission is reached.  A token that was accepted is
+ * given again, and must then be refused as a replay.  A ticket that was
+ * refused must give a token 3 and a context that then completes alice's
+ * full token 1, as the initiator's fallback sends it.
  */
 #include "config.h"
 
@@ -61,7 +66,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	token.value = (void *)(data + 1);
 	token.length = size - 1;
 	major = fuzz_accept_token(sel, &token, &ctx, &reply, &src);
-	if (!GSS_ERROR(major)) {
+	if (major == GSS_S_CONTINUE_NEEDED) {
+		if (src != NULL)
+			fuzz_die("accept refused a ticket but returned a name");
+		fuzz_accept_after_refusal(sel, &ctx, &reply);
+	} else if (!GSS_ERROR(major)) {
 		if (ctx == NULL || reply.length == 0 || src == NULL)
 			fuzz_die("accept succeeded without a context, a reply or a name");
 		if (GSS_ERROR(sm_context_inquire(&minor, ctx, NULL, NULL, &lifetime, NULL,

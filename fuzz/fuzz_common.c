@@ -18,7 +18,9 @@
 
 #include <sodium.h>
 
+#include "buf.h"
 #include "export.h"
+#include "framing.h"
 #include "fuzz_common.h"
 #include "init.h"
 #include "keyfile.h"
@@ -248,6 +250,10 @@ static void public_base64(const char *private_b64, char out[SM_KEY_BASE64_CHARS 
 static struct sm_cred *alice_cred, *mallory_cred, *acceptor_cred;
 static struct sm_name *service_names[2];
 static struct gss_channel_bindings_struct bindings;
+static struct fuzz_ticket issued;
+static gss_buffer_desc full_token1;
+
+static void issue_ticket(void);
 
 /* ---- the handshake replay cache --------------------------------------------- */
 
@@ -422,6 +428,7 @@ void fuzz_setup(void)
 		fuzz_die("keyring: %s", sm_status_sentence(minor));
 	sm_keyring_release(ring);
 	handshake_cache_open();
+	issue_ticket();
 }
 
 struct sm_cred *fuzz_initiator_cred(enum fuzz_identity who)
@@ -451,11 +458,64 @@ struct sm_settings *fuzz_settings(void)
 
 /* ---- handshake ----------------------------------------------------------- */
 
-OM_uint32 fuzz_initiate_first(enum fuzz_identity who, enum fuzz_service target,
-			      unsigned sel, struct sm_context **ctx,
-			      gss_buffer_t token1)
+/* The keys a ticket of `who` for `target` is kept under: who's own, and
+ * the target's in the peers file. */
+static void ticket_keys(enum fuzz_identity who, enum fuzz_service target,
+			const unsigned char **own, const unsigned char **peer)
 {
-	OM_uint32 minor, flags = GSS_C_MUTUAL_FLAG | GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG;
+	const struct sm_cred *cred = fuzz_initiator_cred(who);
+	const struct sm_key_entry *e;
+	size_t from = 0;
+
+	e = sm_keys_find(&cred->peers, service_names[target], &from);
+	if (e == NULL || cred->initiator.count == 0)
+		fuzz_die("no keys to keep a ticket for %s under", service_names[target]->text);
+	*own = cred->initiator.entries[0].public_key;
+	*peer = e->public_key;
+}
+
+/* Put `t` in the initiator's ticket store, as keep_ticket would have. */
+static void hold(enum fuzz_identity who, const struct fuzz_ticket *t)
+{
+	const unsigned char *own, *peer;
+
+	ticket_keys(who, t->target, &own, &peer);
+	sm_tickets_keep(service_names[t->target]->text, own, peer, t->secret, t->ticket, t->len,
+			t->not_after);
+}
+
+int fuzz_ticket_held(enum fuzz_identity who, enum fuzz_service target, struct fuzz_ticket *out)
+{
+	const unsigned char *own, *peer;
+	struct sm_held_ticket held;
+	const char *why;
+
+	ticket_keys(who, target, &own, &peer);
+	if (!sm_tickets_find(service_names[target]->text, own, peer, time(NULL), &held, &why))
+		return 0;
+	if (held.ticket_len > sizeof(out->ticket))
+		fuzz_die("a ticket of %zu bytes is held", held.ticket_len);
+	out->target = target;
+	memcpy(out->secret, held.secret, sizeof(out->secret));
+	memcpy(out->ticket, held.ticket, held.ticket_len);
+	out->len = held.ticket_len;
+	out->not_after = held.not_after;
+	sm_held_ticket_clear(&held);
+	return 1;
+}
+
+const struct fuzz_ticket *fuzz_ticket_issued(void)
+{
+	return &issued;
+}
+
+OM_uint32 fuzz_initiate_holding(enum fuzz_identity who, enum fuzz_service target,
+				unsigned sel, const struct fuzz_ticket *held,
+				struct sm_context **ctx, gss_buffer_t token1)
+{
+	OM_uint32 minor, major, flags = GSS_C_MUTUAL_FLAG | GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG;
+	struct sm_settings *s = fuzz_settings();
+	int resumption = s->resumption;
 
 	if (sel & FUZZ_INIT_ANON)
 		flags |= GSS_C_ANON_FLAG;
@@ -464,26 +524,41 @@ OM_uint32 fuzz_initiate_first(enum fuzz_identity who, enum fuzz_service target,
 	/* A ticket an earlier handshake of the process left would make
 	 * this one resume. */
 	sm_tickets_clear_memory();
+	if (held != NULL)
+		hold(who, held);
+	s->resumption = !(sel & FUZZ_INIT_NO_RESUMPTION);
 	*ctx = NULL;
 	fuzz_rng_reset("initiator");
-	return sm_context_initiate(&minor, fuzz_initiator_cred(who), ctx,
-				   fuzz_service_name(target), flags, 0,
-				   (sel & FUZZ_INIT_BINDINGS) ? fuzz_bindings()
-							      : GSS_C_NO_CHANNEL_BINDINGS,
-				   GSS_C_NO_BUFFER, token1, NULL, NULL);
+	major = sm_context_initiate(&minor, fuzz_initiator_cred(who), ctx,
+				    fuzz_service_name(target), flags, 0,
+				    (sel & FUZZ_INIT_BINDINGS) ? fuzz_bindings()
+							       : GSS_C_NO_CHANNEL_BINDINGS,
+				    GSS_C_NO_BUFFER, token1, NULL, NULL);
+	s->resumption = resumption;
+	return major;
 }
 
+OM_uint32 fuzz_initiate_first(enum fuzz_identity who, enum fuzz_service target,
+			      unsigned sel, struct sm_context **ctx,
+			      gss_buffer_t token1)
+{
+	return fuzz_initiate_holding(who, target, sel, (sel & FUZZ_INIT_RESUME) ? &issued : NULL,
+				     ctx, token1);
+}
+
+/* Give token1 to *ctx (NULL: a new acceptor context). */
 static OM_uint32 accept_token(unsigned sel, const gss_buffer_desc *token1,
 			      struct sm_context **ctx, gss_buffer_t token2,
 			      struct sm_name **src, const char *call)
 {
 	struct sm_settings *s = fuzz_settings();
 	int anon = s->allow_anonymous, unknown = s->allow_unknown_initiators;
+	int resumption = s->resumption;
 	OM_uint32 minor, major;
 
 	s->allow_anonymous = !!(sel & FUZZ_ACC_ALLOW_ANON);
 	s->allow_unknown_initiators = !!(sel & FUZZ_ACC_ALLOW_UNKNOWN);
-	*ctx = NULL;
+	s->resumption = !(sel & FUZZ_ACC_NO_RESUMPTION);
 	fuzz_rng_reset("acceptor");
 	major = sm_context_accept(&minor, acceptor_cred, ctx, token1,
 				  (sel & FUZZ_ACC_BINDINGS) ? fuzz_bindings()
@@ -492,6 +567,7 @@ static OM_uint32 accept_token(unsigned sel, const gss_buffer_desc *token1,
 	fuzz_report(call, major, minor);
 	s->allow_anonymous = anon;
 	s->allow_unknown_initiators = unknown;
+	s->resumption = resumption;
 	return major;
 }
 
@@ -500,6 +576,7 @@ OM_uint32 fuzz_accept_token(unsigned sel, const gss_buffer_desc *token1,
 			    struct sm_name **src)
 {
 	fuzz_handshake_cache_forget();
+	*ctx = NULL;
 	return accept_token(sel, token1, ctx, token2, src, "accept");
 }
 
@@ -507,31 +584,114 @@ OM_uint32 fuzz_accept_token_again(unsigned sel, const gss_buffer_desc *token1,
 				  struct sm_context **ctx, gss_buffer_t token2,
 				  struct sm_name **src)
 {
+	*ctx = NULL;
 	return accept_token(sel, token1, ctx, token2, src, "accept again");
+}
+
+/* PROTOCOL.md section 4.2.1: the token id and the reasons of token 3. */
+#define TOKEN_ID_REFUSAL 0x0103
+#define REFUSAL_REASON_MAX 8
+
+unsigned fuzz_accept_after_refusal(unsigned sel, struct sm_context **ctx,
+				   const gss_buffer_desc *token3)
+{
+	gss_buffer_desc token2 = GSS_C_EMPTY_BUFFER;
+	struct sm_name *src = NULL;
+	struct sm_reader r;
+	OM_uint32 minor, major;
+	unsigned reason;
+	int local, open;
+
+	if (!sm_frame_read(token3, &r) || sm_read_u16be(&r) != TOKEN_ID_REFUSAL ||
+	    sm_read_u8(&r) != 2)
+		fuzz_die("the acceptor refused a ticket with a token that is not a token 3");
+	reason = sm_read_u8(&r);
+	if (!sm_reader_done(&r) || reason == 0 || reason > REFUSAL_REASON_MAX)
+		fuzz_die("the acceptor refused a ticket for reason %u, which PROTOCOL.md does not give",
+			 reason);
+	if (verbose())
+		fprintf(stderr, "fuzz: accept: token 3, reason %u\n", reason);
+	if (*ctx == NULL ||
+	    GSS_ERROR(sm_context_inquire(&minor, *ctx, NULL, NULL, NULL, NULL, &local, &open)) ||
+	    local || open)
+		fuzz_die("the acceptor refused a ticket without a context that awaits a full token 1");
+	major = accept_token(sel, &full_token1, ctx, &token2, &src, "accept after refusal");
+	if (major != GSS_S_COMPLETE || token2.length == 0 || src == NULL ||
+	    strcmp(src->text, "alice") != 0)
+		fuzz_die("after refusing a ticket the acceptor did not complete alice's full token 1 (major %#x)",
+			 major);
+	free(token2.value);
+	sm_name_free(&src);
+	return reason;
+}
+
+/* The acceptor (policy `acc_sel`) answers t1 into *acc, and the
+ * initiator *init, which sent t1, reads the answer: its major. */
+static OM_uint32 answer(unsigned acc_sel, const gss_buffer_desc *t1, struct sm_context **init,
+			struct sm_context **acc, const char *what)
+{
+	gss_buffer_desc t2 = GSS_C_EMPTY_BUFFER, none = GSS_C_EMPTY_BUFFER;
+	OM_uint32 minor, major;
+
+	major = fuzz_accept_token(acc_sel, t1, acc, &t2, NULL);
+	if (major != GSS_S_COMPLETE)
+		fuzz_die("%s: accept failed (major %#x)", what, major);
+	major = sm_context_initiate(&minor, NULL, init, NULL, 0, 0, GSS_C_NO_CHANNEL_BINDINGS,
+				    &t2, &none, NULL, NULL);
+	fuzz_report(what, major, minor);
+	if (none.length != 0)
+		fuzz_die("%s: the initiator answered token 2", what);
+	free(t2.value);
+	free(none.value);
+	return major;
+}
+
+void fuzz_initiate_after_refusal(struct sm_context **ctx, const gss_buffer_desc *token1)
+{
+	struct sm_context *acc = NULL;
+
+	if (answer(0, token1, ctx, &acc, "initiate after refusal") != GSS_S_COMPLETE)
+		fuzz_die("after falling back, the initiator did not complete its full handshake");
+	sm_context_free(&acc);
 }
 
 void fuzz_pair_establish(enum fuzz_pair_kind kind, struct fuzz_pair *p)
 {
-	gss_buffer_desc t1 = GSS_C_EMPTY_BUFFER, t2 = GSS_C_EMPTY_BUFFER;
-	gss_buffer_desc none = GSS_C_EMPTY_BUFFER;
+	gss_buffer_desc t1 = GSS_C_EMPTY_BUFFER;
 	int named = kind == FUZZ_PAIR_NAMED;
-	OM_uint32 minor, major;
+	OM_uint32 major;
 
 	memset(p, 0, sizeof(*p));
 	major = fuzz_initiate_first(FUZZ_ALICE, named ? FUZZ_HTTP : FUZZ_HOST,
 				    named ? FUZZ_INIT_DETECT : FUZZ_INIT_ANON, &p->init, &t1);
 	if (major != GSS_S_CONTINUE_NEEDED)
 		fuzz_die("pair: initiate failed (major %#x)", major);
-	major = fuzz_accept_token(named ? 0 : FUZZ_ACC_ALLOW_ANON, &t1, &p->acc, &t2, NULL);
-	if (major != GSS_S_COMPLETE)
-		fuzz_die("pair: accept failed (major %#x)", major);
-	major = sm_context_initiate(&minor, NULL, &p->init, NULL, 0, 0,
-				    GSS_C_NO_CHANNEL_BINDINGS, &t2, &none, NULL, NULL);
-	if (major != GSS_S_COMPLETE)
-		fuzz_die("pair: finish: %s", sm_status_sentence(minor));
+	if (answer(named ? 0 : FUZZ_ACC_ALLOW_ANON, &t1, &p->init, &p->acc, "pair") !=
+	    GSS_S_COMPLETE)
+		fuzz_die("pair: the initiator did not finish");
 	free(t1.value);
-	free(t2.value);
-	free(none.value);
+}
+
+/*
+ * At setup: the named pair's handshake leaves alice the acceptor's ticket
+ * for HTTP@web, the same in every process (random stream and clock
+ * fixed), which FUZZ_INIT_RESUME then holds; and alice's full token 1,
+ * which fuzz_accept_after_refusal gives.  The store is left empty.
+ */
+static void issue_ticket(void)
+{
+	struct sm_context *ctx = NULL;
+	struct fuzz_pair p;
+
+	fuzz_pair_establish(FUZZ_PAIR_NAMED, &p);
+	if (!fuzz_ticket_held(FUZZ_ALICE, FUZZ_HTTP, &issued))
+		fuzz_die("the named pair's handshake left alice no ticket");
+	fuzz_pair_release(&p);
+	if (fuzz_initiate_first(FUZZ_ALICE, FUZZ_HTTP, FUZZ_INIT_BINDINGS, &ctx, &full_token1) !=
+	    GSS_S_CONTINUE_NEEDED)
+		fuzz_die("alice's full token 1 was not made");
+	sm_context_free(&ctx);
+	sm_tickets_clear_memory();
 }
 
 void fuzz_pair_release(struct fuzz_pair *p)
@@ -642,6 +802,53 @@ size_t fuzz_unseal(const gss_buffer_desc *token, struct fuzz_export_header *h,
 					    h->nonce, k) != 0;
 	sodium_memzero(k, sizeof(k));
 	return failed ? 0 : sealed_len - crypto_secretbox_MACBYTES;
+}
+
+/* ---- tickets ------------------------------------------------------------- */
+
+/* What sm_ticket_open's read_name may give: a user or a service, 1 to 255
+ * bytes (a NUL inside would only shorten the text). */
+static void check_ticket_name(enum sm_name_kind kind, const char *text, const char *which)
+{
+	size_t n = strnlen(text, SM_NAME_MAX + 1);
+
+	if ((kind != SM_NAME_USER && kind != SM_NAME_HOSTBASED) || n == 0 || n > SM_NAME_MAX)
+		fuzz_die("an opened ticket's %s name is of kind %d and %zu bytes long", which,
+			 (int)kind, n);
+}
+
+enum sm_ticket_verdict fuzz_ticket_open(const unsigned char *ticket, size_t len,
+					struct sm_ticket_contents *c)
+{
+	static const char *const verdicts[] = {
+		[SM_TICKET_OPENED] = "opened", [SM_TICKET_MALFORMED] = "malformed",
+		[SM_TICKET_UNKNOWN_KEY] = "unknown or retired key", [SM_TICKET_FORGED] = "forged",
+		[SM_TICKET_EXPIRED] = "expired", [SM_TICKET_NO_MEMORY] = "no memory"
+	};
+	const struct sm_keyring *ring;
+	enum sm_ticket_verdict v;
+	char path[PATH_MAX];
+	OM_uint32 minor;
+
+	if (GSS_ERROR(sm_keyring_acquire(&minor, &ring, path)))
+		fuzz_die("keyring: %s", sm_status_sentence(minor));
+	v = sm_ticket_open(ring, ticket, len, time(NULL), c);
+	sm_keyring_release(ring);
+	if (verbose())
+		fprintf(stderr, "fuzz: ticket_open: %s\n", verdicts[v]);
+	if (v != SM_TICKET_OPENED) {
+		if (c->secret != NULL)
+			fuzz_die("a ticket that did not open (verdict %d) holds a secret", (int)v);
+		return v;
+	}
+	check_ticket_name(c->initiator_kind, c->initiator_name, "initiator's");
+	check_ticket_name(c->acceptor_kind, c->acceptor_name, "acceptor's");
+	/* Key 1 is retired, so only key 2 opens. */
+	if (c->secret == NULL || c->header.key_id != FUZZ_SEAL_KEY ||
+	    c->header.not_after < (uint64_t)time(NULL))
+		fuzz_die("a ticket opened without a secret, under key %u, or after its not-after",
+			 c->header.key_id);
+	return v;
 }
 
 /* ---- the Redis protocol client ------------------------------------------- */

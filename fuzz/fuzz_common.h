@@ -17,6 +17,7 @@
 #include "creds.h"
 #include "resp.h"
 #include "settings.h"
+#include "ticket.h"
 
 /*
  * Once per process (LLVMFuzzerInitialize, or the seed generator's main):
@@ -79,22 +80,64 @@ struct sm_settings *fuzz_settings(void);
 #define FUZZ_INIT_ANON 0x01	/* GSS_C_ANON_FLAG: Noise NK */
 #define FUZZ_INIT_DETECT 0x02	/* request REPLAY and SEQUENCE detection */
 #define FUZZ_INIT_BINDINGS 0x04	/* give channel bindings */
-#define FUZZ_INIT_BITS 0x07
+#define FUZZ_INIT_RESUME 0x08	/* hold the issued ticket: a named initiator
+				 * to HTTP@web resumes (pattern 3) */
+#define FUZZ_INIT_NO_RESUMPTION 0x10	/* resumption = no: no ticket asked
+					 * for, none used */
+#define FUZZ_INIT_BITS 0x1f
+
+/*
+ * A ticket as an initiator holds it (mech/tickets.h), for `target` as
+ * seen by either identity: the ticket, its resumption secret and its
+ * not-after.  Test-only, so the secret is in ordinary memory.
+ */
+struct fuzz_ticket {
+	enum fuzz_service target;
+	unsigned char secret[SM_RESUMPTION_SECRET_BYTES];
+	unsigned char ticket[SM_TICKET_MAX];
+	size_t len;
+	uint64_t not_after;
+};
+
+/* The ticket the acceptor issued alice at setup, in the named pair's
+ * handshake (fuzz_pair_establish): the same in every process. */
+const struct fuzz_ticket *fuzz_ticket_issued(void);
 
 /*
  * Token 1 from a new initiator context: the initiator's ticket store is
- * emptied and the random stream reset first, so the same arguments always
- * give the same token and the same handshake state.
+ * emptied (then given the issued ticket with FUZZ_INIT_RESUME) and the
+ * random stream reset first, so the same arguments always give the same
+ * token and the same handshake state.
  */
 OM_uint32 fuzz_initiate_first(enum fuzz_identity who, enum fuzz_service target,
 			      unsigned sel, struct sm_context **ctx,
 			      gss_buffer_t token1);
 
+/* The same, the initiator holding `held` (NULL: no ticket) whatever the
+ * selector's FUZZ_INIT_RESUME says. */
+OM_uint32 fuzz_initiate_holding(enum fuzz_identity who, enum fuzz_service target,
+				unsigned sel, const struct fuzz_ticket *held,
+				struct sm_context **ctx, gss_buffer_t token1);
+
+/* The ticket `who` holds for `target` now, from memory (or the ticket
+ * cache file when ticket_cache = file): 1 with *out, or 0. */
+int fuzz_ticket_held(enum fuzz_identity who, enum fuzz_service target,
+		     struct fuzz_ticket *out);
+
+/*
+ * After the acceptor's token 3 made an initiator fall back: its full
+ * token 1 (`token1`, from that same call) is accepted by a new acceptor,
+ * and the token 2 completes the initiator.  fuzz_die otherwise.
+ */
+void fuzz_initiate_after_refusal(struct sm_context **ctx, const gss_buffer_desc *token1);
+
 /* Acceptor selector bits (fuzz_accept's first input byte). */
 #define FUZZ_ACC_ALLOW_ANON 0x01	/* allow_anonymous = yes */
 #define FUZZ_ACC_ALLOW_UNKNOWN 0x02	/* allow_unknown_initiators = yes */
 #define FUZZ_ACC_BINDINGS 0x04		/* the acceptor gives channel bindings */
-#define FUZZ_ACC_BITS 0x07
+#define FUZZ_ACC_NO_RESUMPTION 0x08	/* resumption = no: no ticket issued,
+					 * every ticket refused (reason 1) */
+#define FUZZ_ACC_BITS 0x0f
 
 /*
  * Accept token 1 with the fixed acceptor credential under the settings the
@@ -115,6 +158,17 @@ OM_uint32 fuzz_accept_token_again(unsigned sel, const gss_buffer_desc *token1,
 /* Forget every token 1 the acceptor admitted (fuzz_accept_token does it
  * before each acceptance). */
 void fuzz_handshake_cache_forget(void);
+
+/*
+ * After the acceptor refused a ticket (token 3, GSS_S_CONTINUE_NEEDED,
+ * context *ctx awaiting a full token 1): check token 3 (PROTOCOL.md
+ * section 4.2.1, a known reason), then give *ctx the full token 1 that
+ * alice sends (made at setup, with channel bindings, so that every
+ * selector admits it), which must complete it with alice's name.
+ * Returns the reason.  fuzz_die otherwise.
+ */
+unsigned fuzz_accept_after_refusal(unsigned sel, struct sm_context **ctx,
+				   const gss_buffer_desc *token3);
 
 /* Two established pairs, the same in every process. */
 enum fuzz_pair_kind {
@@ -151,6 +205,17 @@ void fuzz_seal(const struct fuzz_export_header *h, const unsigned char *state,
  * state[cap]; returns the state's length, 0 if it does not open. */
 size_t fuzz_unseal(const gss_buffer_desc *token, struct fuzz_export_header *h,
 		   unsigned char *state, size_t cap);
+
+/* ---- tickets ------------------------------------------------------------- */
+
+/* Open a ticket with the test keyring at the fixed clock, as an acceptor
+ * does (sm_ticket_open), and check what it gives back: an opened ticket's
+ * names are of a user or a service, NUL-terminated after 1 to 255 bytes
+ * without a NUL, its key the one that seals, its not-after not past, its
+ * secret held; a ticket that did not open holds no secret.  *c as
+ * sm_ticket_open leaves it. */
+enum sm_ticket_verdict fuzz_ticket_open(const unsigned char *ticket, size_t len,
+					struct sm_ticket_contents *c);
 
 /* ---- the Redis protocol client ------------------------------------------- */
 
