@@ -15,7 +15,7 @@ top_builddir ?= .
 FUZZ_CC ?= clang
 FUZZ_CFLAGS ?= -g -O1 -fno-omit-frame-pointer
 FUZZ_SANITIZE ?= -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_HARNESSES ?= import accept initiate message files resp
+FUZZ_HARNESSES ?= import accept initiate message files ticket resp
 KRB5_GSSAPI_CFLAGS ?=
 SODIUM_CFLAGS ?=
 SODIUM_LIBS ?= -lsodium

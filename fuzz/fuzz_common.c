@@ -250,6 +250,7 @@ static void public_base64(const char *private_b64, char out[SM_KEY_BASE64_CHARS 
 static struct sm_cred *alice_cred, *mallory_cred, *acceptor_cred;
 static struct sm_name *service_names[2];
 static struct gss_channel_bindings_struct bindings;
+static const char *tickets_path;
 static struct fuzz_ticket issued;
 static gss_buffer_desc full_token1;
 
@@ -410,6 +411,10 @@ void fuzz_setup(void)
 		 "export_bind_uid = no\n"
 		 "rcache_dir = %s/rcache\n", tmpdir);
 	setenv("GSS_SODIUM_CONF", write_file("sodium.conf", text, 0644), 1);
+	/* Read and written only with ticket_cache = file (fuzz_tickets_file);
+	 * named here so that it never is $XDG_RUNTIME_DIR's. */
+	tickets_path = write_file("tickets", "", 0600);
+	setenv("GSS_SODIUM_TICKETS", tickets_path, 1);
 
 	if (GSS_ERROR(sm_init(&minor)))
 		fuzz_die("sm_init: %s", sm_status_sentence(minor));
@@ -743,9 +748,10 @@ static void write_header(const struct fuzz_export_header *h,
 	memcpy(out + 32, h->nonce, FUZZ_EXPORT_NONCE_BYTES);
 }
 
-/* The box key for a header, from the test keyring the process reads. */
-static void box_key(uint32_t key_id, const unsigned char *header,
-		    unsigned char k[crypto_secretbox_KEYBYTES])
+/* The box key for a header of `use`, from the test keyring the process
+ * reads. */
+static void box_key(enum sm_seal_use use, uint32_t key_id, const unsigned char *header,
+		    size_t header_len, unsigned char k[crypto_secretbox_KEYBYTES])
 {
 	const struct sm_keyring *ring;
 	const struct sm_seal_key *key;
@@ -757,23 +763,36 @@ static void box_key(uint32_t key_id, const unsigned char *header,
 	key = sm_keyring_find(ring, key_id);
 	if (key == NULL)
 		fuzz_die("no test sealing key %u", key_id);
-	sm_seal_key_for_header(key, SM_SEAL_EXPORT, header, FUZZ_EXPORT_HEADER_BYTES, k);
+	sm_seal_key_for_header(key, use, header, header_len, k);
 	sm_keyring_release(ring);
+}
+
+/* header[header_len], then plain[len] sealed under key_id's key for that
+ * header and `use`, with `nonce`: malloc()ed, header_len + 16 + len bytes. */
+static unsigned char *seal_box(enum sm_seal_use use, uint32_t key_id,
+			       const unsigned char *header, size_t header_len,
+			       const unsigned char *nonce, const unsigned char *plain, size_t len)
+{
+	unsigned char k[crypto_secretbox_KEYBYTES], *out;
+
+	out = malloc(header_len + crypto_secretbox_MACBYTES + len);
+	if (out == NULL)
+		fuzz_die("out of memory");
+	memcpy(out, header, header_len);
+	box_key(use, key_id, out, header_len, k);
+	crypto_secretbox_easy(out + header_len, plain, len, nonce, k);
+	sodium_memzero(k, sizeof(k));
+	return out;
 }
 
 void fuzz_seal(const struct fuzz_export_header *h, const unsigned char *state,
 	       size_t len, gss_buffer_t out)
 {
-	unsigned char k[crypto_secretbox_KEYBYTES], *token;
+	unsigned char header[FUZZ_EXPORT_HEADER_BYTES];
 
-	token = malloc(FUZZ_EXPORT_HEADER_BYTES + crypto_secretbox_MACBYTES + len);
-	if (token == NULL)
-		fuzz_die("out of memory");
-	write_header(h, token);
-	box_key(h->key_id, token, k);
-	crypto_secretbox_easy(token + FUZZ_EXPORT_HEADER_BYTES, state, len, h->nonce, k);
-	sodium_memzero(k, sizeof(k));
-	out->value = token;
+	write_header(h, header);
+	out->value = seal_box(SM_SEAL_EXPORT, h->key_id, header, sizeof(header), h->nonce, state,
+			      len);
 	out->length = FUZZ_EXPORT_HEADER_BYTES + crypto_secretbox_MACBYTES + len;
 }
 
@@ -797,7 +816,7 @@ size_t fuzz_unseal(const gss_buffer_desc *token, struct fuzz_export_header *h,
 	h->not_after = get_be(t + 20, 8);
 	h->uid = (uint32_t)get_be(t + 28, 4);
 	memcpy(h->nonce, t + 32, FUZZ_EXPORT_NONCE_BYTES);
-	box_key(h->key_id, t, k);
+	box_key(SM_SEAL_EXPORT, h->key_id, t, FUZZ_EXPORT_HEADER_BYTES, k);
 	failed = crypto_secretbox_open_easy(state, t + FUZZ_EXPORT_HEADER_BYTES, sealed_len,
 					    h->nonce, k) != 0;
 	sodium_memzero(k, sizeof(k));
@@ -806,8 +825,17 @@ size_t fuzz_unseal(const gss_buffer_desc *token, struct fuzz_export_header *h,
 
 /* ---- tickets ------------------------------------------------------------- */
 
+/* The 52-byte header of doc/PROTOCOL.md section 4.6, format version 2
+ * (whose box key sm_seal_key_for_header derives with the label
+ * "gss-sodium ticket v2"). */
+#define FUZZ_TICKET_HEADER_BYTES 52
+#define FUZZ_TICKET_VERSION 2
+_Static_assert(FUZZ_TICKET_HEADER_BYTES == SM_TICKET_HEADER_BYTES &&
+	       FUZZ_TICKET_VERSION == SM_TICKET_VERSION, "the ticket format changed");
+
 /* What sm_ticket_open's read_name may give: a user or a service, 1 to 255
- * bytes (a NUL inside would only shorten the text). */
+ * bytes (a NUL inside would only shorten the text, which fuzz_ticket
+ * compares with the bytes sealed). */
 static void check_ticket_name(enum sm_name_kind kind, const char *text, const char *which)
 {
 	size_t n = strnlen(text, SM_NAME_MAX + 1);
@@ -849,6 +877,114 @@ enum sm_ticket_verdict fuzz_ticket_open(const unsigned char *ticket, size_t len,
 		fuzz_die("a ticket opened without a secret, under key %u, or after its not-after",
 			 c->header.key_id);
 	return v;
+}
+
+enum sm_ticket_verdict fuzz_ticket_open_contents(const unsigned char *contents, size_t len,
+						 struct sm_ticket_contents *c)
+{
+	static const unsigned char nonce[SM_TICKET_NONCE_BYTES] = "gss-sodium fuzz ticket";
+	unsigned char header[FUZZ_TICKET_HEADER_BYTES], *ticket;
+	enum sm_ticket_verdict v;
+
+	memcpy(header, "sodT", 4);
+	header[4] = FUZZ_TICKET_VERSION;
+	header[5] = header[6] = header[7] = 0;
+	put_be(header + 8, FUZZ_SEAL_KEY, 4);
+	put_be(header + 12, (uint64_t)FUZZ_CLOCK - 60, 8);
+	put_be(header + 20, (uint64_t)FUZZ_CLOCK + 3600, 8);
+	memcpy(header + 28, nonce, sizeof(nonce));
+	ticket = seal_box(SM_SEAL_TICKET, FUZZ_SEAL_KEY, header, sizeof(header), nonce, contents,
+			  len);
+	v = fuzz_ticket_open(ticket, sizeof(header) + crypto_secretbox_MACBYTES + len, c);
+	free(ticket);
+	return v;
+}
+
+static void tickets_file_write(const unsigned char *text, size_t len)
+{
+	int fd = open(tickets_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0 || (len > 0 && write(fd, text, len) != (ssize_t)len) ||
+	    fchmod(fd, 0600) != 0 || close(fd) != 0)
+		fuzz_die("cannot write %s", tickets_path);
+}
+
+/* The ticket cache file as it is now: malloc()ed. */
+static unsigned char *tickets_file_read(size_t *len)
+{
+	unsigned char *text;
+	struct stat st;
+	int fd = open(tickets_path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st) != 0)
+		fuzz_die("cannot read %s", tickets_path);
+	text = malloc((size_t)st.st_size + 1);
+	if (text == NULL || read(fd, text, (size_t)st.st_size) != (ssize_t)st.st_size)
+		fuzz_die("cannot read %s", tickets_path);
+	close(fd);
+	*len = (size_t)st.st_size;
+	return text;
+}
+
+/* Forget alice's ticket to HTTP@web, which rewrites the file: its text. */
+static unsigned char *tickets_file_forget(size_t *len)
+{
+	const unsigned char *own, *peer;
+
+	ticket_keys(FUZZ_ALICE, FUZZ_HTTP, &own, &peer);
+	sm_tickets_forget(service_names[FUZZ_HTTP]->text, own);
+	return tickets_file_read(len);
+}
+
+int fuzz_tickets_file(const unsigned char *text, size_t len, int rewrite)
+{
+	struct sm_settings *s = fuzz_settings();
+	int cache = s->ticket_cache, found;
+	unsigned char *once, *twice;
+	struct sm_ticket_header h;
+	struct fuzz_ticket t;
+	size_t once_len, twice_len;
+	OM_uint32 minor;
+
+	tickets_file_write(text, len);
+	sm_tickets_clear_memory();
+	s->ticket_cache = SM_TICKET_CACHE_FILE;
+	found = fuzz_ticket_held(FUZZ_ALICE, FUZZ_HTTP, &t);
+	if (verbose())
+		fprintf(stderr, "fuzz: tickets_find: %s\n", found ? "found" : "none");
+	/* A line gives a ticket whose header parses and whose not-after
+	 * is the line's, and sm_tickets_find one not past it. */
+	if (found && (GSS_ERROR(sm_ticket_header_parse(&minor, t.ticket, t.len, &h)) ||
+		      h.not_after != t.not_after || t.not_after < (uint64_t)time(NULL)))
+		fuzz_die("the ticket cache gave a ticket its line does not describe");
+	if (rewrite) {
+		once = tickets_file_forget(&once_len);
+		sm_tickets_clear_memory();
+		if (fuzz_ticket_held(FUZZ_ALICE, FUZZ_HTTP, &t))
+			fuzz_die("a forgotten ticket was read from the ticket cache again");
+		twice = tickets_file_forget(&twice_len);
+		if (once_len != twice_len || memcmp(once, twice, once_len) != 0)
+			fuzz_die("the ticket cache file changed when written again (%zu bytes, then %zu): a line the mechanism writes does not read back",
+				 once_len, twice_len);
+		free(once);
+		free(twice);
+	}
+	s->ticket_cache = cache;
+	sm_tickets_clear_memory();
+	return found;
+}
+
+void fuzz_tickets_file_of(const struct fuzz_ticket *t, unsigned char **text, size_t *len)
+{
+	struct sm_settings *s = fuzz_settings();
+	int cache = s->ticket_cache;
+
+	tickets_file_write(NULL, 0);
+	s->ticket_cache = SM_TICKET_CACHE_FILE;
+	hold(FUZZ_ALICE, t);
+	s->ticket_cache = cache;
+	sm_tickets_clear_memory();
+	*text = tickets_file_read(len);
 }
 
 /* ---- the Redis protocol client ------------------------------------------- */

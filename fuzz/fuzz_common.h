@@ -217,6 +217,28 @@ size_t fuzz_unseal(const gss_buffer_desc *token, struct fuzz_export_header *h,
 enum sm_ticket_verdict fuzz_ticket_open(const unsigned char *ticket, size_t len,
 					struct sm_ticket_contents *c);
 
+/* Seal contents[len] as sm_ticket_seal would, under key 2 with a fixed
+ * header (valid for an hour from the fixed clock), and open the ticket
+ * with fuzz_ticket_open: the contents' parser, behind the box. */
+enum sm_ticket_verdict fuzz_ticket_open_contents(const unsigned char *contents, size_t len,
+						 struct sm_ticket_contents *c);
+
+/*
+ * The ticket cache file: text[len] is written to the file that
+ * GSS_SODIUM_TICKETS names (mode 0600) and read, with ticket_cache = file,
+ * for alice's ticket to HTTP@web (sm_tickets_find); a ticket found is
+ * checked against its line's rules.  With `rewrite`, the ticket is then
+ * forgotten, which writes the file again without it, and forgotten once
+ * more, which must write the same bytes (what the mechanism writes, it
+ * reads back).  The store in memory is emptied before and after.
+ * Returns whether a ticket was found.
+ */
+int fuzz_tickets_file(const unsigned char *text, size_t len, int rewrite);
+
+/* The ticket cache file the mechanism writes when alice keeps `t` (with
+ * ticket_cache = file, the file empty before): *text malloc()ed. */
+void fuzz_tickets_file_of(const struct fuzz_ticket *t, unsigned char **text, size_t *len);
+
 /* ---- the Redis protocol client ------------------------------------------- */
 
 /* Only this much of the replies is sent (libFuzzer's default -max_len):
