@@ -165,7 +165,9 @@ static int parse_line(const char *line, size_t len, struct entry *e, unsigned ch
 	OM_uint32 minor;
 	size_t i;
 
-	if (sm_line_fields(line, len, field, field_len, 6) != 6 || field_len[0] > SM_NAME_MAX)
+	/* A target is a name's text, which holds no NUL. */
+	if (sm_line_fields(line, len, field, field_len, 6) != 6 || field_len[0] > SM_NAME_MAX ||
+	    memchr(field[0], '\0', field_len[0]) != NULL)
 		return 0;
 	for (i = 0; i < field_len[3]; i++) {
 		if (field[3][i] < '0' || field[3][i] > '9' || not_after > (1ULL << 40))
