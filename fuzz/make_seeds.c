@@ -25,6 +25,7 @@
 #include "export.h"
 #include "fuzz_common.h"
 #include "keyfile.h"
+#include "keyring.h"
 #include "message.h"
 #include "msgtoken.h"
 #include "names.h"
@@ -160,6 +161,62 @@ static size_t version_offset(const gss_buffer_desc *t)
 	return at;
 }
 
+/* Token 1's pattern (PROTOCOL.md section 4.1): 1 IK, 2 NK, 3 resumed. */
+#define PATTERN_RESUME 3
+static unsigned pattern_of(const gss_buffer_desc *token1)
+{
+	return ((const unsigned char *)token1->value)[version_offset(token1) + 1];
+}
+
+/* ---- tickets --------------------------------------------------------------- */
+
+/*
+ * Tickets for alice's resumed token 1s, besides the one the acceptor
+ * issued (fuzz_ticket_issued): sealed by the mechanism (sm_ticket_seal)
+ * with the test keyring's key `key_id` and fixed times, for HTTP@web and
+ * the initiator `who`.  Held as if valid until the issued one's not-after,
+ * so that the initiator sends them.
+ */
+static void seal_ticket(const char *label, uint32_t key_id, uint64_t not_after,
+			enum fuzz_identity who, struct fuzz_ticket *t)
+{
+	const struct sm_cred *cred = fuzz_initiator_cred(who);
+	const struct sm_key_entry *acceptor;
+	const struct sm_keyring *ring;
+	char path[PATH_MAX];
+	size_t from = 0;
+	OM_uint32 minor;
+
+	*t = *fuzz_ticket_issued();
+	acceptor = sm_keys_find(&fuzz_acceptor_cred()->acceptor, fuzz_service_name(FUZZ_HTTP),
+				&from);
+	if (acceptor == NULL || GSS_ERROR(sm_keyring_acquire(&minor, &ring, path)) ||
+	    sm_keyring_find(ring, key_id) == NULL)
+		die("ticket %s: no acceptor key or no keyring key %u", label, key_id);
+	/* The nonce is drawn from the random stream. */
+	fuzz_rng_reset(label);
+	if (GSS_ERROR(sm_ticket_seal(&minor, sm_keyring_find(ring, key_id), SEED_CREATED,
+				     (time_t)not_after, t->secret,
+				     cred->initiator.entries[0].public_key, acceptor->public_key,
+				     cred->initiator.entries[0].name, acceptor->name, t->ticket,
+				     &t->len)))
+		die("ticket %s: %s", label, sm_status_sentence(minor));
+	sm_keyring_release(ring);
+}
+
+/* Where a ticket's header keeps its version, flags and key id
+ * (PROTOCOL.md 4.6). */
+#define TICKET_VERSION_OFFSET 4
+#define TICKET_FLAGS_OFFSET 5
+#define TICKET_KEY_ID_OFFSET 8
+
+/* The issued ticket with byte `at` changed to `value`. */
+static void altered_ticket(size_t at, unsigned value, struct fuzz_ticket *t)
+{
+	*t = *fuzz_ticket_issued();
+	t->ticket[at] = (unsigned char)value;
+}
+
 /* ---- accept: token 1 ----------------------------------------------------- */
 
 static void accept_seed(const char *name, enum fuzz_identity who,
@@ -172,6 +229,8 @@ static void accept_seed(const char *name, enum fuzz_identity who,
 
 	if (fuzz_initiate_first(who, target, init_sel, &init, &t1) != GSS_S_CONTINUE_NEEDED)
 		die("accept/%s: the initiator did not start", name);
+	if ((pattern_of(&t1) == PATTERN_RESUME) != !!(init_sel & FUZZ_INIT_RESUME))
+		die("accept/%s: the initiator resumed or not, as it should not", name);
 	if (fuzz_accept_token(acc_sel, &t1, &acc, &t2, &src) != GSS_S_COMPLETE)
 		die("accept/%s: the acceptor refused the token", name);
 	/* As the harness does: once more, refused as a replay. */
@@ -220,37 +279,114 @@ static void skewed_seed(const char *name, long offset, OM_uint32 expect)
 	sm_context_free(&init);
 }
 
+/* A resumed token 1 from alice to `target`, holding `held`, whose ticket
+ * the acceptor refuses for `reason` with token 3; as the harness does, the
+ * same acceptor context then completes alice's full token 1. */
+static void refused_seed(const char *name, enum fuzz_service target,
+			 const struct fuzz_ticket *held, unsigned acc_sel, unsigned reason)
+{
+	gss_buffer_desc t1 = GSS_C_EMPTY_BUFFER, t3 = GSS_C_EMPTY_BUFFER;
+	struct sm_context *init = NULL, *acc = NULL;
+	unsigned got;
+
+	if (fuzz_initiate_holding(FUZZ_ALICE, target, 0, held, &init, &t1) !=
+		    GSS_S_CONTINUE_NEEDED ||
+	    pattern_of(&t1) != PATTERN_RESUME)
+		die("accept/%s: the initiator did not resume", name);
+	if (fuzz_accept_token(acc_sel, &t1, &acc, &t3, NULL) != GSS_S_CONTINUE_NEEDED)
+		die("accept/%s: the acceptor did not refuse the ticket", name);
+	got = fuzz_accept_after_refusal(acc_sel, &acc, &t3);
+	if (got != reason)
+		die("accept/%s: refused for reason %u, not %u", name, got, reason);
+	seed_buffer("accept", name, acc_sel, &t1);
+	release(&t1);
+	release(&t3);
+	sm_context_free(&init);
+	sm_context_free(&acc);
+}
+
 static void accept_seeds(void)
 {
+	struct fuzz_ticket t;
+
 	accept_seed("ik-alice-http", FUZZ_ALICE, FUZZ_HTTP, FUZZ_INIT_DETECT, 0);
 	accept_seed("ik-alice-host", FUZZ_ALICE, FUZZ_HOST, 0, 0);
 	accept_seed("nk-anonymous", FUZZ_ALICE, FUZZ_HTTP, FUZZ_INIT_ANON, FUZZ_ACC_ALLOW_ANON);
 	accept_seed("ik-bindings", FUZZ_ALICE, FUZZ_HTTP, FUZZ_INIT_DETECT | FUZZ_INIT_BINDINGS,
 		    FUZZ_ACC_BINDINGS);
 	accept_seed("ik-mallory-unknown", FUZZ_MALLORY, FUZZ_HTTP, 0, FUZZ_ACC_ALLOW_UNKNOWN);
+	accept_seed("ik-no-ticket-issued", FUZZ_ALICE, FUZZ_HTTP, 0, FUZZ_ACC_NO_RESUMPTION);
+	accept_seed("ik-no-ticket-asked", FUZZ_ALICE, FUZZ_HTTP, FUZZ_INIT_NO_RESUMPTION, 0);
 	/* clock_skew is the default, 300 s. */
 	skewed_seed("clock-ahead", 301, GSS_S_FAILURE);
 	skewed_seed("clock-behind", -301, GSS_S_FAILURE | GSS_S_OLD_TOKEN);
+
+	/* Resumed with the issued ticket: admitted, then a replay. */
+	accept_seed("resumed", FUZZ_ALICE, FUZZ_HTTP, FUZZ_INIT_RESUME | FUZZ_INIT_DETECT, 0);
+	accept_seed("resumed-bindings", FUZZ_ALICE, FUZZ_HTTP,
+		    FUZZ_INIT_RESUME | FUZZ_INIT_BINDINGS, FUZZ_ACC_BINDINGS);
+	/* Each reason of PROTOCOL.md section 4.2.1 but 2 (no keyring). */
+	refused_seed("refused-resumption-off", FUZZ_HTTP, fuzz_ticket_issued(),
+		     FUZZ_ACC_NO_RESUMPTION, 1);
+	altered_ticket(TICKET_FLAGS_OFFSET, 1, &t);
+	refused_seed("refused-malformed", FUZZ_HTTP, &t, 0, 3);
+	seal_ticket("retired", FUZZ_SEAL_KEY_RETIRED, SEED_NOT_AFTER, FUZZ_ALICE, &t);
+	refused_seed("refused-retired-key", FUZZ_HTTP, &t, 0, 4);
+	altered_ticket(fuzz_ticket_issued()->len - 1,
+		       fuzz_ticket_issued()->ticket[fuzz_ticket_issued()->len - 1] ^ 0xff, &t);
+	refused_seed("refused-forged", FUZZ_HTTP, &t, 0, 5);
+	seal_ticket("expired", FUZZ_SEAL_KEY, SEED_EXPIRED, FUZZ_ALICE, &t);
+	refused_seed("refused-expired", FUZZ_HTTP, &t, 0, 6);
+	/* HTTP@web's ticket, sent to host@web. */
+	t = *fuzz_ticket_issued();
+	t.target = FUZZ_HOST;
+	refused_seed("refused-other-acceptor", FUZZ_HOST, &t, 0, 7);
+	/* Sealed for mallory, whom the peers file does not name. */
+	seal_ticket("mallory", FUZZ_SEAL_KEY, SEED_NOT_AFTER, FUZZ_MALLORY, &t);
+	refused_seed("refused-initiator-key", FUZZ_HTTP, &t, FUZZ_ACC_ALLOW_UNKNOWN, 8);
 }
 
 /* ---- initiate: token 2 --------------------------------------------------- */
 
+/* The initiator `init_sel` given `token`: its major; with a token 3, it
+ * then completes its fallback as the harness has it do. */
+static OM_uint32 initiate_with(unsigned init_sel, const gss_buffer_desc *token)
+{
+	gss_buffer_desc t1 = GSS_C_EMPTY_BUFFER, out = GSS_C_EMPTY_BUFFER;
+	struct sm_context *init = NULL;
+	OM_uint32 minor, major;
+
+	if (fuzz_initiate_first(FUZZ_ALICE, FUZZ_HTTP, init_sel, &init, &t1) !=
+	    GSS_S_CONTINUE_NEEDED)
+		die("initiate: the initiator did not start");
+	major = sm_context_initiate(&minor, NULL, &init, NULL, 0, 0, GSS_C_NO_CHANNEL_BINDINGS,
+				    token, &out, NULL, NULL);
+	if (major == GSS_S_CONTINUE_NEEDED)
+		fuzz_initiate_after_refusal(&init, &out);
+	release(&t1);
+	release(&out);
+	sm_context_free(&init);
+	return major;
+}
+
+/* The acceptor's answer (policy `acc_sel`) to the initiator `init_sel`:
+ * token 2, or token 3 when it refuses the ticket. */
 static void initiate_seed(const char *name, unsigned init_sel, unsigned acc_sel)
 {
-	gss_buffer_desc t1 = GSS_C_EMPTY_BUFFER, t2 = GSS_C_EMPTY_BUFFER, none = GSS_C_EMPTY_BUFFER;
+	gss_buffer_desc t1 = GSS_C_EMPTY_BUFFER, t2 = GSS_C_EMPTY_BUFFER;
 	struct sm_context *init = NULL, *acc = NULL;
-	OM_uint32 minor;
+	OM_uint32 major;
 
-	if (fuzz_initiate_first(FUZZ_ALICE, FUZZ_HTTP, init_sel, &init, &t1) != GSS_S_CONTINUE_NEEDED ||
-	    fuzz_accept_token(acc_sel, &t1, &acc, &t2, NULL) != GSS_S_COMPLETE)
+	major = fuzz_initiate_first(FUZZ_ALICE, FUZZ_HTTP, init_sel, &init, &t1);
+	if (major == GSS_S_CONTINUE_NEEDED)
+		major = fuzz_accept_token(acc_sel, &t1, &acc, &t2, NULL);
+	if (major != GSS_S_COMPLETE && major != GSS_S_CONTINUE_NEEDED)
 		die("initiate/%s: no handshake", name);
 	sm_context_free(&init);
 	release(&t1);
-	/* As the harness does: a new initiator, then token 2. */
-	if (fuzz_initiate_first(FUZZ_ALICE, FUZZ_HTTP, init_sel, &init, &t1) != GSS_S_CONTINUE_NEEDED ||
-	    sm_context_initiate(&minor, NULL, &init, NULL, 0, 0, GSS_C_NO_CHANNEL_BINDINGS, &t2,
-				&none, NULL, NULL) != GSS_S_COMPLETE)
-		die("initiate/%s: the initiator refused token 2", name);
+	/* As the harness does: a new initiator, then token 2 (or 3). */
+	if (initiate_with(init_sel, &t2) != major)
+		die("initiate/%s: the initiator did not take the acceptor's token", name);
 	seed_buffer("initiate", name, init_sel, &t2);
 	if (init_sel == FUZZ_INIT_DETECT) {
 		gss_buffer_desc cut = { 20, t2.value };
@@ -258,29 +394,67 @@ static void initiate_seed(const char *name, unsigned init_sel, unsigned acc_sel)
 		seed_buffer("initiate", "truncated", init_sel, &cut);
 		/* A version 1 token 2 is refused (DEFECTIVE_TOKEN). */
 		((unsigned char *)t2.value)[version_offset(&t2)] = 1;
-		sm_context_free(&init);
-		release(&t1);
-		if (fuzz_initiate_first(FUZZ_ALICE, FUZZ_HTTP, init_sel, &init, &t1) !=
-			    GSS_S_CONTINUE_NEEDED ||
-		    sm_context_initiate(&minor, NULL, &init, NULL, 0, 0, GSS_C_NO_CHANNEL_BINDINGS,
-					&t2, &none, NULL, NULL) != GSS_S_DEFECTIVE_TOKEN)
+		if (initiate_with(init_sel, &t2) != GSS_S_DEFECTIVE_TOKEN)
 			die("initiate/wrong-version: not refused as defective");
 		seed_buffer("initiate", "wrong-version", init_sel, &t2);
 	}
-	release(&t1);
 	release(&t2);
-	release(&none);
+	sm_context_free(&acc);
+}
+
+/* The acceptor's (`acc_sel`) answer to the initiator `init_sel`, its byte
+ * `at` from the end xored with `flip`, given to the initiator `to_sel`,
+ * which must answer `expect`. */
+static void initiate_altered(const char *name, unsigned init_sel, unsigned acc_sel,
+			     size_t at, unsigned flip, unsigned to_sel, OM_uint32 expect)
+{
+	gss_buffer_desc t1 = GSS_C_EMPTY_BUFFER, t = GSS_C_EMPTY_BUFFER;
+	struct sm_context *init = NULL, *acc = NULL;
+	OM_uint32 major;
+
+	if (fuzz_initiate_first(FUZZ_ALICE, FUZZ_HTTP, init_sel, &init, &t1) !=
+	    GSS_S_CONTINUE_NEEDED)
+		die("initiate/%s: the initiator did not start", name);
+	(void)fuzz_accept_token(acc_sel, &t1, &acc, &t, NULL);
+	if (t.length <= at)
+		die("initiate/%s: the acceptor's token is too short", name);
+	((unsigned char *)t.value)[t.length - 1 - at] ^= (unsigned char)flip;
+	major = initiate_with(to_sel, &t);
+	if (major != expect)
+		die("initiate/%s: major %#x, expected %#x", name, major, expect);
+	seed_buffer("initiate", name, to_sel, &t);
+	release(&t1);
+	release(&t);
 	sm_context_free(&init);
 	sm_context_free(&acc);
 }
 
 static void initiate_seeds(void)
 {
+	const unsigned resume = FUZZ_INIT_RESUME;
+
+	/* A named initiator asks for a ticket: its token 2s end with one. */
 	initiate_seed("ik-detect", FUZZ_INIT_DETECT, 0);
 	initiate_seed("ik-plain", 0, 0);
 	initiate_seed("nk-anonymous", FUZZ_INIT_ANON, FUZZ_ACC_ALLOW_ANON);
 	initiate_seed("nk-anonymous-detect", FUZZ_INIT_ANON | FUZZ_INIT_DETECT, FUZZ_ACC_ALLOW_ANON);
 	initiate_seed("ik-bindings", FUZZ_INIT_DETECT | FUZZ_INIT_BINDINGS, FUZZ_ACC_BINDINGS);
+	initiate_seed("ik-no-ticket-issued", 0, FUZZ_ACC_NO_RESUMPTION);
+	initiate_seed("ik-no-ticket-asked", FUZZ_INIT_NO_RESUMPTION, 0);
+	/* The ticket's last byte changed: its box does not open. */
+	initiate_altered("ik-ticket-altered", 0, 0, 0, 0xff, 0, GSS_S_DEFECTIVE_TOKEN);
+	/* Resumed with the issued ticket: token 2 carries none. */
+	initiate_seed("resumed", resume, 0);
+	initiate_seed("resumed-detect-bindings", resume | FUZZ_INIT_DETECT | FUZZ_INIT_BINDINGS,
+		      FUZZ_ACC_BINDINGS);
+	/* Token 3 (reason 1, resumption = no), to an initiator that resumed
+	 * and falls back, with a reason it does not know, and to one that
+	 * did not resume. */
+	initiate_seed("refused", resume, FUZZ_ACC_NO_RESUMPTION);
+	initiate_altered("refused-unknown-reason", resume, FUZZ_ACC_NO_RESUMPTION, 0, 0xfe, resume,
+			 GSS_S_CONTINUE_NEEDED);
+	initiate_altered("refused-not-resuming", resume, FUZZ_ACC_NO_RESUMPTION, 0, 0, 0,
+			 GSS_S_DEFECTIVE_TOKEN);
 }
 
 /* ---- message: per-message tokens ------------------------------------------ */
@@ -663,6 +837,150 @@ static void files_seeds(void)
 	seed_text("files", "name-user-at", 8, "alice@REALM");
 }
 
+/* ---- ticket: tickets and the ticket cache file ----------------------------- */
+
+/* A ticket for the harness's selector `sel` (0 header, 1 open), checked
+ * to parse (sel 0) or to give the verdict `expect` (sel 1). */
+static void ticket_seed(const char *name, unsigned sel, const struct fuzz_ticket *t,
+			int expect)
+{
+	gss_buffer_desc b = { t->len, (void *)t->ticket };
+	struct sm_ticket_contents c;
+	struct sm_ticket_header h;
+	OM_uint32 minor;
+	int got;
+
+	if (sel == 0)
+		got = !GSS_ERROR(sm_ticket_header_parse(&minor, t->ticket, t->len, &h));
+	else
+		got = (int)fuzz_ticket_open(t->ticket, t->len, &c);
+	if (got != expect)
+		die("ticket/%s: %d, expected %d", name, got, expect);
+	if (sel == 1)
+		sm_ticket_contents_clear(&c);
+	seed_buffer("ticket", name, sel, &b);
+}
+
+static void add_name(struct seed *s, enum sm_name_kind kind, const char *text, size_t len)
+{
+	add_byte(s, kind);
+	add_byte(s, (unsigned)len);
+	add(s, text, len);
+}
+
+/* Contents for the harness to seal (selector 2): the issued ticket's, with
+ * the initiator's name `initiator` (whose kind is a user's) of len bytes,
+ * checked to give the verdict `expect`. */
+static void contents_seed(const char *name, const char *initiator, size_t len,
+			  enum sm_ticket_verdict expect)
+{
+	const struct fuzz_ticket *issued = fuzz_ticket_issued();
+	struct sm_ticket_contents c, got;
+	struct seed s = { NULL, 0 };
+
+	if (fuzz_ticket_open(issued->ticket, issued->len, &c) != SM_TICKET_OPENED)
+		die("ticket/%s: the issued ticket does not open", name);
+	add_byte(&s, 2);
+	add(&s, c.secret, SM_RESUMPTION_SECRET_BYTES);
+	add(&s, c.initiator_key, SM_KEY_BYTES);
+	add(&s, c.acceptor_key, SM_KEY_BYTES);
+	add_name(&s, SM_NAME_USER, initiator, len);
+	add_name(&s, c.acceptor_kind, c.acceptor_name, strlen(c.acceptor_name));
+	sm_ticket_contents_clear(&c);
+	if (fuzz_ticket_open_contents(s.data + 1, s.len - 1, &got) != expect)
+		die("ticket/%s: not the verdict expected", name);
+	sm_ticket_contents_clear(&got);
+	write_seed("ticket", name, &s);
+}
+
+/* The ticket cache file text[len] (selector 3, and 4 to rewrite it),
+ * checked to give alice's ticket to HTTP@web or not. */
+static void file_seed(const char *name, unsigned sel, const char *text, int found)
+{
+	struct seed s = { NULL, 0 };
+
+	if (fuzz_tickets_file((const unsigned char *)text, strlen(text), sel & 4) != found)
+		die("ticket/%s: the ticket was %sfound", name, found ? "not " : "");
+	add_byte(&s, sel);
+	add_text(&s, text);
+	write_seed("ticket", name, &s);
+}
+
+/* The line the mechanism writes for `t` (TARGET INITIATOR-KEY PEER-KEY
+ * NOT-AFTER SECRET TICKET), as a string. */
+static char *file_line(const struct fuzz_ticket *t)
+{
+	unsigned char *text;
+	size_t len;
+
+	fuzz_tickets_file_of(t, &text, &len);
+	text[len] = '\0';
+	if (len == 0 || text[len - 1] != '\n' || strchr((char *)text, '\n') != (char *)text + len - 1)
+		die("ticket: the mechanism wrote %zu bytes, not one line", len);
+	return (char *)text;
+}
+
+/* `line` with its field i (from 0) replaced by `value`, into out[cap]. */
+static void line_with(const char *line, int i, const char *value, char *out, size_t cap)
+{
+	const char *start = line, *end;
+	int n;
+
+	for (n = 0; n < i; n++)
+		start = strchr(start, ' ') + 1;
+	end = start + strcspn(start, " \n");
+	if (snprintf(out, cap, "%.*s%s%s", (int)(start - line), line, value, end) >= (int)cap)
+		die("ticket: a line does not fit");
+}
+
+static void ticket_seeds(void)
+{
+	const struct fuzz_ticket *issued = fuzz_ticket_issued();
+	struct fuzz_ticket t;
+	char text[4 * SM_TICKET_MAX], field[64], *line;
+
+	ticket_seed("header", 0, issued, 1);
+	altered_ticket(TICKET_VERSION_OFFSET, 1, &t);
+	ticket_seed("header-version-1", 0, &t, 0);
+
+	ticket_seed("open", 1, issued, SM_TICKET_OPENED);
+	seal_ticket("retired", FUZZ_SEAL_KEY_RETIRED, SEED_NOT_AFTER, FUZZ_ALICE, &t);
+	ticket_seed("open-retired-key", 1, &t, SM_TICKET_UNKNOWN_KEY);
+	altered_ticket(TICKET_KEY_ID_OFFSET + 3, 9, &t);
+	ticket_seed("open-unknown-key", 1, &t, SM_TICKET_UNKNOWN_KEY);
+	altered_ticket(issued->len - 1, issued->ticket[issued->len - 1] ^ 0xff, &t);
+	ticket_seed("open-forged", 1, &t, SM_TICKET_FORGED);
+	seal_ticket("expired", FUZZ_SEAL_KEY, SEED_EXPIRED, FUZZ_ALICE, &t);
+	ticket_seed("open-expired", 1, &t, SM_TICKET_EXPIRED);
+
+	contents_seed("contents", "alice", 5, SM_TICKET_OPENED);
+	contents_seed("contents-name-nul", "al\0ce", 5, SM_TICKET_MALFORMED);
+
+	line = file_line(issued);
+	file_seed("file", 3, line, 1);
+	/* Another target's line, a comment and a blank line kept by the
+	 * rewrite; ours dropped. */
+	line_with(line, 0, "host@web", text, sizeof(text));
+	snprintf(text + strlen(text), sizeof(text) - strlen(text), "# a comment\n\n%s", line);
+	file_seed("file-rewrite", 3 | 4, text, 1);
+	/* Another peer key (alice's own): the ticket is dropped. */
+	snprintf(field, sizeof(field), "%.*s", (int)strcspn(line + strcspn(line, " ") + 1, " "),
+		 line + strcspn(line, " ") + 1);
+	line_with(line, 2, field, text, sizeof(text));
+	file_seed("file-other-peer-key", 3, text, 0);
+	/* A not-after that is not the ticket's: the line is malformed. */
+	snprintf(field, sizeof(field), "%llu", (unsigned long long)issued->not_after + 1);
+	line_with(line, 3, field, text, sizeof(text));
+	file_seed("file-not-after-differs", 3, text, 0);
+	free(line);
+	/* An expired ticket: read, then dropped. */
+	seal_ticket("expired", FUZZ_SEAL_KEY, SEED_EXPIRED, FUZZ_ALICE, &t);
+	t.not_after = SEED_EXPIRED;
+	line = file_line(&t);
+	file_seed("file-expired", 3, line, 0);
+	free(line);
+}
+
 /* ---- resp: a Redis server's replies -------------------------------------- */
 
 /* Replies after the selector byte `first` (fuzz_resp.c), checked to give
@@ -743,6 +1061,7 @@ int main(int argc, char **argv)
 	message_seeds();
 	import_seeds();
 	files_seeds();
+	ticket_seeds();
 	resp_seeds();
 	printf("make_seeds: %zu seeds, %zu bytes, in %s\n", total_files, total_bytes, outdir);
 	return 0;
