@@ -945,20 +945,19 @@ static enum outcome floor_transfer(void *state, size_t size, size_t n, double *n
 	return DONE;
 }
 
-/* Floor of the handshake: see HANDSHAKE_FLOOR_DH. */
-static enum outcome floor_handshake(void *state, size_t size, size_t n, double *ns)
+/* n times: `keygens` crypto_scalarmult_base and `dhs` crypto_scalarmult. */
+static enum outcome floor_x25519(struct floor_state *f, int keygens, int dhs, size_t n,
+				 double *ns)
 {
-	struct floor_state *f = state;
 	unsigned char shared[crypto_scalarmult_BYTES], ephemeral[crypto_scalarmult_BYTES];
 	double start = now_ns();
 	size_t i;
 	int k;
 
-	(void)size;
 	for (i = 0; i < n; i++) {
-		for (k = 0; k < HANDSHAKE_FLOOR_KEYGEN; k++)
+		for (k = 0; k < keygens; k++)
 			crypto_scalarmult_base(ephemeral, f->secret[k]);
-		for (k = 0; k < HANDSHAKE_FLOOR_DH; k++)
+		for (k = 0; k < dhs; k++)
 			if (crypto_scalarmult(shared, f->secret[k], f->public[k]) != 0)
 				return FAILED;
 	}
@@ -966,25 +965,18 @@ static enum outcome floor_handshake(void *state, size_t size, size_t n, double *
 	return DONE;
 }
 
+/* Floor of the handshake: see HANDSHAKE_FLOOR_DH. */
+static enum outcome floor_handshake(void *state, size_t size, size_t n, double *ns)
+{
+	(void)size;
+	return floor_x25519(state, HANDSHAKE_FLOOR_KEYGEN, HANDSHAKE_FLOOR_DH, n, ns);
+}
+
 /* Floor of a resumed handshake: see RESUMED_FLOOR_DH. */
 static enum outcome floor_resumed(void *state, size_t size, size_t n, double *ns)
 {
-	struct floor_state *f = state;
-	unsigned char shared[crypto_scalarmult_BYTES], ephemeral[crypto_scalarmult_BYTES];
-	double start = now_ns();
-	size_t i;
-	int k;
-
 	(void)size;
-	for (i = 0; i < n; i++) {
-		for (k = 0; k < RESUMED_FLOOR_KEYGEN; k++)
-			crypto_scalarmult_base(ephemeral, f->secret[k]);
-		for (k = 0; k < RESUMED_FLOOR_DH; k++)
-			if (crypto_scalarmult(shared, f->secret[k], f->public[k]) != 0)
-				return FAILED;
-	}
-	*ns += now_ns() - start;
-	return DONE;
+	return floor_x25519(state, RESUMED_FLOOR_KEYGEN, RESUMED_FLOOR_DH, n, ns);
 }
 
 static void floor_set_up(struct floor_state *f)
