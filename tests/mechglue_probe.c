@@ -324,71 +324,101 @@ static void bindings_and_anonymity(void)
 
 /* ---- resumption (argv[1] "resume", from tests/resumption.sh) ---------- */
 
-/* Token 1's pattern byte (1 IK, 2 NK, 3 resumed), read past the RFC 2743
- * framing and the inner header 01 01 02; -1 when the token is not one. */
-static int pattern_of(const gss_buffer_desc *t)
+/* The inner token of a context token, past the RFC 2743 framing (section
+ * 4 of PROTOCOL.md); NULL when the token is not framed. */
+static const unsigned char *inner_of(const gss_buffer_desc *t, size_t *len)
 {
 	const unsigned char *p = t->value;
 	size_t at = 2, oid_end;
 
 	if (t->length < 2 || p[0] != 0x60)
-		return -1;
+		return NULL;
 	if (p[1] & 0x80)
 		at += p[1] & 0x7f;
 	if (at + 2 > t->length || p[at] != 0x06)
-		return -1;
+		return NULL;
 	oid_end = at + 2 + p[at + 1];
-	if (oid_end + 4 > t->length || memcmp(p + oid_end, "\x01\x01\x02", 3) != 0)
-		return -1;
-	return p[oid_end + 3];
+	if (oid_end > t->length)
+		return NULL;
+	*len = t->length - oid_end;
+	return p + oid_end;
 }
 
-/* Runs a context between an initiator and an acceptor of this process,
- * passing tokens until neither side has one to send.  *first gets a copy
- * of token 1, *tokens the number of tokens passed, *src the initiator as
- * the acceptor names it; the return is 1 when both sides completed. */
-static int run_context(gss_ctx_id_t *ictx, gss_ctx_id_t *actx, gss_buffer_desc *first,
-		       int *tokens, gss_name_t *src)
+/* The fourth byte of an inner token that starts with `header` (3 bytes):
+ * token 1's pattern (01 01 02: 1 IK, 2 NK, 3 resumed) or token 3's reason
+ * (01 03 02); -1 when the token is not that one. */
+static int byte_after(const gss_buffer_desc *t, const char *header)
+{
+	size_t len = 0;
+	const unsigned char *inner = inner_of(t, &len);
+
+	if (inner == NULL || len < 4 || memcmp(inner, header, 3) != 0)
+		return -1;
+	return inner[3];
+}
+
+#define pattern_of(t) byte_after((t), "\x01\x01\x02")
+
+/* What one context establishment passed: the major status and output
+ * token of each call, in turn the initiator's (step 0), the acceptor's,
+ * the initiator's...  Seven calls at most: a refused ticket makes five. */
+#define MAX_STEPS 7
+struct exchange {
+	int steps;
+	OM_uint32 major[MAX_STEPS];
+	gss_buffer_desc token[MAX_STEPS];
+};
+
+static void exchange_release(struct exchange *x)
+{
+	OM_uint32 minor;
+	int i;
+
+	for (i = 0; i < x->steps; i++)
+		gss_release_buffer(&minor, &x->token[i]);
+	x->steps = 0;
+}
+
+/* Runs a context between an initiator and an acceptor of this process as
+ * an application does, passing tokens until neither side has one to send
+ * or a call fails; *x records each call, *src gets the initiator as the
+ * acceptor names it.  The return is 1 when both sides completed. */
+static int run_context(gss_ctx_id_t *ictx, gss_ctx_id_t *actx, struct exchange *x,
+		       gss_name_t *src)
 {
 	gss_name_t target = import("HTTP@web.example", &nt_hostbased);
-	gss_buffer_desc token = GSS_C_EMPTY_BUFFER, reply = GSS_C_EMPTY_BUFFER;
 	OM_uint32 imajor, amajor = GSS_S_CONTINUE_NEEDED, minor;
+	gss_buffer_t in, out;
 
-	*tokens = 0;
+	memset(x, 0, sizeof(*x));
 	imajor = gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, ictx, target, &mech,
 				      GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG |
 				      GSS_C_SEQUENCE_FLAG | GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG,
-				      0, GSS_C_NO_CHANNEL_BINDINGS, GSS_C_NO_BUFFER, NULL, &token,
-				      NULL, NULL);
+				      0, GSS_C_NO_CHANNEL_BINDINGS, GSS_C_NO_BUFFER, NULL,
+				      &x->token[0], NULL, NULL);
 	if (GSS_ERROR(imajor))
 		printf("# init_sec_context: 0x%x %s\n", imajor, minor_text(minor));
-	first->length = 0;
-	first->value = malloc(token.length + 1);
-	if (first->value != NULL) {
-		memcpy(first->value, token.value, token.length);
-		first->length = token.length;
-	}
-	/* Six tokens at most: a refused ticket costs two more than four. */
-	while (!GSS_ERROR(imajor) && !GSS_ERROR(amajor) && token.length > 0 && *tokens < 6) {
-		if ((*tokens)++ % 2 == 0) {
-			amajor = gss_accept_sec_context(&minor, actx, GSS_C_NO_CREDENTIAL, &token,
+	x->major[x->steps++] = imajor;
+	while (!GSS_ERROR(imajor) && !GSS_ERROR(amajor) && x->token[x->steps - 1].length > 0 &&
+	       x->steps < MAX_STEPS) {
+		in = &x->token[x->steps - 1];
+		out = &x->token[x->steps];
+		if (x->steps % 2 == 1) {
+			amajor = gss_accept_sec_context(&minor, actx, GSS_C_NO_CREDENTIAL, in,
 							GSS_C_NO_CHANNEL_BINDINGS, src, NULL,
-							&reply, NULL, NULL, NULL);
+							out, NULL, NULL, NULL);
 			if (GSS_ERROR(amajor))
 				printf("# accept_sec_context: 0x%x %s\n", amajor, minor_text(minor));
+			x->major[x->steps++] = amajor;
 		} else {
 			imajor = gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, ictx, target,
 						      &mech, 0, 0, GSS_C_NO_CHANNEL_BINDINGS,
-						      &token, NULL, &reply, NULL, NULL);
+						      in, NULL, out, NULL, NULL);
 			if (GSS_ERROR(imajor))
 				printf("# init_sec_context: 0x%x %s\n", imajor, minor_text(minor));
+			x->major[x->steps++] = imajor;
 		}
-		gss_release_buffer(&minor, &token);
-		token = reply;
-		reply.length = 0;
-		reply.value = NULL;
 	}
-	gss_release_buffer(&minor, &token);
 	gss_release_name(&minor, &target);
 	return imajor == GSS_S_COMPLETE && amajor == GSS_S_COMPLETE;
 }
@@ -419,24 +449,25 @@ static int messages_pass(gss_ctx_id_t ictx, gss_ctx_id_t actx)
 }
 
 /* One context to HTTP@web.example: `expect_resumed` says which kind it
- * must be, by its token 1 and by the trace.  *first keeps token 1. */
-static void resumption_context(const char *which, int expect_resumed, gss_buffer_desc *first)
+ * must be, by its token 1 and by the trace.  *x keeps its tokens. */
+static void resumption_context(const char *which, int expect_resumed, struct exchange *x)
 {
 	gss_ctx_id_t ictx = GSS_C_NO_CONTEXT, actx = GSS_C_NO_CONTEXT;
 	gss_name_t src = GSS_C_NO_NAME;
 	long mark = trace_size();
 	OM_uint32 minor;
-	int tokens = 0, done;
+	int done;
 
-	done = run_context(&ictx, &actx, first, &tokens, &src);
-	check(done && tokens == 2 && displays_as(src, "alice", &nt_user),
+	done = run_context(&ictx, &actx, x, &src);
+	check(done && x->steps == 3 && displays_as(src, "alice", &nt_user),
 	      "%s context: both sides complete in one round trip (%d tokens), the acceptor names alice",
-	      which, tokens);
+	      which, x->steps - 1);
 	check(done && messages_pass(ictx, actx),
 	      "%s context: sealed messages and MICs pass both ways", which);
 	if (expect_resumed) {
-		check(pattern_of(first) == 3, "%s context: token 1 is a resumed one (pattern 3, got %d)",
-		      which, pattern_of(first));
+		check(pattern_of(&x->token[0]) == 3,
+		      "%s context: token 1 is a resumed one (pattern 3, got %d)",
+		      which, pattern_of(&x->token[0]));
 		check(trace_count_since(mark, "init: sent resumed handshake (NNpsk0) to 'HTTP@web.example' as 'alice' with a ticket valid until") == 1 &&
 		      trace_count_since(mark, "accept: resumed context from 'alice' to 'HTTP@web.example' open for") == 1 &&
 		      trace_count_since(mark, "sent IK handshake") == 0 &&
@@ -444,8 +475,9 @@ static void resumption_context(const char *which, int expect_resumed, gss_buffer
 		      "%s context: the trace shows a resumed handshake on both sides, no full one and no new ticket",
 		      which);
 	} else {
-		check(pattern_of(first) == 1, "%s context: token 1 is a full IK one (pattern 1, got %d)",
-		      which, pattern_of(first));
+		check(pattern_of(&x->token[0]) == 1,
+		      "%s context: token 1 is a full IK one (pattern 1, got %d)",
+		      which, pattern_of(&x->token[0]));
 		check(trace_count_since(mark, "init: sent IK handshake to 'HTTP@web.example' as 'alice' (not resumed: no ticket is held for it)") == 1 &&
 		      trace_count_since(mark, "accept: issued 'alice' a ticket sealed with key 1, valid until") == 1 &&
 		      trace_count_since(mark, "init: kept a ticket for 'HTTP@web.example' valid until") == 1,
@@ -463,20 +495,18 @@ static void resumption_context(const char *which, int expect_resumed, gss_buffer
  * the handshake replay cache refuses it. */
 static void resumption(void)
 {
-	gss_buffer_desc first = GSS_C_EMPTY_BUFFER, resumed = GSS_C_EMPTY_BUFFER;
+	struct exchange first, second, third;
 	gss_buffer_desc reply = GSS_C_EMPTY_BUFFER;
 	gss_ctx_id_t actx = GSS_C_NO_CONTEXT;
 	OM_uint32 major, minor;
 	long mark;
 
 	resumption_context("first", 0, &first);
-	resumption_context("second", 1, &resumed);
-	free(first.value);
-	resumption_context("third", 1, &first);
-	free(first.value);
+	resumption_context("second", 1, &second);
+	resumption_context("third", 1, &third);
 
 	mark = trace_size();
-	major = gss_accept_sec_context(&minor, &actx, GSS_C_NO_CREDENTIAL, &resumed,
+	major = gss_accept_sec_context(&minor, &actx, GSS_C_NO_CREDENTIAL, &second.token[0],
 				       GSS_C_NO_CHANNEL_BINDINGS, NULL, NULL, &reply, NULL,
 				       NULL, NULL);
 	check(GSS_ROUTINE_ERROR(major) == GSS_S_FAILURE && (major & GSS_S_DUPLICATE_TOKEN) &&
@@ -486,7 +516,10 @@ static void resumption(void)
 	      major);
 	gss_release_buffer(&minor, &reply);
 	gss_delete_sec_context(&minor, &actx, GSS_C_NO_BUFFER);
-	free(resumed.value);
+
+	exchange_release(&first);
+	exchange_release(&second);
+	exchange_release(&third);
 }
 
 int main(int argc, char **argv)
