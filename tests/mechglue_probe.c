@@ -1,7 +1,8 @@
 /*
  * Drives the mechanism through a real GSS-API mechglue and prints TAP.
- * With the argument "resume" (tests/resumption.sh) it makes three
- * contexts to one target instead, the last two resumed.
+ * With the argument "resume" (tests/resumption.sh) it makes contexts to
+ * one target instead: full, resumed, refused after a keyring change, and
+ * resumed again.
  * Built twice: linked with MIT krb5's libgssapi_krb5, and (PROBE_HEIMDAL)
  * with Heimdal's libgssapi.  It uses only the RFC 2744 C bindings, with its
  * own OID constants, since the two libraries export different symbols for
@@ -358,6 +359,7 @@ static int byte_after(const gss_buffer_desc *t, const char *header)
 }
 
 #define pattern_of(t) byte_after((t), "\x01\x01\x02")
+#define refusal_of(t) byte_after((t), "\x01\x03\x02")
 
 /* What one context establishment passed: the major status and output
  * token of each call, in turn the initiator's (step 0), the acceptor's,
@@ -488,17 +490,77 @@ static void resumption_context(const char *which, int expect_resumed, struct exc
 	gss_release_name(&minor, &src);
 }
 
-/* Three contexts to one target in this process, with a sealing keyring
+/* The status of call `step` of *x, or 0xffffffff when the exchange
+ * stopped before it: a failed check then says where it stopped. */
+static OM_uint32 major_at(const struct exchange *x, int step)
+{
+	return step < x->steps ? x->major[step] : 0xffffffff;
+}
+
+/* The initiator holds a ticket sealed with keyring key 1; the acceptor's
+ * keyring now has key 1 retired and seals with key 2.  The application's
+ * loop must run one more round trip, each call as PROTOCOL.md 4.2.1 says. */
+static void refused_context(void)
+{
+	const char *why = "the ticket's keyring key is retired or unknown to the acceptor";
+	gss_ctx_id_t ictx = GSS_C_NO_CONTEXT, actx = GSS_C_NO_CONTEXT;
+	gss_name_t src = GSS_C_NO_NAME;
+	struct exchange x;
+	long mark = trace_size();
+	char line[256];
+	OM_uint32 minor;
+	int done;
+
+	done = run_context(&ictx, &actx, &x, &src);
+	check(pattern_of(&x.token[0]) == 3 && major_at(&x, 0) == GSS_S_CONTINUE_NEEDED,
+	      "refused context: token 1 is a resumed one (pattern %d, init 0x%x)",
+	      pattern_of(&x.token[0]), major_at(&x, 0));
+	check(major_at(&x, 1) == GSS_S_CONTINUE_NEEDED && refusal_of(&x.token[1]) == 4,
+	      "refused context: the acceptor's first call returns GSS_S_CONTINUE_NEEDED (0x%x) and token 3, 01 03 02 with reason 4 (got %d)",
+	      major_at(&x, 1), refusal_of(&x.token[1]));
+	check(major_at(&x, 2) == GSS_S_CONTINUE_NEEDED && pattern_of(&x.token[2]) == 1,
+	      "refused context: the initiator's second call returns GSS_S_CONTINUE_NEEDED (0x%x) and a full token 1 (pattern 1, got %d)",
+	      major_at(&x, 2), pattern_of(&x.token[2]));
+	check(major_at(&x, 3) == GSS_S_COMPLETE && x.token[3].length > 0 &&
+	      displays_as(src, "alice", &nt_user),
+	      "refused context: the acceptor's second call completes (0x%x) with token 2 and names alice",
+	      major_at(&x, 3));
+	check(done && x.steps == 5 && major_at(&x, 4) == GSS_S_COMPLETE && x.token[4].length == 0,
+	      "refused context: the initiator's third call completes (0x%x), sending nothing: 4 tokens in all (%d)",
+	      major_at(&x, 4), x.steps - 1);
+	check(done && messages_pass(ictx, actx),
+	      "refused context: sealed messages and MICs pass both ways");
+	snprintf(line, sizeof(line), "accept: refused a resumed handshake (%s); asking for a full one", why);
+	check(trace_count_since(mark, line) == 1, "refused context: the trace says '%s'", line);
+	snprintf(line, sizeof(line), "init: 'HTTP@web.example' refused the ticket (%s); falling back to a full handshake", why);
+	check(trace_count_since(mark, line) == 1 &&
+	      trace_count_since(mark, "init: sent IK handshake to 'HTTP@web.example' as 'alice' (not resumed: the acceptor refused the ticket)") == 1 &&
+	      trace_count_since(mark, "resumed context") == 0,
+	      "refused context: the trace says \"%s\", then a full handshake", line);
+	check(trace_count_since(mark, "accept: issued 'alice' a ticket sealed with key 2, valid until") == 1 &&
+	      trace_count_since(mark, "init: kept a ticket for 'HTTP@web.example' valid until") == 1,
+	      "refused context: the full handshake's new ticket is sealed with key 2, and kept");
+	gss_delete_sec_context(&minor, &ictx, GSS_C_NO_BUFFER);
+	gss_delete_sec_context(&minor, &actx, GSS_C_NO_BUFFER);
+	gss_release_name(&minor, &src);
+	exchange_release(&x);
+}
+
+/* Contexts to one target in this process, with a sealing keyring
  * (GSS_SODIUM_SEALKEYS): the first is full and leaves the initiator a
  * ticket in memory, the next two resume with it (a ticket serves until
  * it expires).  Then the resumed token 1 is given to a fresh acceptor:
- * the handshake replay cache refuses it. */
+ * the handshake replay cache refuses it.  Last the keyring changes under
+ * the process (PROBE_DIR/sealkeys-rotated: key 1 retired, key 2 added):
+ * the acceptor refuses the held ticket, the initiator falls back, and the
+ * ticket of that full handshake resumes the next context. */
 static void resumption(void)
 {
-	struct exchange first, second, third;
+	struct exchange first, second, third, after;
 	gss_buffer_desc reply = GSS_C_EMPTY_BUFFER;
 	gss_ctx_id_t actx = GSS_C_NO_CONTEXT;
 	OM_uint32 major, minor;
+	char path[4096];
 	long mark;
 
 	resumption_context("first", 0, &first);
@@ -517,9 +579,17 @@ static void resumption(void)
 	gss_release_buffer(&minor, &reply);
 	gss_delete_sec_context(&minor, &actx, GSS_C_NO_BUFFER);
 
+	/* A process looks at GSS_SODIUM_SEALKEYS at most once a second. */
+	snprintf(path, sizeof(path), "%s/sealkeys-rotated", getenv("PROBE_DIR"));
+	setenv("GSS_SODIUM_SEALKEYS", path, 1);
+	usleep(1100 * 1000);
+	refused_context();
+	resumption_context("fourth", 1, &after);
+
 	exchange_release(&first);
 	exchange_release(&second);
 	exchange_release(&third);
+	exchange_release(&after);
 }
 
 int main(int argc, char **argv)

@@ -5,7 +5,10 @@
 # round trip, never a failure.
 #   - MIT's and Heimdal's mechglues (mechglue_probe resume), python3-gssapi:
 #     contexts in one process, the ticket kept in memory; the probe also
-#     replays a resumed token 1, which the handshake replay cache refuses;
+#     replays a resumed token 1, which the handshake replay cache refuses,
+#     then retires the ticket's keyring key: the acceptor refuses the
+#     ticket, the application's loop runs one more round trip, and the new
+#     ticket resumes;
 #   - gss-client and gss-server (krb5-gss-samples), ticket_cache = file:
 #     a second gss-client process resumes from the ticket file; a server
 #     with resumption = no, a retired keyring key and a corrupted ticket
@@ -110,13 +113,18 @@ probes=$scratch/probes
 mkdir "$probes" || bail_out "cannot make $probes"
 # probe_run PROGRAM PREFIX: the probe's key files (probe-setup.sh, in a
 # subshell so that its exports stay there) and a keyring for the acceptor,
-# all made again for each program, so each starts with no ticket.
+# all made again for each program, so each starts with no ticket; and the
+# keyring the mechglue probe changes to, key 1 retired and key 2 sealing.
 probe_run() {
 	rm -rf "$probes/run" && mkdir "$probes/run" || bail_out "cannot make $probes/run"
 	(
 		scratch=$probes/run
 		# shellcheck source=tests/probe-setup.sh
 		. "$abs_top_srcdir/tests/probe-setup.sh"
+		cp "$scratch/sealkeys" "$scratch/sealkeys-rotated" &&
+			"$tool" sealkey new -f "$scratch/sealkeys-rotated" >/dev/null 2>&1 &&
+			"$tool" sealkey retire 1 -f "$scratch/sealkeys-rotated" >/dev/null 2>&1 ||
+			bail_out "could not make $scratch/sealkeys-rotated"
 		export GSS_SODIUM_SEALKEYS="$scratch/sealkeys"
 		unset GSS_SODIUM_TICKETS XDG_RUNTIME_DIR
 		case $1 in
