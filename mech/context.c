@@ -203,6 +203,16 @@ void sm_context_free(struct sm_context **context)
 	*context = NULL;
 }
 
+/* A continuation failed: no half-made context stays, the handshake and
+ * any keys are spent, and only deletion remains. */
+static void fail_context(struct sm_context *ctx)
+{
+	sm_noise_clear(&ctx->handshake);
+	sm_secmem_free(ctx->keys);
+	ctx->keys = NULL;
+	ctx->state = SM_CTX_FAILED;
+}
+
 /* Make the handshake's outcome the context's keys; the handshake state is
  * wiped by the split. */
 static OM_uint32 open_context(OM_uint32 *minor, struct sm_context *ctx,
@@ -670,11 +680,7 @@ OM_uint32 sm_context_initiate(OM_uint32 *minor, struct sm_cred *cred,
 	else
 		major = initiate_second(minor, ctx, cred, input, bindings, output);
 	if (GSS_ERROR(major)) {
-		/* No half-made context: the handshake and any keys are spent. */
-		sm_noise_clear(&ctx->handshake);
-		sm_secmem_free(ctx->keys);
-		ctx->keys = NULL;
-		ctx->state = SM_CTX_FAILED;
+		fail_context(ctx);
 		return major;
 	}
 	if (ret_flags != NULL)
@@ -1302,10 +1308,7 @@ OM_uint32 sm_context_accept(OM_uint32 *minor, struct sm_cred *given,
 			sm_context_free(&ctx);
 		} else {
 			/* A continued context stays for gss_delete_sec_context. */
-			sm_noise_clear(&ctx->handshake);
-			sm_secmem_free(ctx->keys);
-			ctx->keys = NULL;
-			ctx->state = SM_CTX_FAILED;
+			fail_context(ctx);
 		}
 		return major;
 	}

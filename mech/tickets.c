@@ -370,11 +370,6 @@ int sm_tickets_find(const char *target, const unsigned char *initiator_key,
 	int found = 0;
 
 	memset(out, 0, sizeof(*out));
-	out->secret = sm_secmem_alloc(SM_RESUMPTION_SECRET_BYTES);
-	if (out->secret == NULL) {
-		*why = "no locked memory is left";
-		return 0;
-	}
 	take_lock();
 	e = lookup(target, initiator_key);
 	unlock_table();
@@ -392,6 +387,8 @@ int sm_tickets_find(const char *target, const unsigned char *initiator_key,
 	} else if (sodium_memcmp(e->peer_key, peer_key, SM_KEY_BYTES) != 0) {
 		*why = "the peers file gives it another key than when the ticket was issued";
 		drop(e);
+	} else if ((out->secret = sm_secmem_alloc(SM_RESUMPTION_SECRET_BYTES)) == NULL) {
+		*why = "no locked memory is left";
 	} else {
 		memcpy(out->secret, e->secret, SM_RESUMPTION_SECRET_BYTES);
 		memcpy(out->ticket, e->ticket, e->ticket_len);
@@ -400,8 +397,6 @@ int sm_tickets_find(const char *target, const unsigned char *initiator_key,
 		found = 1;
 	}
 	unlock_table();
-	if (!found)
-		sm_held_ticket_clear(out);
 	return found;
 }
 
