@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 
 #include "filecache.h"
+#include "locks.h"
 #include "status.h"
 
 /* Readings kept at once; a reading in use outlives its slot. */
@@ -30,7 +30,6 @@ struct entry {
 	max_align_t reading[];
 };
 
-static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct entry *kept[KEPT_FILES];
 static unsigned long use_clock;
 
@@ -46,14 +45,14 @@ static struct entry *entry_of(const void *reading)
 	return (struct entry *)((const char *)reading - offsetof(struct entry, reading));
 }
 
-/* Drop a reference; called with table_lock held. */
+/* Drop a reference; called with SM_LOCK_FILE_READINGS held. */
 static void unref(struct entry *e, struct dropped *d)
 {
 	if (--e->refs == 0)
 		d->entry[d->count++] = e;
 }
 
-/* Take slot `i` out of the table; called with table_lock held. */
+/* Take slot `i` out of the table; called with SM_LOCK_FILE_READINGS held. */
 static void unkeep(size_t i, struct dropped *d)
 {
 	unref(kept[i], d);
@@ -79,7 +78,7 @@ static time_t monotonic_seconds(void)
 }
 
 /* The slot of the reading of `path` (with `path` NULL, of the file the
- * kind's variable named last), or -1; called with table_lock held. */
+ * kind's variable named last), or -1; called with SM_LOCK_FILE_READINGS held. */
 static int find(const struct sm_fcache_kind *kind, const char *path)
 {
 	int i;
@@ -91,7 +90,7 @@ static int find(const struct sm_fcache_kind *kind, const char *path)
 	return -1;
 }
 
-/* A reference to `e`, its path copied to `path_out`; table_lock held. */
+/* A reference to `e`, its path copied to `path_out`; SM_LOCK_FILE_READINGS held. */
 static const void *use(struct entry *e, char *path_out)
 {
 	e->refs++;
@@ -109,11 +108,11 @@ static const void *take_recent(const struct sm_fcache_kind *kind, const char *pa
 	const void *reading = NULL;
 	int i;
 
-	pthread_mutex_lock(&table_lock);
+	sm_lock_take(SM_LOCK_FILE_READINGS);
 	i = find(kind, path);
 	if (i >= 0 && now - kept[i]->looked < (time_t)kind->look_seconds)
 		reading = use(kept[i], path_out);
-	pthread_mutex_unlock(&table_lock);
+	sm_lock_release(SM_LOCK_FILE_READINGS);
 	return reading;
 }
 
@@ -129,7 +128,7 @@ static const void *take_unchanged(const struct sm_fcache_kind *kind, const char 
 	struct entry *e;
 	int i;
 
-	pthread_mutex_lock(&table_lock);
+	sm_lock_take(SM_LOCK_FILE_READINGS);
 	i = find(kind, path);
 	if (i >= 0) {
 		e = kept[i];
@@ -140,7 +139,7 @@ static const void *take_unchanged(const struct sm_fcache_kind *kind, const char 
 			unkeep((size_t)i, &d);
 		}
 	}
-	pthread_mutex_unlock(&table_lock);
+	sm_lock_release(SM_LOCK_FILE_READINGS);
 	release_dropped(&d);
 	return reading;
 }
@@ -171,7 +170,7 @@ static const void *keep(struct entry *fresh, int named, char *path_out)
 
 	if (!fresh->settled && kind->look_seconds == 0)
 		return fresh->reading;
-	pthread_mutex_lock(&table_lock);
+	sm_lock_take(SM_LOCK_FILE_READINGS);
 	slot = find(kind, fresh->path);
 	if (slot >= 0 && read_later(kept[slot], fresh)) {
 		unref(fresh, &d);
@@ -201,7 +200,7 @@ static const void *keep(struct entry *fresh, int named, char *path_out)
 		    kept[i]->named)
 			unkeep((size_t)i, &d);
 	fresh->named |= named;
-	pthread_mutex_unlock(&table_lock);
+	sm_lock_release(SM_LOCK_FILE_READINGS);
 	release_dropped(&d);
 	return reading;
 }
@@ -303,8 +302,8 @@ void sm_fcache_give_back(const void *reading)
 
 	if (reading == NULL)
 		return;
-	pthread_mutex_lock(&table_lock);
+	sm_lock_take(SM_LOCK_FILE_READINGS);
 	unref(entry_of(reading), &d);
-	pthread_mutex_unlock(&table_lock);
+	sm_lock_release(SM_LOCK_FILE_READINGS);
 	release_dropped(&d);
 }

@@ -38,6 +38,7 @@
 #include <sodium.h>
 
 #include "init.h"
+#include "locks.h"
 #include "rcache.h"
 #include "status.h"
 #include "trace.h"
@@ -115,7 +116,6 @@ struct handle {
 	char path[PATH_MAX];
 };
 
-static pthread_mutex_t handles_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct handle *handles[MAX_HANDLES];
 
 /* ---- layout ----------------------------------------------------------- */
@@ -424,7 +424,7 @@ static void unref(struct handle *h)
 		close_handle(h);
 }
 
-/* Called with handles_lock held: the handle leaves the list; callers that
+/* Called with SM_LOCK_RCACHE_HANDLES held: the handle leaves the list; callers that
  * hold it finish with it. */
 static void detach(size_t i)
 {
@@ -462,7 +462,7 @@ static OM_uint32 acquire(OM_uint32 *minor, enum sm_rcache_use use, const char *k
 	OM_uint32 major = GSS_S_COMPLETE;
 	size_t i, slot = MAX_HANDLES;
 
-	pthread_mutex_lock(&handles_lock);
+	sm_lock_take(SM_LOCK_RCACHE_HANDLES);
 	for (i = 0; i < MAX_HANDLES; i++) {
 		if (handles[i] == NULL) {
 			slot = slot == MAX_HANDLES ? i : slot;
@@ -492,7 +492,7 @@ static OM_uint32 acquire(OM_uint32 *minor, enum sm_rcache_use use, const char *k
 		__atomic_add_fetch(&h->refs, 1, __ATOMIC_RELAXED);
 		*out = h;
 	}
-	pthread_mutex_unlock(&handles_lock);
+	sm_lock_release(SM_LOCK_RCACHE_HANDLES);
 	return major;
 }
 
@@ -501,11 +501,11 @@ static void drop(struct handle *h)
 {
 	size_t i;
 
-	pthread_mutex_lock(&handles_lock);
+	sm_lock_take(SM_LOCK_RCACHE_HANDLES);
 	for (i = 0; i < MAX_HANDLES; i++)
 		if (handles[i] == h)
 			detach(i);
-	pthread_mutex_unlock(&handles_lock);
+	sm_lock_release(SM_LOCK_RCACHE_HANDLES);
 }
 
 void sm_rcache_prefetch(enum sm_rcache_use use, const char *key_file, const unsigned char *id,

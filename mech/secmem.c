@@ -1,7 +1,6 @@
 /* Pools of locked, non-dumpable memory slots for key material. */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -9,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "locks.h"
 #include "secmem.h"
 
 #define CHUNK_BYTES 65536
@@ -28,14 +28,13 @@ struct pool {
 	size_t free_count, free_capacity, in_use;
 };
 
-static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pool pools[] = {
 	{ SM_SECMEM_SLOT_SIZE, NULL, NULL, 0, 0, 0 },
 	{ SM_SECMEM_LARGE_SLOT_SIZE, NULL, NULL, 0, 0, 0 },
 };
 #define POOL_COUNT (sizeof(pools) / sizeof(pools[0]))
 
-/* Map, lock and mark one more chunk of a pool; called with pool_lock held. */
+/* Map, lock and mark one more chunk of a pool; called with SM_LOCK_SECMEM held. */
 static int grow_pool(struct pool *p)
 {
 	size_t slots = CHUNK_BYTES / p->slot_size, i;
@@ -81,16 +80,16 @@ void *sm_secmem_alloc(size_t size)
 			p = &pools[i];
 	if (p == NULL)
 		return NULL;
-	pthread_mutex_lock(&pool_lock);
+	sm_lock_take(SM_LOCK_SECMEM);
 	if (p->free_count > 0 || grow_pool(p) == 0) {
 		s = p->free_stack[--p->free_count];
 		p->in_use++;
 	}
-	pthread_mutex_unlock(&pool_lock);
+	sm_lock_release(SM_LOCK_SECMEM);
 	return s;
 }
 
-/* The pool whose chunks hold `s`; called with pool_lock held. */
+/* The pool whose chunks hold `s`; called with SM_LOCK_SECMEM held. */
 static struct pool *owner(const unsigned char *s)
 {
 	const struct chunk *c;
@@ -110,24 +109,24 @@ void sm_secmem_free(void *ptr)
 
 	if (s == NULL)
 		return;
-	pthread_mutex_lock(&pool_lock);
+	sm_lock_take(SM_LOCK_SECMEM);
 	p = owner(s);
 	if (p != NULL) {
 		sodium_memzero(s, p->slot_size);
 		p->free_stack[p->free_count++] = s;
 		p->in_use--;
 	}
-	pthread_mutex_unlock(&pool_lock);
+	sm_lock_release(SM_LOCK_SECMEM);
 }
 
 size_t sm_secmem_in_use(void)
 {
 	size_t n = 0, i;
 
-	pthread_mutex_lock(&pool_lock);
+	sm_lock_take(SM_LOCK_SECMEM);
 	for (i = 0; i < POOL_COUNT; i++)
 		n += pools[i].in_use;
-	pthread_mutex_unlock(&pool_lock);
+	sm_lock_release(SM_LOCK_SECMEM);
 	return n;
 }
 
@@ -137,10 +136,10 @@ int sm_secmem_all_locked(void)
 	int all = 1;
 	size_t i;
 
-	pthread_mutex_lock(&pool_lock);
+	sm_lock_take(SM_LOCK_SECMEM);
 	for (i = 0; i < POOL_COUNT; i++)
 		for (c = pools[i].chunks; c != NULL; c = c->next)
 			all = all && c->locked;
-	pthread_mutex_unlock(&pool_lock);
+	sm_lock_release(SM_LOCK_SECMEM);
 	return all;
 }

@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include "clock.h"
 #include "files.h"
 #include "init.h"
+#include "locks.h"
 #include "secmem.h"
 #include "settings.h"
 #include "status.h"
@@ -42,33 +42,7 @@ struct entry {
 	uint64_t not_after;
 };
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct entry table[SM_TICKETS_MAX];
-
-/* A fork() while another thread holds the lock would leave the child's
- * copy locked forever: the lock is taken around fork(). */
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
-
-static void lock_table(void)
-{
-	pthread_mutex_lock(&lock);
-}
-
-static void unlock_table(void)
-{
-	pthread_mutex_unlock(&lock);
-}
-
-static void register_atfork(void)
-{
-	pthread_atfork(lock_table, unlock_table, unlock_table);
-}
-
-static void take_lock(void)
-{
-	pthread_once(&atfork_once, register_atfork);
-	lock_table();
-}
 
 static void drop(struct entry *e)
 {
@@ -354,10 +328,10 @@ static void take_ours(const struct entry *e, const unsigned char *secret, void *
 	if (strcmp(e->target, s->target) != 0 ||
 	    memcmp(e->initiator_key, s->initiator_key, SM_KEY_BYTES) != 0)
 		return;
-	take_lock();
+	sm_lock_take(SM_LOCK_TICKETS);
 	s->found = fill(slot_for(e->target, e->initiator_key), e->target, e->initiator_key,
 			e->peer_key, secret, e->ticket, e->ticket_len, e->not_after);
-	unlock_table();
+	sm_lock_release(SM_LOCK_TICKETS);
 }
 
 int sm_tickets_find(const char *target, const unsigned char *initiator_key,
@@ -370,14 +344,14 @@ int sm_tickets_find(const char *target, const unsigned char *initiator_key,
 	int found = 0;
 
 	memset(out, 0, sizeof(*out));
-	take_lock();
+	sm_lock_take(SM_LOCK_TICKETS);
 	e = lookup(target, initiator_key);
-	unlock_table();
+	sm_lock_release(SM_LOCK_TICKETS);
 	/* Not held: perhaps an earlier process left one in the file.  The
 	 * file is read without the lock. */
 	if (e == NULL && file_wanted(path) && read_file(path, take_ours, &search) && search.found)
 		sm_trace("tickets: ticket for '%s' read from %s", target, path);
-	take_lock();
+	sm_lock_take(SM_LOCK_TICKETS);
 	e = lookup(target, initiator_key);
 	if (e == NULL) {
 		*why = "no ticket is held for it";
@@ -396,7 +370,7 @@ int sm_tickets_find(const char *target, const unsigned char *initiator_key,
 		out->not_after = e->not_after;
 		found = 1;
 	}
-	unlock_table();
+	sm_lock_release(SM_LOCK_TICKETS);
 	return found;
 }
 
@@ -408,10 +382,10 @@ void sm_tickets_keep(const char *target, const unsigned char *initiator_key,
 	char path[PATH_MAX];
 	int kept;
 
-	take_lock();
+	sm_lock_take(SM_LOCK_TICKETS);
 	kept = fill(slot_for(target, initiator_key), target, initiator_key, peer_key, secret,
 		    ticket, ticket_len, not_after);
-	unlock_table();
+	sm_lock_release(SM_LOCK_TICKETS);
 	if (!kept || !file_wanted(path))
 		return;
 	/* The file gets a copy made outside the lock. */
@@ -429,11 +403,11 @@ void sm_tickets_forget(const char *target, const unsigned char *initiator_key)
 	char path[PATH_MAX];
 	struct entry *e;
 
-	take_lock();
+	sm_lock_take(SM_LOCK_TICKETS);
 	e = lookup(target, initiator_key);
 	if (e != NULL)
 		drop(e);
-	unlock_table();
+	sm_lock_release(SM_LOCK_TICKETS);
 	if (file_wanted(path))
 		rewrite_file(path, target, initiator_key, NULL);
 }
@@ -448,8 +422,8 @@ void sm_tickets_clear_memory(void)
 {
 	size_t i;
 
-	take_lock();
+	sm_lock_take(SM_LOCK_TICKETS);
 	for (i = 0; i < SM_TICKETS_MAX; i++)
 		drop(&table[i]);
-	unlock_table();
+	sm_lock_release(SM_LOCK_TICKETS);
 }

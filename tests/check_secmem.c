@@ -1,12 +1,19 @@
-/* Locked memory: zeroed, wiped on release, locked, out of core dumps. */
+/* Locked memory: zeroed, wiped on release, locked, out of core dumps;
+ * and the module's locks (locks.h) free in a child forked while held. */
 #include "config.h"
 
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "locks.h"
 #include "secmem.h"
 #include "unit.h"
 
@@ -116,6 +123,108 @@ START_TEST(threads_share_the_pool)
 }
 END_TEST
 
+static volatile int stop_churning;
+
+static void *churn_until_stopped(void *arg)
+{
+	(void)arg;
+	unsigned n = 0;
+
+	/* The yield lets the forking thread have the lock now and then even
+	 * where threads take turns (valgrind). */
+	while (!stop_churning) {
+		sm_secmem_free(sm_secmem_alloc(32));
+		if (++n % 64 == 0)
+			sched_yield();
+	}
+	return NULL;
+}
+
+/* A process may fork while another of its threads is inside the pool; the
+ * child, which has only the forking thread, must still find the pool's
+ * lock free.  Each child allocates under a 2-second alarm, so a lock
+ * copied while held shows as a child killed by SIGALRM, not as a hang. */
+START_TEST(a_fork_during_use_leaves_the_child_a_working_pool)
+{
+	pthread_t thread;
+	int i, status, hung = 0;
+
+	stop_churning = 0;
+	pthread_create(&thread, NULL, churn_until_stopped, NULL);
+	for (i = 0; i < 200 && !hung; i++) {
+		pid_t pid = fork();
+
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			signal(SIGALRM, SIG_DFL);	/* not Check's handler */
+			alarm(2);
+			sm_secmem_free(sm_secmem_alloc(32));
+			_exit(0);
+		}
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		hung += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+	}
+	stop_churning = 1;
+	pthread_join(thread, NULL);
+	ck_assert_int_eq(hung, 0);
+	ck_assert_int_eq(sm_secmem_in_use(), 0);
+}
+END_TEST
+
+struct held_lock {
+	enum sm_lock lock;
+	pthread_mutex_t mutex;
+	pthread_cond_t taken;
+	int is_taken;
+};
+
+static void *hold_for_a_while(void *arg)
+{
+	struct held_lock *h = arg;
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
+
+	sm_lock_take(h->lock);
+	pthread_mutex_lock(&h->mutex);
+	h->is_taken = 1;
+	pthread_cond_signal(&h->taken);
+	pthread_mutex_unlock(&h->mutex);
+	nanosleep(&pause, NULL);
+	sm_lock_release(h->lock);
+	return NULL;
+}
+
+/* The same for each of the module's locks, without leaving it to chance:
+ * another thread holds the lock when fork() is called, and the child takes
+ * it under an alarm.  fork() waits for the lock; the child finds it free. */
+START_TEST(every_lock_held_at_fork_is_free_in_the_child)
+{
+	struct held_lock h = { (enum sm_lock)_i, PTHREAD_MUTEX_INITIALIZER,
+			       PTHREAD_COND_INITIALIZER, 0 };
+	pthread_t thread;
+	int status;
+	pid_t pid;
+
+	pthread_create(&thread, NULL, hold_for_a_while, &h);
+	pthread_mutex_lock(&h.mutex);
+	while (!h.is_taken)
+		pthread_cond_wait(&h.taken, &h.mutex);
+	pthread_mutex_unlock(&h.mutex);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		signal(SIGALRM, SIG_DFL);
+		alarm(2);
+		sm_lock_take(h.lock);
+		sm_lock_release(h.lock);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	pthread_join(thread, NULL);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "lock %d: the child hung on it", _i);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("secmem");
@@ -126,6 +235,9 @@ Suite *unit_suite(void)
 	tcase_add_test(t, pages_are_locked_and_left_out_of_core_dumps);
 	tcase_add_test(t, the_pool_grows_past_one_chunk);
 	tcase_add_test(t, threads_share_the_pool);
+	tcase_add_test(t, a_fork_during_use_leaves_the_child_a_working_pool);
+	tcase_add_loop_test(t, every_lock_held_at_fork_is_free_in_the_child, 0, SM_LOCK_COUNT);
+	tcase_set_timeout(t, 20);
 	suite_add_tcase(s, t);
 	return s;
 }
