@@ -19,6 +19,7 @@
 
 #include "noise.h"
 #include "secmem.h"
+#include "staticdh.h"
 
 #define BLOCKLEN 128		/* BLAKE2b's block length, for HMAC */
 #define MAX_MESSAGES 3
@@ -334,9 +335,13 @@ static enum sm_noise_result mix_dh(struct sm_noise_handshake *hs, int token)
 		pub = hs->has_rs ? hs->rs : NULL;
 	if (priv == NULL || pub == NULL)
 		return SM_NOISE_E_STATE;
-	if (crypto_scalarmult(shared, priv, pub) != 0) {
-		sodium_memzero(shared, sizeof(shared));
-		return SM_NOISE_E_DH;
+	if (token != TOK_SS || !sm_static_dh_find(hs->s_pub, pub, shared)) {
+		if (crypto_scalarmult(shared, priv, pub) != 0) {
+			sodium_memzero(shared, sizeof(shared));
+			return SM_NOISE_E_DH;
+		}
+		if (token == TOK_SS)
+			sm_static_dh_keep(hs->s_pub, pub, shared);
 	}
 	r = mix_key(hs, shared, sizeof(shared), 0);
 	sodium_memzero(shared, sizeof(shared));

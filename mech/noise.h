@@ -14,7 +14,8 @@
  * key, cipher key) lives in locked memory (secmem.h) and is wiped as soon
  * as it is spent: the ephemeral private key once the handshake has used it
  * for the last time, the pre-shared key at its psk token, the handshake
- * state at split.
+ * state at split.  The one secret kept past the handshake is the ss
+ * token's DH, which depends on the static keys alone (staticdh.h).
  */
 #ifndef SM_NOISE_H
 #define SM_NOISE_H
@@ -82,7 +83,8 @@ struct sm_noise_handshake {
  * Initialize for `pattern` and `role` with a prologue.  `s` is the local
  * static private key (copied into locked memory) or NULL; `s_pub` its
  * public key, or NULL to have it computed (a scalar multiplication that a
- * caller holding the key pair saves); `rs` the remote static public key
+ * caller holding the key pair saves; it must be s's, since it also names
+ * the pair in the static-static cache, staticdh.h); `rs` the remote static public key
  * known in advance (pre-message) or NULL.  The keys the pattern's
  * pre-messages need must be given.
  */

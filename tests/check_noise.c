@@ -13,6 +13,7 @@
 
 #include "noise.h"
 #include "secmem.h"
+#include "staticdh.h"
 #include "unit.h"
 
 #define MAX_BYTES 1024
@@ -963,12 +964,103 @@ START_TEST(static_keys_and_transcript_do_not_give_the_session_keys)
 }
 END_TEST
 
+/* IK's ss is computed once per pair of static keys: a second handshake
+ * between the same keys takes it from the cache on both sides and builds
+ * the very same messages; another initiator key finds nothing. */
+START_TEST(the_static_dh_is_kept_per_pair_of_keys)
+{
+	struct ik_keys k;
+	unsigned char first[2][256], again[2][256];
+	size_t first_len[2], again_len[2];
+	unsigned long hits;
+
+	sm_static_dh_forget();
+	ik_keys(&k);
+	hits = sm_static_dh_hits();
+	ik_messages(&k, first[0], &first_len[0], first[1], &first_len[1]);
+	ck_assert_uint_eq(sm_static_dh_hits(), hits);
+	ik_messages(&k, again[0], &again_len[0], again[1], &again_len[1]);
+	ck_assert_uint_eq(sm_static_dh_hits(), hits + 2);
+	ck_assert_uint_eq(again_len[0], first_len[0]);
+	ck_assert_uint_eq(again_len[1], first_len[1]);
+	ck_assert_mem_eq(again[0], first[0], first_len[0]);
+	ck_assert_mem_eq(again[1], first[1], first_len[1]);
+
+	k.is[1] ^= 1;	/* not a bit that X25519 clears */
+	ik_messages(&k, again[0], &again_len[0], again[1], &again_len[1]);
+	ck_assert_uint_eq(sm_static_dh_hits(), hits + 2);
+	ck_assert_int_eq(sm_secmem_in_use(), 0);
+}
+END_TEST
+
+/* The handshake uses the kept value and does not compute it again: a
+ * wrong one makes the responder fail to open the first payload. */
+START_TEST(the_handshake_uses_the_kept_static_dh)
+{
+	struct ik_keys k;
+	unsigned char is_pub[SM_NOISE_DHLEN], wrong[SM_STATIC_DH_BYTES];
+	unsigned char msg1[256], msg2[256];
+	size_t len1, len2;
+
+	sm_static_dh_forget();
+	ik_keys(&k);
+	ik_messages(&k, msg1, &len1, msg2, &len2);
+	ck_assert_int_eq(crypto_scalarmult_base(is_pub, k.is), 0);
+	memset(wrong, 0x77, sizeof(wrong));
+	sm_static_dh_keep(k.rs_pub, is_pub, wrong);	/* already kept: unchanged */
+	ck_assert_int_eq(ik_read(&k, 1, msg1, len1), SM_NOISE_OK);
+
+	sm_static_dh_forget();
+	sm_static_dh_keep(k.rs_pub, is_pub, wrong);
+	ck_assert_int_eq(ik_read(&k, 1, msg1, len1), SM_NOISE_E_DECRYPT);
+	sm_static_dh_forget();
+	ck_assert_int_eq(ik_read(&k, 1, msg1, len1), SM_NOISE_OK);
+}
+END_TEST
+
+/* A new pair takes the place of the one used least recently. */
+START_TEST(the_least_recently_used_pair_makes_way)
+{
+	unsigned char local[SM_STATIC_DH_BYTES], remote[SM_STATIC_DH_BYTES];
+	unsigned char value[SM_STATIC_DH_BYTES], got[SM_STATIC_DH_BYTES];
+	int i;
+
+	sm_static_dh_forget();
+	memset(local, 'L', sizeof(local));
+	memset(remote, 'R', sizeof(remote));
+	for (i = 0; i <= SM_STATIC_DH_PAIRS; i++) {
+		remote[0] = (unsigned char)i;
+		memset(value, i, sizeof(value));
+		sm_static_dh_keep(local, remote, value);
+		if (i == SM_STATIC_DH_PAIRS - 1) {
+			remote[0] = 0;	/* pair 0 is used again: pair 1 is now the oldest */
+			ck_assert_int_eq(sm_static_dh_find(local, remote, got), 1);
+		}
+	}
+	for (i = 0; i <= SM_STATIC_DH_PAIRS; i++) {
+		remote[0] = (unsigned char)i;
+		memset(value, i, sizeof(value));
+		ck_assert_int_eq(sm_static_dh_find(local, remote, got), i != 1);
+		if (i != 1)
+			ck_assert_mem_eq(got, value, sizeof(value));
+	}
+	/* The same remote key beside another local key is another pair. */
+	remote[0] = 0;
+	local[0] ^= 1;
+	ck_assert_int_eq(sm_static_dh_find(local, remote, got), 0);
+	sm_static_dh_forget();
+	local[0] ^= 1;
+	ck_assert_int_eq(sm_static_dh_find(local, remote, got), 0);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("noise");
 	TCase *vectors = tcase_create("vectors");
 	TCase *refusals = tcase_create("refusals");
 	TCase *memory = tcase_create("memory");
+	TCase *static_dh = tcase_create("static DH");
 
 	tcase_add_loop_test(vectors, vector, 0, count_vectors(&plain_vectors));
 	tcase_add_loop_test(vectors, psk_vector, 0, count_vectors(&psk_vectors));
@@ -993,5 +1085,10 @@ Suite *unit_suite(void)
 	tcase_add_test(memory, random_ephemerals_agree);
 	tcase_add_test(memory, static_keys_and_transcript_do_not_give_the_session_keys);
 	suite_add_tcase(s, memory);
+
+	tcase_add_test(static_dh, the_static_dh_is_kept_per_pair_of_keys);
+	tcase_add_test(static_dh, the_handshake_uses_the_kept_static_dh);
+	tcase_add_test(static_dh, the_least_recently_used_pair_makes_way);
+	suite_add_tcase(s, static_dh);
 	return s;
 }
