@@ -593,9 +593,11 @@ OM_uint32 fuzz_accept_token_again(unsigned sel, const gss_buffer_desc *token1,
 	return accept_token(sel, token1, ctx, token2, src, "accept again");
 }
 
-/* PROTOCOL.md section 4.2.1: the token id and the reasons of token 3. */
+/* PROTOCOL.md section 4.2.1: the token id, the reasons and the tag of
+ * token 3. */
 #define TOKEN_ID_REFUSAL 0x0103
 #define REFUSAL_REASON_MAX 8
+#define REFUSAL_TAG_BYTES 16
 
 unsigned fuzz_accept_after_refusal(unsigned sel, struct sm_context **ctx,
 				   const gss_buffer_desc *token3)
@@ -611,6 +613,7 @@ unsigned fuzz_accept_after_refusal(unsigned sel, struct sm_context **ctx,
 	    sm_read_u8(&r) != 2)
 		fuzz_die("the acceptor refused a ticket with a token that is not a token 3");
 	reason = sm_read_u8(&r);
+	(void)sm_read_bytes(&r, REFUSAL_TAG_BYTES);
 	if (!sm_reader_done(&r) || reason == 0 || reason > REFUSAL_REASON_MAX)
 		fuzz_die("the acceptor refused a ticket for reason %u, which PROTOCOL.md does not give",
 			 reason);

@@ -448,11 +448,13 @@ static void initiate_seeds(void)
 	initiate_seed("resumed-detect-bindings", resume | FUZZ_INIT_DETECT | FUZZ_INIT_BINDINGS,
 		      FUZZ_ACC_BINDINGS);
 	/* Token 3 (reason 1, resumption = no), to an initiator that resumed
-	 * and falls back, with a reason it does not know, and to one that
-	 * did not resume. */
+	 * and falls back; with its reason (16 bytes from the end, before the
+	 * tag) or its tag changed; and to one that did not resume. */
 	initiate_seed("refused", resume, FUZZ_ACC_NO_RESUMPTION);
-	initiate_altered("refused-unknown-reason", resume, FUZZ_ACC_NO_RESUMPTION, 0, 0xfe, resume,
-			 GSS_S_CONTINUE_NEEDED);
+	initiate_altered("refused-other-reason", resume, FUZZ_ACC_NO_RESUMPTION, 16, 0xfe, resume,
+			 GSS_S_DEFECTIVE_TOKEN);
+	initiate_altered("refused-tag-altered", resume, FUZZ_ACC_NO_RESUMPTION, 0, 0x01, resume,
+			 GSS_S_DEFECTIVE_TOKEN);
 	initiate_altered("refused-not-resuming", resume, FUZZ_ACC_NO_RESUMPTION, 0, 0, 0,
 			 GSS_S_DEFECTIVE_TOKEN);
 }

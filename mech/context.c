@@ -17,8 +17,10 @@
  *   u16 length | the ticket, sealed with ChaCha20-Poly1305 under a key
  *   derived from the new context's PRF key, follows the message.
  * Token 3 (acceptor, instead of token 2, when it refuses a ticket):
- *   u16 0x0103 | u8 version 2 | u8 reason; the initiator then sends a full
- *   token 1 and the acceptor answers it with token 2.
+ *   u16 0x0103 | u8 version 2 | u8 reason | tag (16), the tag made with
+ *   the DH of the acceptor's static key and the initiator's ephemeral key;
+ *   the initiator then sends a full token 1 and the acceptor answers it
+ *   with token 2.
  * The Noise prologue is "gss-sodium/2", the DER OID, token 1's header and,
  * when resuming, the ticket, so none of these can be changed unnoticed.
  * The acceptor admits a token 1 made within clock_skew of its own clock,
@@ -57,6 +59,9 @@
 #define OPTION_BINDINGS 0x01
 #define OPTION_KEEPS_TICKETS 0x02
 #define KEY_HINT_BYTES 8
+#define REFUSAL_PREFIX_BYTES 4
+#define REFUSAL_TAG_BYTES 16
+#define REFUSAL_LABEL "gss-sodium/2 ticket refusal"
 _Static_assert(KEY_HINT_BYTES == SM_RCACHE_SCOPE_BYTES, "a key hint names a shared cache's records");
 #define INITIATOR_HEADER_BYTES (2 + 1 + 1 + KEY_HINT_BYTES)
 #define PROLOGUE_LABEL "gss-sodium/2"
@@ -507,6 +512,60 @@ static const char *const refusal_reason[REFUSED_REASONS] = {
 	[REFUSED_INITIATOR_KEY] = "the acceptor's peers file no longer gives the initiator's name that key",
 };
 
+/* Token 3's first bytes, which its tag covers. */
+static void refusal_prefix(uint8_t reason, unsigned char prefix[REFUSAL_PREFIX_BYTES])
+{
+	prefix[0] = TOKEN_ID_REFUSAL >> 8;
+	prefix[1] = TOKEN_ID_REFUSAL & 0xff;
+	prefix[2] = PROTOCOL_VERSION;
+	prefix[3] = reason;
+}
+
+/* Token 3's tag (PROTOCOL.md section 4.2.1): keyed BLAKE2b over a label and
+ * the token's first bytes, under a key hashed from `dh`, the DH of the
+ * acceptor's static key and the initiator's ephemeral key, and from both
+ * public keys (as crypto_kx does).  Only the acceptor can make it, and only
+ * for this handshake. */
+static void refusal_tag(const unsigned char dh[SM_NOISE_DHLEN],
+			const unsigned char initiator_e[SM_NOISE_DHLEN],
+			const unsigned char acceptor_s[SM_KEY_BYTES],
+			const unsigned char prefix[REFUSAL_PREFIX_BYTES],
+			unsigned char tag[REFUSAL_TAG_BYTES])
+{
+	unsigned char key[crypto_generichash_KEYBYTES];
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, NULL, 0, sizeof(key));
+	crypto_generichash_update(&st, dh, SM_NOISE_DHLEN);
+	crypto_generichash_update(&st, initiator_e, SM_NOISE_DHLEN);
+	crypto_generichash_update(&st, acceptor_s, SM_KEY_BYTES);
+	crypto_generichash_final(&st, key, sizeof(key));
+	crypto_generichash_init(&st, key, sizeof(key), REFUSAL_TAG_BYTES);
+	crypto_generichash_update(&st, (const unsigned char *)REFUSAL_LABEL,
+				  sizeof(REFUSAL_LABEL) - 1);
+	crypto_generichash_update(&st, prefix, REFUSAL_PREFIX_BYTES);
+	crypto_generichash_final(&st, tag, REFUSAL_TAG_BYTES);
+	sodium_memzero(key, sizeof(key));
+	sodium_memzero(&st, sizeof(st));
+}
+
+/* Did the acceptor the context addresses refuse its ticket with `tag`? */
+static int refusal_verifies(const struct sm_context *ctx, uint8_t reason,
+			    const unsigned char *tag)
+{
+	unsigned char dh[SM_NOISE_DHLEN], prefix[REFUSAL_PREFIX_BYTES];
+	unsigned char expected[REFUSAL_TAG_BYTES];
+	int ok;
+
+	if (sm_noise_ephemeral_dh(&ctx->handshake, ctx->peer_key, dh) != SM_NOISE_OK)
+		return 0;
+	refusal_prefix(reason, prefix);
+	refusal_tag(dh, ctx->handshake.e_pub, ctx->peer_key, prefix, expected);
+	ok = sodium_memcmp(expected, tag, REFUSAL_TAG_BYTES) == 0;
+	sodium_memzero(dh, sizeof(dh));
+	return ok;
+}
+
 /* Token 3: the acceptor refused the ticket.  The ticket is dropped and a
  * full token 1 goes out, from this call; the application sees one more
  * round trip, nothing else. */
@@ -516,12 +575,16 @@ static OM_uint32 fall_back(OM_uint32 *minor, struct sm_context *ctx, struct sm_c
 {
 	struct sm_cred *owned = NULL, *cred = NULL;
 	uint8_t reason = sm_read_u8(r);
+	const unsigned char *tag = sm_read_bytes(r, REFUSAL_TAG_BYTES);
 	OM_uint32 major;
 
 	if (!sm_reader_done(r))
 		return bad_token(minor, "acceptor's", "refuses the ticket in a malformed token");
 	if (!ctx->resuming)
 		return bad_token(minor, "acceptor's", "refuses a ticket the initiator did not send");
+	if (!refusal_verifies(ctx, reason, tag))
+		return bad_token(minor, "acceptor's",
+				 "refuses the ticket with a tag that does not verify: the token was altered, or is not the acceptor's");
 	sm_noise_clear(&ctx->handshake);
 	sm_trace("init: '%s' refused the ticket (%s); falling back to a full handshake",
 		 ctx->acceptor_name->text,
@@ -1038,19 +1101,31 @@ static OM_uint32 send_token_2(OM_uint32 *minor, struct sm_context *ctx,
 	return give_buffer(minor, &w, output);
 }
 
-/* Token 3: the ticket is refused, and a full token 1 awaited. */
-static OM_uint32 refuse_ticket(OM_uint32 *minor, struct sm_context *ctx, enum refusal reason,
-			       gss_buffer_t output)
+/* Token 3: the ticket is refused, and a full token 1 awaited.  The tag
+ * is made with `key`, the acceptor key token 1 addressed, and the
+ * initiator's ephemeral key from its message. */
+static OM_uint32 refuse_ticket(OM_uint32 *minor, struct sm_context *ctx,
+			       const struct sm_key_entry *key,
+			       const unsigned char initiator_e[SM_NOISE_DHLEN],
+			       enum refusal reason, gss_buffer_t output)
 {
+	unsigned char dh[SM_NOISE_DHLEN], prefix[REFUSAL_PREFIX_BYTES];
+	unsigned char tag[REFUSAL_TAG_BYTES];
 	struct sm_writer w;
 	OM_uint32 major;
 
 	sm_noise_clear(&ctx->handshake);
+	if (crypto_scalarmult(dh, key->private_key, initiator_e) != 0) {
+		sodium_memzero(dh, sizeof(dh));
+		return noise_failure(minor, SM_NOISE_E_DH);
+	}
+	refusal_prefix((uint8_t)reason, prefix);
+	refusal_tag(dh, initiator_e, key->public_key, prefix, tag);
+	sodium_memzero(dh, sizeof(dh));
 	sm_writer_init(&w);
-	sm_frame_write(&w, 2 + 1 + 1);
-	sm_write_u16be(&w, TOKEN_ID_REFUSAL);
-	sm_write_u8(&w, PROTOCOL_VERSION);
-	sm_write_u8(&w, (uint8_t)reason);
+	sm_frame_write(&w, REFUSAL_PREFIX_BYTES + REFUSAL_TAG_BYTES);
+	sm_write_bytes(&w, prefix, REFUSAL_PREFIX_BYTES);
+	sm_write_bytes(&w, tag, REFUSAL_TAG_BYTES);
 	major = give_buffer(minor, &w, output);
 	if (GSS_ERROR(major))
 		return major;
@@ -1138,13 +1213,14 @@ static OM_uint32 accept_resumed(OM_uint32 *minor, struct sm_context *ctx,
 		return bad_token(minor, "initiator's", "is truncated");
 	if (ticket_len > SM_TICKET_MAX)
 		return bad_token(minor, "initiator's", "carries a ticket longer than any ticket");
+	if (r->left < SM_NOISE_DHLEN)
+		return bad_token(minor, "initiator's", "is truncated");
 	refused = check_ticket(cred, key, ticket, ticket_len, t, &contents, &initiator);
 	if (refused) {
 		sm_ticket_contents_clear(&contents);
-		return refuse_ticket(minor, ctx, refused, output);
+		return refuse_ticket(minor, ctx, key, r->ptr, refused, output);
 	}
-	if (r->left >= SM_NOISE_DHLEN)
-		sm_rcache_prefetch(SM_RCACHE_HANDSHAKE, cred->keytab, r->ptr, SM_NOISE_DHLEN, &probe);
+	sm_rcache_prefetch(SM_RCACHE_HANDSHAKE, cred->keytab, r->ptr, SM_NOISE_DHLEN, &probe);
 	make_prologue(&prologue, header, ticket, ticket_len);
 	result = sm_noise_init(&ctx->handshake, SM_NOISE_NNPSK0, SM_NOISE_RESPONDER,
 			       prologue.bytes, prologue.len, NULL, NULL, NULL);

@@ -348,6 +348,19 @@ static enum sm_noise_result mix_dh(struct sm_noise_handshake *hs, int token)
 	return r;
 }
 
+enum sm_noise_result sm_noise_ephemeral_dh(const struct sm_noise_handshake *hs,
+					   const unsigned char pub[SM_NOISE_DHLEN],
+					   unsigned char shared[SM_NOISE_DHLEN])
+{
+	if (hs->e == NULL)
+		return SM_NOISE_E_STATE;
+	if (crypto_scalarmult(shared, hs->e, pub) != 0) {
+		sodium_memzero(shared, SM_NOISE_DHLEN);
+		return SM_NOISE_E_DH;
+	}
+	return SM_NOISE_OK;
+}
+
 /* The PSK has one use: it is wiped as soon as it is mixed in. */
 static enum sm_noise_result mix_psk(struct sm_noise_handshake *hs)
 {

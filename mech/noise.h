@@ -119,6 +119,13 @@ enum sm_noise_result sm_noise_read_message(struct sm_noise_handshake *hs,
 					   unsigned char *payload, size_t cap,
 					   size_t *payload_len);
 
+/* X25519 of the local ephemeral private key with `pub`, outside the
+ * pattern (the mechanism authenticates a refusal with it): E_STATE when
+ * the key is not (or no longer) held, E_DH for an all-zero result. */
+enum sm_noise_result sm_noise_ephemeral_dh(const struct sm_noise_handshake *hs,
+					   const unsigned char pub[SM_NOISE_DHLEN],
+					   unsigned char shared[SM_NOISE_DHLEN]);
+
 /* Is it this side's turn to write (1) or read (0)?  Undefined once done. */
 int sm_noise_my_turn(const struct sm_noise_handshake *hs);
 
