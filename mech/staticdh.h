@@ -10,7 +10,8 @@
  *
  * A kept result is worth either private key against that one peer, and it
  * lives in the process that holds the private key.  Its pairs are keyed by
- * public keys, so a replaced key file simply stops being asked for.  Any
+ * public keys, so the pairs of a replaced key are no longer asked for;
+ * they stay until newer pairs push them out (gss_sodium(7) says so).  Any
  * peer may fill a place (an acceptor learns the initiator's key before it
  * knows whether the peers file trusts it); the worst a stream of strangers
  * can do is evict the known pairs, which then cost the 2 operations again.
